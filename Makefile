@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is set up by them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# make run serves a development server; DEBUG=1 lets it start without a SECRET_KEY.
+MANAGE := DEBUG=1 $(BIN)/python manage.py
+RUN_PACKAGES := fonts-noto-cjk gettext libpango-1.0-0 libpangoft2-1.0-0
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup install system-packages test-packages messages clean
+
+run: system-packages setup
+	@echo
+	@$(MANAGE) seed_demo
+	@echo
+	@echo "学习型党组织建设考评系统 Kaoping: http://$(HOST):$(PORT)/"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: test-packages setup
+	$(BIN)/python -m pytest
+
+setup: install messages
+	@mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) loaddata dalian_2010
+	$(MANAGE) seed_demo >/dev/null
+
+install: $(VENV)/.installed
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+messages: install
+	$(MANAGE) compilemessages --ignore=.venv --ignore=var -v0
+
+system-packages:
+	@scripts/system-packages.sh $(RUN_PACKAGES)
+
+test-packages:
+	@scripts/system-packages.sh $(TEST_PACKAGES)
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache *.egg-info

@@ -1,0 +1,103 @@
+"""Typed readers for settings that come from the environment.
+
+Each reader refuses a value it cannot understand with a ConfigError whose message is one line
+that names the variable to set, so a misconfigured server stops with advice, not a traceback
+(manage.py and wsgi.py print the message and exit).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+SUPPORTED_DB_SCHEMES = {
+    "sqlite": "django.db.backends.sqlite3",
+    "postgres": "django.db.backends.postgresql",
+    "postgresql": "django.db.backends.postgresql",
+}
+
+
+class ConfigError(ImproperlyConfigured):
+    """A setting read from the environment is missing or malformed."""
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigError(f"环境变量 {name}={raw!r} 无法识别：请设为 1/true/yes/on 或 0/false/no/off。")
+
+
+def env_list(name: str, default: list[str] | None = None) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default or [])
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"环境变量 {name}={raw!r} 不是整数：请设为一个整数。") from None
+
+
+def secret_key(debug: bool) -> str:
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    if debug:
+        # Only ever used with DEBUG on, where nothing of value is protected by it.
+        return "django-insecure-kaoping-development-only"
+    raise ConfigError(
+        "生产环境（DEBUG 未开启）必须设置 SECRET_KEY：export SECRET_KEY=\"$(python -c "
+        "'import secrets; print(secrets.token_urlsafe(50))')\"，或在开发时设置 DEBUG=1。"
+    )
+
+
+def allowed_hosts(debug: bool) -> list[str]:
+    hosts = env_list("ALLOWED_HOSTS")
+    if hosts:
+        return hosts
+    if debug:
+        return ["127.0.0.1", "localhost", "[::1]"]
+    raise ConfigError(
+        "生产环境（DEBUG 未开启）必须设置 ALLOWED_HOSTS，例如 ALLOWED_HOSTS=kaoping.example.cn（多个用逗号分隔）。"
+    )
+
+
+def database(base_dir: Path) -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": base_dir / "var" / "kaoping.sqlite3",
+        }
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in SUPPORTED_DB_SCHEMES:
+        raise ConfigError(
+            f"DATABASE_URL 的协议 {scheme or url!r} 不受支持：请使用 postgres://用户:密码@主机:端口/库名，"
+            "或删去 DATABASE_URL 以使用内置 SQLite。"
+        )
+    try:
+        config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    except ValueError as exc:
+        raise ConfigError(f"DATABASE_URL 无法解析（{exc}）：请检查其格式。") from None
+    config["ENGINE"] = SUPPORTED_DB_SCHEMES[scheme]
+    if scheme.startswith("postgres") and not config.get("NAME"):
+        raise ConfigError("DATABASE_URL 缺少数据库名：请写成 postgres://用户@主机:端口/库名。")
+    return config

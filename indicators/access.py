@@ -1,0 +1,32 @@
+"""Who may see which edition. Every view and export that takes an edition goes through here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from django.http import Http404
+
+from indicators.models import IndicatorSystem, VersionStatus
+
+MANAGE_PERMISSION = "indicators.change_indicatorsystem"
+
+
+def can_manage_versions(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return user.is_active and user.has_perm(MANAGE_PERMISSION)
+
+
+def versions_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[IndicatorSystem]:
+    """Published and archived editions are reference data for everyone; drafts are the admins'."""
+    if not user.is_authenticated:
+        return IndicatorSystem.objects.none()
+    queryset = IndicatorSystem.objects.all()
+    if not can_manage_versions(user):
+        queryset = queryset.exclude(status=VersionStatus.DRAFT)
+    return queryset
+
+
+def get_version_for_user(user: AbstractBaseUser | AnonymousUser, code: str) -> IndicatorSystem:
+    try:
+        return versions_for_user(user).get(code=code)
+    except IndicatorSystem.DoesNotExist:
+        raise Http404("no such edition in scope") from None

@@ -1,0 +1,256 @@
+"""The outline as data: an edition (IndicatorSystem) holds categories, which hold scored items.
+
+A published or archived edition never changes: rounds of past years were scored against it.
+The guard sits in save()/delete() and in the querysets' update()/delete(), so every ORM path —
+views, admin, imports, shell — meets the same refusal.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from indicators.validators import validate_half_point
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+    ARCHIVED = "archived", _("已归档")
+
+
+FROZEN_STATUSES = (VersionStatus.PUBLISHED, VersionStatus.ARCHIVED)
+
+
+class PublishedVersionError(ValidationError):
+    """Raised for any attempt to change an edition that has been published."""
+
+    def __init__(self, title: str = "") -> None:
+        super().__init__(
+            _("指标体系“%(title)s”已发布，不能修改；如需调整，请复制为新的试行版本后编辑。"),
+            code="published",
+            params={"title": title},
+        )
+
+
+def _refuse_if_frozen(queryset: models.QuerySet, status_lookup: str) -> None:
+    frozen = queryset.filter(**{f"{status_lookup}__in": FROZEN_STATUSES})
+    title_lookup = status_lookup.replace("status", "title")
+    first = frozen.values_list(title_lookup, flat=True).first()
+    if first is not None:
+        raise PublishedVersionError(first)
+
+
+class IndicatorSystemQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        # Archiving (and un-archiving) is the one change a published edition allows.
+        if set(kwargs) - {"status"} or kwargs.get("status") == VersionStatus.DRAFT:
+            _refuse_if_frozen(self, "status")
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        _refuse_if_frozen(self, "status")
+        return super().delete()
+
+    def selectable_for_rounds(self) -> IndicatorSystemQuerySet:
+        return self.filter(status=VersionStatus.PUBLISHED)
+
+
+class IndicatorSystemManager(models.Manager.from_queryset(IndicatorSystemQuerySet)):  # type: ignore[misc]
+    def get_by_natural_key(self, code: str) -> IndicatorSystem:
+        return self.get(code=code)
+
+
+class IndicatorSystem(models.Model):
+    """One edition (试行版本) of the outline."""
+
+    code = models.SlugField(_("版本编码"), max_length=40, unique=True)
+    title = models.CharField(_("名称"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("年份"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    total = models.DecimalField(
+        _("总分"), max_digits=6, decimal_places=1, default=Decimal("100"),
+        validators=[MinValueValidator(Decimal("0.5")), validate_half_point],
+    )
+    description = models.TextField(_("说明"), blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    objects = IndicatorSystemManager()
+
+    class Meta:
+        verbose_name = _("指标体系版本")
+        verbose_name_plural = _("指标体系版本")
+        ordering = ["-year", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="indicator_system_total_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=VersionStatus.values), name="indicator_system_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100), name="indicator_system_year_plausible"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.get_status_display()}）"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status in FROZEN_STATUSES
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            self._refuse_frozen_change()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        stored = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        if stored in FROZEN_STATUSES:
+            raise PublishedVersionError(self.title)
+        return super().delete(*args, **kwargs)
+
+    def _refuse_frozen_change(self) -> None:
+        stored = type(self).objects.filter(pk=self.pk).first()
+        if stored is None or not stored.is_frozen:
+            return
+        changed = {
+            f.attname
+            for f in self._meta.concrete_fields
+            if getattr(stored, f.attname) != getattr(self, f.attname)
+        }
+        if changed - {"status"} or self.status == VersionStatus.DRAFT:
+            raise PublishedVersionError(stored.title)
+
+
+class VersionContentQuerySet(models.QuerySet):
+    """Categories and items: refuse bulk writes that would reach into a frozen edition."""
+
+    def update(self, **kwargs: Any) -> int:
+        _refuse_if_frozen(self, "system__status")
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        _refuse_if_frozen(self, "system__status")
+        return super().delete()
+
+
+class VersionContent(models.Model):
+    """Shared guard for rows that belong to one edition."""
+
+    class Meta:
+        abstract = True
+
+    def _refuse_if_frozen(self) -> None:
+        systems = IndicatorSystem.objects.filter(pk=self.system_id)
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values_list("system_id", flat=True)
+            systems = IndicatorSystem.objects.filter(Q(pk=self.system_id) | Q(pk__in=stored))
+        _refuse_if_frozen(systems, "status")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._refuse_if_frozen()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        self._refuse_if_frozen()
+        return super().delete(*args, **kwargs)
+
+
+class CategoryManager(models.Manager.from_queryset(VersionContentQuerySet)):  # type: ignore[misc]
+    def get_by_natural_key(self, system_code: str, number: int) -> Category:
+        return self.get(system__code=system_code, number=number)
+
+
+class Category(VersionContent):
+    """考评项目: one of the top-level areas of an edition."""
+
+    system = models.ForeignKey(
+        IndicatorSystem, on_delete=models.CASCADE, related_name="categories",
+        verbose_name=_("指标体系版本"),
+    )
+    number = models.PositiveSmallIntegerField(_("序号"))
+    name = models.CharField(_("考评项目"), max_length=100)
+
+    objects = CategoryManager()
+
+    class Meta:
+        verbose_name = _("考评项目")
+        verbose_name_plural = _("考评项目")
+        ordering = ["system_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "number"], name="category_number_unique_in_version"),
+            models.CheckConstraint(condition=Q(number__gt=0), name="category_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+    def natural_key(self) -> tuple[str, int]:
+        return (*self.system.natural_key(), self.number)
+
+    natural_key.dependencies = ["indicators.indicatorsystem"]  # type: ignore[attr-defined]
+
+
+class ItemManager(models.Manager.from_queryset(VersionContentQuerySet)):  # type: ignore[misc]
+    def get_by_natural_key(self, system_code: str, number: str) -> Item:
+        return self.get(system__code=system_code, number=number)
+
+
+class Item(VersionContent):
+    """子项目: one scored line of the outline, with its standard and cap."""
+
+    # Denormalised from category so that "numbers are unique within a version" is a database rule.
+    system = models.ForeignKey(
+        IndicatorSystem, on_delete=models.CASCADE, related_name="items",
+        verbose_name=_("指标体系版本"), editable=False,
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="items", verbose_name=_("考评项目")
+    )
+    number = models.CharField(_("编号"), max_length=10)
+    name = models.CharField(_("子项目"), max_length=200)
+    standard = models.TextField(_("评分标准"))
+    cap = models.DecimalField(
+        _("分值"), max_digits=5, decimal_places=1,
+        validators=[MinValueValidator(Decimal("0.5")), validate_half_point],
+    )
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = ItemManager()
+
+    class Meta:
+        verbose_name = _("子项目")
+        verbose_name_plural = _("子项目")
+        ordering = ["category__number", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "number"], name="item_number_unique_in_version"),
+            models.CheckConstraint(condition=Q(cap__gt=0), name="item_cap_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return (*self.system.natural_key(), self.number)
+
+    natural_key.dependencies = ["indicators.indicatorsystem", "indicators.category"]  # type: ignore[attr-defined]
+
+    def clean(self) -> None:
+        if self.category_id and self.system_id and self.category.system_id != self.system_id:
+            raise ValidationError({"category": _("子项目必须属于同一版本的考评项目。")})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.category_id is not None:
+            self.system_id = self.category.system_id
+        super().save(*args, **kwargs)

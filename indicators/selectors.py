@@ -1,0 +1,58 @@
+"""Reads of the outline. Every cap subtotal and total shown anywhere comes from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from indicators.models import Category, IndicatorSystem, Item
+
+ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=7, decimal_places=1))
+
+
+@dataclass
+class OutlineTable:
+    system: IndicatorSystem
+    categories: list[Category] = field(default_factory=list)
+    total: Decimal = Decimal("0")
+    item_count: int = 0
+
+    @property
+    def total_matches(self) -> bool:
+        return self.total == self.system.total
+
+
+def versions_with_totals(queryset: QuerySet[IndicatorSystem]) -> QuerySet[IndicatorSystem]:
+    """Annotate each edition with its item count, category count and the sum of its caps."""
+    category_count = (
+        Category.objects.filter(system=OuterRef("pk"))
+        .order_by()
+        .values("system")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(
+        item_count=Count("items"),
+        cap_sum=Coalesce(Sum("items__cap"), ZERO),
+        category_count=Coalesce(Subquery(category_count), 0),
+    )
+
+
+def outline_table(system: IndicatorSystem) -> OutlineTable:
+    """The edition as the official table: categories with their items and cap subtotals."""
+    items = Item.objects.order_by("order", "id")
+    categories = list(
+        Category.objects.filter(system=system)
+        .annotate(cap_total=Coalesce(Sum("items__cap"), ZERO), item_count=Count("items"))
+        .order_by("number")
+        .prefetch_related(Prefetch("items", queryset=items))
+    )
+    return OutlineTable(
+        system=system,
+        categories=categories,
+        total=sum((c.cap_total for c in categories), Decimal("0")),
+        item_count=sum(c.item_count for c in categories),
+    )

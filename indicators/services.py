@@ -1,0 +1,74 @@
+"""Writes to editions of the outline."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators.models import IndicatorSystem, VersionStatus
+
+
+class VersionNotPublishable(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("；".join(problems))
+        self.problems = problems
+
+
+def version_problems(system: IndicatorSystem) -> list[str]:
+    """Everything that keeps an edition from being published, as sentences for its editor."""
+    problems: list[str] = []
+    categories = list(system.categories.order_by("number").prefetch_related("items"))
+    if not categories:
+        return [_("版本中还没有考评项目。")]
+    expected = list(range(1, len(categories) + 1))
+    if [c.number for c in categories] != expected:
+        problems.append(_("考评项目序号必须从 1 起连续编号。"))
+    for category in categories:
+        items = sorted(category.items.all(), key=lambda i: (i.order, i.id))
+        if not items:
+            problems.append(_("考评项目“%(name)s”下没有子项目。") % {"name": category.name})
+            continue
+        wanted = [f"{category.number}.{k}" for k in range(1, len(items) + 1)]
+        if [i.number for i in items] != wanted:
+            problems.append(
+                _("考评项目“%(name)s”的子项目应依次编号为 %(first)s…%(last)s。")
+                % {"name": category.name, "first": wanted[0], "last": wanted[-1]}
+            )
+        for item in items:
+            if not item.standard.strip():
+                problems.append(_("子项目 %(number)s 缺少评分标准。") % {"number": item.number})
+    cap_sum = system.items.aggregate(s=Sum("cap"))["s"] or Decimal("0")
+    if cap_sum != system.total:
+        problems.append(
+            _("各子项目分值合计 %(sum)s 分，与版本总分 %(total)s 分不符（相差 %(diff)s 分）。")
+            % {"sum": cap_sum, "total": system.total, "diff": system.total - cap_sum}
+        )
+    return problems
+
+
+@transaction.atomic
+def version_publish(*, system: IndicatorSystem) -> IndicatorSystem:
+    system = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
+    if system.status != VersionStatus.DRAFT:
+        raise VersionNotPublishable([_("只有草稿版本可以发布。")])
+    problems = version_problems(system)
+    if problems:
+        raise VersionNotPublishable(problems)
+    system.status = VersionStatus.PUBLISHED
+    system.published_at = timezone.now()
+    system.save(update_fields=["status", "published_at"])
+    return system
+
+
+@transaction.atomic
+def version_archive(*, system: IndicatorSystem) -> IndicatorSystem:
+    system = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
+    if system.status != VersionStatus.PUBLISHED:
+        raise VersionNotPublishable([_("只有已发布的版本可以归档。")])
+    system.status = VersionStatus.ARCHIVED
+    system.save(update_fields=["status"])
+    return system

@@ -1,0 +1,32 @@
+from decimal import Decimal
+
+from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from indicators.requirements import split_clauses
+
+register = template.Library()
+
+
+@register.filter
+def mark_requirements(standard: str) -> SafeString:
+    """Escape the standard and wrap its countable requirements in <mark>."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html('<mark class="requirement">{}</mark>', piece) if is_req else piece,)
+            for piece, is_req in split_clauses(standard)
+        ),
+    )
+
+
+@register.filter
+def points(value: object) -> str:
+    """Points as the outline prints them: 3, 2.5, 100 — never 3.0."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value))
+    text = f"{number:.1f}"
+    return text[:-2] if text.endswith(".0") else text

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from indicators.access import can_manage_versions, get_version_for_user, versions_for_user
+from indicators.selectors import outline_table, versions_with_totals
+
+
+@login_required
+def version_list(request: HttpRequest) -> HttpResponse:
+    versions = versions_with_totals(versions_for_user(request.user))
+    return render(
+        request,
+        "indicators/version_list.html",
+        {"versions": versions, "can_manage": can_manage_versions(request.user)},
+    )
+
+
+@login_required
+def version_detail(request: HttpRequest, code: str) -> HttpResponse:
+    system = get_version_for_user(request.user, code)
+    return render(request, "indicators/version_detail.html", {"table": outline_table(system)})
