@@ -53,7 +53,12 @@ def parse_outline(text: str) -> SeedOutline:
         name_parts = None
 
     for line in lines[1:]:
-        if match := CATEGORY_LINE.match(line):
+        awaiting_cap = len(cells) == 1
+        if awaiting_cap and line.startswith("\t") and line.strip():
+            # A cap such as "2.5" looks like an item number; position tells them apart.
+            cells.append(line.strip())
+            categories[-1].items[-1].cap = Decimal(cells[1])
+        elif match := CATEGORY_LINE.match(line):
             categories.append(SeedCategory(number=int(match.group(1))))
             name_parts = []
         elif match := ITEM_LINE.match(line):
@@ -64,11 +69,8 @@ def parse_outline(text: str) -> SeedOutline:
             finish_name()
             if categories and categories[-1].items and line.strip():
                 cells.append(line.strip())
-                item = categories[-1].items[-1]
                 if len(cells) == 1:
-                    item.standard = cells[0]
-                elif len(cells) == 2:
-                    item.cap = Decimal(cells[1])
+                    categories[-1].items[-1].standard = cells[0]
         elif line.strip() and name_parts is not None:
             name_parts.append(line.strip())
     return SeedOutline(title=title, categories=categories)
