@@ -116,6 +116,9 @@ CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Usually the reverse proxy redirects to HTTPS and sets HSTS; these let Django do it instead.
+SECURE_SSL_REDIRECT = env.env_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.env_int("SECURE_HSTS_SECONDS", 0)
 
 LOGGING = {
     "version": 1,

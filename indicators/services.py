@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.models import IndicatorSystem, VersionStatus
+from indicators.points import format_points
 
 
 class VersionNotPublishable(Exception):
@@ -43,10 +44,16 @@ def version_problems(system: IndicatorSystem) -> list[str]:
                 problems.append(_("子项目 %(number)s 缺少评分标准。") % {"number": item.number})
     cap_sum = system.items.aggregate(s=Sum("cap"))["s"] or Decimal("0")
     if cap_sum != system.total:
-        problems.append(
-            _("各子项目分值合计 %(sum)s 分，与版本总分 %(total)s 分不符（相差 %(diff)s 分）。")
-            % {"sum": cap_sum, "total": system.total, "diff": system.total - cap_sum}
-        )
+        params = {
+            "sum": format_points(cap_sum),
+            "total": format_points(system.total),
+            "diff": format_points(abs(system.total - cap_sum)),
+        }
+        if cap_sum > system.total:
+            message = _("各子项目分值合计 %(sum)s 分，超出版本总分 %(total)s 分 %(diff)s 分。")
+        else:
+            message = _("各子项目分值合计 %(sum)s 分，比版本总分 %(total)s 分少 %(diff)s 分。")
+        problems.append(message % params)
     return problems
 
 

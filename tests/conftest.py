@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from indicators.models import IndicatorSystem
 from tests.factories import AdminFactory, UserFactory
@@ -22,13 +23,17 @@ def admin_user(db):
     return AdminFactory()
 
 
-@pytest.fixture
-def user_client(client, user):
+def logged_in(user) -> Client:
+    client = Client()
     client.force_login(user)
     return client
 
 
 @pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
+def user_client(user) -> Client:
+    return logged_in(user)
+
+
+@pytest.fixture
+def admin_client(admin_user) -> Client:
+    return logged_in(admin_user)

@@ -1,9 +1,8 @@
-from decimal import Decimal
-
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from indicators.points import format_points
 from indicators.requirements import split_clauses
 
 register = template.Library()
@@ -24,9 +23,4 @@ def mark_requirements(standard: str) -> SafeString:
 
 @register.filter
 def points(value: object) -> str:
-    """Points as the outline prints them: 3, 2.5, 100 — never 3.0."""
-    if value is None or value == "":
-        return ""
-    number = Decimal(str(value))
-    text = f"{number:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    return format_points(value)

@@ -1,0 +1,23 @@
+"""The English catalogue translates every string the project marks for translation."""
+
+from pathlib import Path
+
+import polib
+from django.utils import translation
+
+PO = Path(__file__).resolve().parent.parent / "locale" / "en" / "LC_MESSAGES" / "django.po"
+
+
+def test_every_entry_has_an_english_translation():
+    catalogue = polib.pofile(str(PO))
+    untranslated = [e.msgid for e in catalogue.untranslated_entries()]
+    fuzzy = [e.msgid for e in catalogue.fuzzy_entries()]
+    obsolete = [e.msgid for e in catalogue.obsolete_entries()]
+    assert (untranslated, fuzzy, obsolete) == ([], [], [])
+
+
+def test_the_compiled_catalogue_is_in_use():
+    with translation.override("en"):
+        assert translation.gettext("评分标准") == "Scoring standard"
+    with translation.override("zh-hans"):
+        assert translation.gettext("评分标准") == "评分标准"

@@ -1,0 +1,97 @@
+"""Settings come from the environment; bad values stop the program with one line of advice."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import env
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args: str, **environment: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}}
+    base["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **environment},
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_it_refuses_an_unknown_database_scheme_in_one_line():
+    result = run_manage("check", DEBUG="1", DATABASE_URL="mysql://root@localhost/kaoping")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "DATABASE_URL" in result.stderr and "postgres://" in result.stderr
+
+
+def test_it_refuses_production_without_a_secret_key_in_one_line():
+    result = run_manage("check", ALLOWED_HOSTS="kaoping.example.cn")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_it_refuses_production_without_allowed_hosts():
+    result = run_manage("check", SECRET_KEY="x" * 50)
+    assert result.returncode != 0 and "ALLOWED_HOSTS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_it_refuses_a_debug_value_it_cannot_read():
+    result = run_manage("check", DEBUG="maybe")
+    assert result.returncode != 0 and "DEBUG" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_production_settings_start_with_a_key_and_hosts():
+    result = run_manage("check", "--deploy", SECRET_KEY="k" * 60, ALLOWED_HOSTS="kaoping.example.cn")
+    assert result.returncode == 0, result.stderr
+
+
+def test_wsgi_refuses_bad_configuration_in_one_line():
+    code = "import config.wsgi"
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=base, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("true", True), ("On", True), ("0", False), ("no", False), ("", False)])
+def test_env_bool_reads_the_usual_words(monkeypatch, raw, expected):
+    monkeypatch.setenv("SOME_FLAG", raw)
+    assert env.env_bool("SOME_FLAG") is expected
+
+
+def test_env_bool_defaults_when_unset(monkeypatch):
+    monkeypatch.delenv("SOME_FLAG", raising=False)
+    assert env.env_bool("SOME_FLAG", default=True) is True
+
+
+def test_database_defaults_to_sqlite_under_var(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    config = env.database(tmp_path)
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["NAME"] == tmp_path / "var" / "kaoping.sqlite3"
+
+
+def test_database_reads_a_postgres_url(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://kp:secret@db.internal:5433/kaoping")
+    config = env.database(tmp_path)
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert (config["NAME"], config["USER"], config["PASSWORD"], config["HOST"], config["PORT"]) == (
+        "kaoping", "kp", "secret", "db.internal", 5433,
+    )
+
+
+def test_database_refuses_a_postgres_url_without_a_name(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://kp@db.internal:5432/")
+    with pytest.raises(env.ConfigError, match="数据库名"):
+        env.database(tmp_path)
+
+
+def test_env_list_splits_on_commas(monkeypatch):
+    monkeypatch.setenv("ALLOWED_HOSTS", " a.cn, b.cn ,,")
+    assert env.env_list("ALLOWED_HOSTS") == ["a.cn", "b.cn"]

@@ -1,0 +1,53 @@
+from decimal import Decimal
+
+import pytest
+
+from indicators.models import Item, VersionStatus
+from indicators.services import VersionNotPublishable, version_archive, version_problems, version_publish
+from tests.factories import CategoryFactory, build_draft
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_complete_draft_has_no_problems_and_publishes():
+    draft = build_draft(categories=3, items_per_category=2)
+    assert version_problems(draft) == []
+    published = version_publish(system=draft)
+    assert published.status == VersionStatus.PUBLISHED and published.published_at
+
+
+def test_it_says_by_how_much_the_caps_miss_the_total():
+    draft = build_draft(categories=2, items_per_category=2)
+    Item.objects.filter(system=draft, number="2.2").update(cap=Decimal("2.5"))
+    assert version_problems(draft) == ["各子项目分值合计 5.5 分，超出版本总分 4 分 1.5 分。"]
+
+
+def test_it_wants_contiguous_numbers_and_standards():
+    draft = build_draft(categories=2, items_per_category=2)
+    Item.objects.filter(system=draft, number="1.2").update(number="1.3", standard=" ")
+    CategoryFactory(system=draft, number=4)
+    problems = version_problems(draft)
+    assert "考评项目序号必须从 1 起连续编号。" in problems
+    assert any("应依次编号为 1.1…1.2" in p for p in problems)
+    assert "子项目 1.3 缺少评分标准。" in problems
+    assert any("下没有子项目" in p for p in problems)
+
+
+def test_publishing_refuses_with_every_problem_and_changes_nothing():
+    draft = build_draft(categories=1, items_per_category=1)
+    draft.total = Decimal("5")
+    draft.save()
+    with pytest.raises(VersionNotPublishable) as error:
+        version_publish(system=draft)
+    assert error.value.problems == ["各子项目分值合计 1 分，比版本总分 5 分少 4 分。"]
+    draft.refresh_from_db()
+    assert draft.status == VersionStatus.DRAFT
+
+
+def test_only_published_versions_archive(outline):
+    draft = build_draft(categories=1, items_per_category=1)
+    with pytest.raises(VersionNotPublishable):
+        version_archive(system=draft)
+    assert version_archive(system=outline).status == VersionStatus.ARCHIVED
+    with pytest.raises(VersionNotPublishable):
+        version_publish(system=outline)
