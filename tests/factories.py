@@ -4,6 +4,8 @@ import factory
 from django.contrib.auth import get_user_model
 
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
+from orgs.bulk import NewNode, bulk_add_nodes
+from orgs.models import Organization, OrgType, Role, RoleGrant
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -62,3 +64,51 @@ def build_draft(*, categories: int, items_per_category: int, cap: Decimal = Deci
         for i in range(1, items_per_category + 1):
             ItemFactory(category=category, number=f"{c}.{i}", order=i, cap=cap)
     return system
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    """Pass parent=<Organization> for a child; without it the node is a root."""
+
+    class Meta:
+        model = Organization
+
+    code = factory.Sequence(lambda n: f"T{n:05d}")
+    name = factory.Sequence(lambda n: f"测试党组织{n}")
+    type = OrgType.BRANCH
+    is_active = True
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, **kwargs):
+        if parent is None:
+            return model_class.objects.add_root(create_kwargs=kwargs)
+        parent.refresh_from_db()
+        return model_class.objects.add_child(parent, create_kwargs=kwargs)
+
+
+class RoleGrantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoleGrant
+
+    user = factory.SubFactory(UserFactory)
+    role = Role.ANALYST
+    organization = None
+
+
+def user_with_role(role: str, organization: Organization | None = None, **user_fields):
+    user = UserFactory(**user_fields)
+    RoleGrantFactory(user=user, role=role, organization=organization)
+    return user
+
+
+def build_tree(*, districts: int, branches_per_district: int, prefix: str = "B") -> Organization:
+    """A city root with districts and branches, inserted in bulk; returns the root."""
+    nodes = [NewNode(f"{prefix}ROOT", "测试市委", OrgType.CITY)]
+    for d in range(districts):
+        code = f"{prefix}D{d:03d}"
+        nodes.append(NewNode(code, f"测试区{d}", OrgType.DISTRICT, f"{prefix}ROOT"))
+        nodes.extend(
+            NewNode(f"{code}B{b:04d}", f"测试区{d}第{b}支部", OrgType.BRANCH, code)
+            for b in range(branches_per_district)
+        )
+    bulk_add_nodes(nodes)
+    return Organization.objects.get(code=f"{prefix}ROOT")

@@ -1,0 +1,109 @@
+"""The party-organization tree and who may do what in it.
+
+The tree is a django-treebeard materialised path: a subtree is one `path LIKE 'prefix%'` query
+and the ancestors of a node are one `path IN (...)` query, at any depth.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+
+class OrgType(models.TextChoices):
+    CITY = "city", _("市委")
+    DISTRICT = "district", _("区市县委")
+    DEPARTMENT = "department", _("部门党委")
+    COMMITTEE = "committee", _("基层党委")
+    WORKING = "working", _("党工委")
+    GENERAL_BRANCH = "general_branch", _("党总支")
+    BRANCH = "branch", _("党支部")
+
+
+class Organization(MP_Node):
+    """A node of the party-organization tree (市委 → 区市县/部门党委 → 党工委/党总支 → 党支部)."""
+
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    type = models.CharField(_("类型"), max_length=20, choices=OrgType.choices)
+    # Merged or dissolved organizations stay, so that their past assessments keep their owner.
+    is_active = models.BooleanField(_("是否有效"), default=True)
+
+    class Meta:
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
+        constraints = [
+            models.CheckConstraint(condition=~Q(code=""), name="organization_code_not_empty"),
+            models.CheckConstraint(condition=~Q(name=""), name="organization_name_not_empty"),
+            models.CheckConstraint(condition=Q(type__in=OrgType.values), name="organization_type_known"),
+        ]
+        indexes = [models.Index(fields=["name"], name="organization_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def ancestor_paths(self) -> list[str]:
+        return [self.path[:end] for end in range(self.steplen, len(self.path), self.steplen)]
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("管理员")
+    ANALYST = "analyst", _("宣传部分析员")
+    EVALUATOR = "evaluator", _("考评员")
+    REPORTER = "reporter", _("单位填报员")
+
+
+ROLES_WITH_ORGANIZATION = (Role.ANALYST, Role.REPORTER)
+
+
+class RoleGrant(models.Model):
+    """One role of one user; analysts and reporters hold it over an organization.
+
+    An analyst may hold several grants (one per subtree); a reporter reports for exactly one
+    organization; admins and evaluators hold theirs without one (an evaluator's units come
+    from the assignments of a round).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants",
+        verbose_name=_("用户"),
+    )
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="role_grants",
+        verbose_name=_("党组织"),
+    )
+    created_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="role_grant_role_known"),
+            models.CheckConstraint(
+                condition=(
+                    Q(role__in=ROLES_WITH_ORGANIZATION, organization__isnull=False)
+                    | (~Q(role__in=ROLES_WITH_ORGANIZATION) & Q(organization__isnull=True))
+                ),
+                name="role_grant_organization_matches_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "organization"], name="role_grant_unique_with_org"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=Q(organization__isnull=True),
+                name="role_grant_unique_without_org",
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(role="reporter"), name="role_grant_one_reporter_unit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.organization_id:
+            return f"{self.get_role_display()} · {self.organization}"
+        return str(self.get_role_display())
