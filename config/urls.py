@@ -19,5 +19,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("indicators/", include("indicators.urls")),
+    path("orgs/", include("orgs.urls")),
+    path("people/", include("orgs.urls_people")),
     path("admin/", admin.site.urls),
 ]

@@ -6,9 +6,11 @@ from django.shortcuts import render
 
 from indicators.access import versions_for_user
 from indicators.models import VersionStatus
+from orgs.models import RoleGrant
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     current = versions_for_user(request.user).filter(status=VersionStatus.PUBLISHED).first()
-    return render(request, "home.html", {"current_version": current})
+    grants = RoleGrant.objects.filter(user=request.user).select_related("organization").order_by("role", "id")
+    return render(request, "home.html", {"current_version": current, "grants": grants})

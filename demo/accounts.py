@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from orgs.models import Organization, Role, RoleGrant
+
 
 @dataclass(frozen=True)
 class DemoAccount:
@@ -14,25 +16,43 @@ class DemoAccount:
     password: str
     full_name: str
     role: str
+    organization_code: str | None = None
     is_superuser: bool = False
+
+    @property
+    def description(self) -> str:
+        return str(Role(self.role).label)
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("admin", "kaoping-admin", "系统管理员", "管理员", is_superuser=True),
-    DemoAccount("viewer", "kaoping-viewer", "演示用户", "普通用户"),
+    DemoAccount("admin", "kaoping-admin", "系统管理员", Role.ADMIN, is_superuser=True),
+    DemoAccount("analyst", "kaoping-analyst", "市委宣传部 王分析", Role.ANALYST, "DL"),
+    DemoAccount("analyst_zs", "kaoping-analyst", "中山区委宣传部 李分析", Role.ANALYST, "DL-ZS"),
+    DemoAccount("analyst_xg", "kaoping-analyst", "西岗区委宣传部 赵分析", Role.ANALYST, "DL-XG"),
+    DemoAccount("evaluator", "kaoping-evaluator", "考评员 陈考评", Role.EVALUATOR),
+    DemoAccount("reporter", "kaoping-reporter", "海军广场街道民主社区 刘填报", Role.REPORTER, "DL-ZS-S01-B001"),
 )
 
 
 @transaction.atomic
 def ensure_demo_accounts() -> list[DemoAccount]:
-    """Create or reset every demo account; running it again changes nothing else."""
+    """Create or reset every demo account and its role; running it again changes nothing else.
+
+    Needs the demo tree (demo.dalian.ensure_dalian_tree) for the accounts with an organization.
+    """
     User = get_user_model()
+    organizations = Organization.objects.in_bulk(
+        [a.organization_code for a in DEMO_ACCOUNTS if a.organization_code], field_name="code"
+    )
     for account in DEMO_ACCOUNTS:
         user, _ = User.objects.get_or_create(username=account.username)
         user.first_name = account.full_name
-        user.is_staff = account.is_superuser
-        user.is_superuser = account.is_superuser
+        user.is_staff = user.is_superuser = account.is_superuser
         user.is_active = True
         user.set_password(account.password)
         user.save()
+        RoleGrant.objects.get_or_create(
+            user=user, role=account.role,
+            organization=organizations[account.organization_code] if account.organization_code else None,
+        )
     return list(DEMO_ACCOUNTS)

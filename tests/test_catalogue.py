@@ -21,3 +21,16 @@ def test_the_compiled_catalogue_is_in_use():
         assert translation.gettext("评分标准") == "Scoring standard"
     with translation.override("zh-hans"):
         assert translation.gettext("评分标准") == "评分标准"
+
+
+def test_django_messages_missing_from_its_chinese_catalogue_are_filled_in():
+    from django.contrib.auth.password_validation import MinimumLengthValidator
+    from django.core.exceptions import ValidationError
+
+    with translation.override("zh-hans"):
+        try:
+            MinimumLengthValidator().validate("abc")
+        except ValidationError as error:
+            assert error.messages == ["密码太短，至少需要 8 个字符。"]
+        else:
+            raise AssertionError("a 3-character password passed")

@@ -86,17 +86,17 @@ def test_the_home_page_links_the_current_outline(user_client, outline):
 
 def test_the_list_runs_a_constant_number_of_queries(admin_client, django_assert_num_queries):
     build_draft(categories=1, items_per_category=1)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         admin_client.get(reverse("indicators:version_list"))
     for _ in range(8):
         build_draft(categories=3, items_per_category=4)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         admin_client.get(reverse("indicators:version_list"))
 
 
 def test_the_table_runs_a_constant_number_of_queries(admin_client, outline, django_assert_num_queries):
     small = build_draft(categories=1, items_per_category=1)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         admin_client.get(detail_url(small.code))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         admin_client.get(detail_url(outline.code))

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from demo.accounts import DEMO_ACCOUNTS, ensure_demo_accounts
+from demo.dalian import ensure_dalian_tree
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,6 +20,7 @@ def log_in(page: Page, base_url: str, username: str, password: str) -> None:
 
 def test_a_demo_user_reads_the_outline_and_switches_language(page: Page, live_server):
     call_command("loaddata", "dalian_2010", verbosity=0)
+    ensure_dalian_tree()
     ensure_demo_accounts()
     account = DEMO_ACCOUNTS[1]
     log_in(page, live_server.url, account.username, account.password)
@@ -42,6 +44,7 @@ def test_a_demo_user_reads_the_outline_and_switches_language(page: Page, live_se
 
 
 def test_a_wrong_password_keeps_the_user_on_the_login_page(page: Page, live_server):
+    ensure_dalian_tree()
     ensure_demo_accounts()
     log_in(page, live_server.url, "admin", "not-the-password")
     expect(page.locator(".alert, .invalid-feedback, .errorlist").first).to_contain_text("请输入一个正确的")
@@ -49,6 +52,7 @@ def test_a_wrong_password_keeps_the_user_on_the_login_page(page: Page, live_serv
 
 
 def test_logging_out_returns_to_the_login_page(page: Page, live_server):
+    ensure_dalian_tree()
     ensure_demo_accounts()
     account = DEMO_ACCOUNTS[0]
     log_in(page, live_server.url, account.username, account.password)

@@ -1,0 +1,77 @@
+"""Measure the pages people use most on whatever data the database holds.
+
+    DEBUG=1 python manage.py seed_demo --orgs 20000
+    DEBUG=1 python manage.py bench
+
+Prints, per page and user, the median time, the number of SQL queries and peak Python memory.
+Speed targets are checked here, on benchmark-sized data, never in timed unit tests.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tracemalloc
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from orgs.models import Organization
+from orgs.selectors import scope_roots
+
+PAGES = [
+    ("组织树 tree", lambda org: reverse("orgs:tree")),
+    ("搜索 search", lambda org: reverse("orgs:tree") + "?q=支部"),
+    ("组织详情 detail", lambda org: reverse("orgs:detail", args=[org.code])),
+    ("下级 children", lambda org: reverse("orgs:children", args=[org.code])),
+    ("导出 export", lambda org: reverse("orgs:tree_export")),
+    ("指标体系 outline", lambda org: reverse("indicators:version_detail", args=["dalian-2010"])),
+]
+
+
+class Command(BaseCommand):
+    help = "Time the main pages for the demo admin and district analyst on the current data."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--repeat", type=int, default=5)
+        parser.add_argument("--users", nargs="+", default=["admin", "analyst_zs"])
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        User = get_user_model()
+        root = Organization.objects.filter(depth=1).order_by("path").first()
+        if root is None:
+            raise CommandError("没有党组织数据：请先运行 seed_demo（可加 --orgs 20000）。")
+        self.stdout.write(f"organizations: {Organization.objects.count()}  database: {connection.vendor}")
+        self.stdout.write(f"{'user':<12}{'page':<20}{'median ms':>10}{'queries':>9}{'peak KiB':>10}{'status':>7}")
+        for username in options["users"]:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                raise CommandError(f"用户 {username} 不存在：请先运行 seed_demo。")
+            client = Client()
+            client.force_login(user)
+            start = scope_roots(user).first() or root
+            for label, url_for in PAGES:
+                self._measure(client, username, label, url_for(start), options["repeat"])
+
+    def _measure(self, client: Client, username: str, label: str, url: str, repeat: int) -> None:
+        timings = []
+        for _ in range(repeat):
+            tracemalloc.start()
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                if getattr(response, "streaming", False):
+                    for _chunk in response.streaming_content:
+                        pass
+                timings.append((time.perf_counter() - started) * 1000)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        self.stdout.write(
+            f"{username:<12}{label:<20}{statistics.median(timings):>10.1f}{len(queries):>9}"
+            f"{peak // 1024:>10}{response.status_code:>7}"
+        )

@@ -1,0 +1,132 @@
+"""Writes to user accounts and their role grants. Each function is one transaction.
+
+The checks repeat the database constraints on RoleGrant so that a refused change reaches the
+admin as a sentence beside the field instead of an IntegrityError. Error keys are the field
+names of `orgs.forms_people`, so a view can hand a ValidationError straight to its form.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from orgs.models import ROLES_WITH_ORGANIZATION, Organization, Role, RoleGrant
+from orgs.scope import forget_roles
+
+User = get_user_model()
+
+
+def _refuse(field: str, message: str, code: str) -> NoReturn:
+    """Raise an error the people forms can show beside `field` (NON_FIELD_ERRORS: on top)."""
+    raise ValidationError({field: ValidationError(message, code=code)})
+
+
+def _check_username_free(username: str, *, exclude: AbstractUser | None = None) -> None:
+    # Case-insensitive, as Django's own UserCreationForm checks: "Zhang" and "zhang" side by
+    # side would only confuse whoever has to tell them apart.
+    taken = User.objects.filter(username__iexact=username)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        _refuse("username", _("用户名“%(username)s”已被使用。") % {"username": username}, "username_taken")
+
+
+def _lock_user(user_id: int) -> None:
+    # Grant checks read the user's other grants; holding the user's row makes two admins
+    # changing the same user's grants at once take turns instead of racing to the constraint.
+    User.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True).first()
+
+
+@transaction.atomic
+def user_create(
+    *, username: str, full_name: str, email: str, is_active: bool, password: str
+) -> AbstractUser:
+    _check_username_free(username)
+    # Chinese names are written as one string, so 姓名 lives in first_name and last_name stays
+    # empty; get_full_name() then shows exactly what the admin typed.
+    user = User(username=username, first_name=full_name, last_name="", email=email, is_active=is_active)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *, user: AbstractUser, username: str, full_name: str, email: str, is_active: bool,
+    password: str | None = None, by: AbstractUser,
+) -> AbstractUser:
+    if user.pk == by.pk and not is_active:
+        _refuse("is_active", _("不能停用自己的账号：停用后您将无法再登录。"), "self_deactivate")
+    _check_username_free(username, exclude=user)
+    user.username, user.first_name, user.last_name = username, full_name, ""
+    user.email, user.is_active = email, is_active
+    fields = ["username", "first_name", "last_name", "email", "is_active"]
+    if password:
+        user.set_password(password)
+        fields.append("password")
+    user.save(update_fields=fields)
+    return user
+
+
+def _check_grant(user: AbstractUser, role: str, organization: Organization | None) -> None:
+    if role not in Role.values:
+        _refuse("role", _("未知的角色。"), "unknown_role")
+    label = Role(role).label
+    if role in ROLES_WITH_ORGANIZATION and organization is None:
+        _refuse(
+            "organization_code",
+            _("“%(role)s”角色必须指定党组织，请填写党组织编码。") % {"role": label},
+            "organization_required",
+        )
+    if role not in ROLES_WITH_ORGANIZATION and organization is not None:
+        _refuse(
+            "organization_code",
+            _("“%(role)s”角色不对应具体党组织，请清空党组织编码。") % {"role": label},
+            "organization_forbidden",
+        )
+    same_role = RoleGrant.objects.filter(user=user, role=role)
+    if same_role.filter(organization=organization).exists():
+        _refuse(NON_FIELD_ERRORS, _("该用户已经拥有这项授权，无需重复添加。"), "duplicate")
+    if role == Role.REPORTER:
+        current = same_role.select_related("organization").first()
+        if current is not None:
+            _refuse(
+                "organization_code",
+                _(
+                    "该用户已是“%(organization)s”的单位填报员。一个用户只能为一个党组织填报，"
+                    "如需更换，请先移除原授权。"
+                ) % {"organization": current.organization},
+                "second_reporter_unit",
+            )
+
+
+@transaction.atomic
+def grant_add(
+    *, user: AbstractUser, role: str, organization: Organization | None, by: AbstractUser
+) -> RoleGrant:
+    """Give `user` a role; `by` is the admin doing it (the caller has checked they may)."""
+    _lock_user(user.pk)
+    _check_grant(user, role, organization)
+    grant = RoleGrant.objects.create(user=user, role=role, organization=organization)
+    forget_roles(user)
+    return grant
+
+
+@transaction.atomic
+def grant_remove(*, grant: RoleGrant, by: AbstractUser) -> None:
+    # A superuser stays an admin without the grant; anyone else would lock themselves out of
+    # these pages, and only another admin could let them back in.
+    if grant.user_id == by.pk and grant.role == Role.ADMIN and not by.is_superuser:
+        _refuse(
+            NON_FIELD_ERRORS,
+            _("不能移除您自己的管理员角色：移除后您将无法再管理用户。如确需移除，请由另一位管理员操作。"),
+            "self_unadmin",
+        )
+    _lock_user(grant.user_id)
+    grant.delete()
+    forget_roles(grant.user)

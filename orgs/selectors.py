@@ -1,0 +1,81 @@
+"""Reads of the organization tree, always within the user's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Length, Substr
+
+from orgs.models import Organization
+from orgs.scope import AnyUser, organization_scope, visible_organizations
+
+
+def _in_scope(user: AnyUser) -> ExpressionWrapper | Value:
+    scope = organization_scope(user)
+    if scope is None:
+        return Value(True, output_field=BooleanField())
+    return ExpressionWrapper(scope, output_field=BooleanField())
+
+
+def scope_roots(user: AnyUser) -> QuerySet[Organization]:
+    """Where the user's view of the tree starts: visible nodes whose parent is not visible.
+
+    An evaluator assigned to a branch but not to its parent still reaches the branch.
+    """
+    scope = organization_scope(user)
+    if scope is None:
+        return Organization.objects.filter(depth=1).order_by("path")
+    parent_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Organization.steplen)
+    parent_visible = Organization.objects.filter(scope, path=parent_path)
+    return visible_organizations(user).filter(~Exists(parent_visible)).order_by("path")
+
+
+def visible_children(user: AnyUser, organization: Organization) -> QuerySet[Organization]:
+    return visible_organizations(user).filter(
+        path__startswith=organization.path, depth=organization.depth + 1
+    ).order_by("path")
+
+
+def visible_descendant_count(user: AnyUser, organization: Organization) -> int:
+    return visible_organizations(user).filter(
+        path__startswith=organization.path, depth__gt=organization.depth
+    ).count()
+
+
+@dataclass(frozen=True)
+class Crumb:
+    code: str
+    name: str
+    linked: bool
+
+
+def ancestors_by_path(user: AnyUser, organizations: list[Organization]) -> dict[str, Crumb]:
+    """Every ancestor of the given nodes, in one query, marked with whether the user may open it."""
+    paths = {path for organization in organizations for path in organization.ancestor_paths}
+    if not paths:
+        return {}
+    rows = (
+        Organization.objects.filter(path__in=paths)
+        .annotate(in_scope=_in_scope(user))
+        .values_list("path", "code", "name", "in_scope")
+    )
+    return {path: Crumb(code, name, bool(in_scope)) for path, code, name, in_scope in rows}
+
+
+def breadcrumbs(user: AnyUser, organization: Organization) -> list[Crumb]:
+    known = ancestors_by_path(user, [organization])
+    return [known[path] for path in organization.ancestor_paths if path in known]
+
+
+def attach_breadcrumbs(user: AnyUser, organizations: list[Organization]) -> None:
+    known = ancestors_by_path(user, organizations)
+    for organization in organizations:
+        organization.crumbs = [known[p] for p in organization.ancestor_paths if p in known]
+
+
+def search_organizations(user: AnyUser, query: str) -> QuerySet[Organization]:
+    query = query.strip()
+    return visible_organizations(user).filter(
+        Q(name__icontains=query) | Q(code__icontains=query)
+    ).order_by("path")

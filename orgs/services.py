@@ -1,0 +1,52 @@
+"""Writes to the organization tree. Each function is one transaction."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from orgs.models import Organization
+
+
+def _check_parent(organization: Organization | None, parent: Organization | None) -> None:
+    if organization is None or parent is None:
+        return
+    if parent.pk == organization.pk or parent.path.startswith(organization.path):
+        raise ValidationError(
+            {"parent_code": _("不能把党组织移到它自己或它的下级组织之下。")}, code="cycle"
+        )
+
+
+@transaction.atomic
+def organization_create(
+    *, code: str, name: str, type: str, parent: Organization | None, is_active: bool = True
+) -> Organization:
+    fields = {"code": code, "name": name, "type": type, "is_active": is_active}
+    if parent is None:
+        return Organization.objects.add_root(create_kwargs=fields)
+    parent = Organization.objects.select_for_update().get(pk=parent.pk)
+    return Organization.objects.add_child(parent, create_kwargs=fields)
+
+
+@transaction.atomic
+def organization_update(
+    *, organization: Organization, name: str, type: str, is_active: bool,
+    parent: Organization | None, move: bool = True,
+) -> Organization:
+    """Change an organization's fields and, when `move` is set, put it under `parent`."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    organization.name, organization.type, organization.is_active = name, type, is_active
+    organization.save(update_fields=["name", "type", "is_active"])
+    if move:
+        current_parent_path = organization.path[: -Organization.steplen]
+        new_parent_path = parent.path if parent else ""
+        if current_parent_path != new_parent_path:
+            _check_parent(organization, parent)
+            if parent is None:
+                last_root = Organization.objects.filter(depth=1).order_by("-path").first()
+                Organization.objects.move(organization, last_root, "last-sibling")
+            else:
+                Organization.objects.move(organization, parent, "last-child")
+            organization.refresh_from_db()
+    return organization

@@ -1,0 +1,13 @@
+from django.urls import URLPattern, path
+
+from orgs.views import people
+
+app_name = "people"
+
+urlpatterns: list[URLPattern] = [
+    path("", people.user_list, name="user_list"),
+    path("new/", people.user_create, name="user_create"),
+    path("<int:pk>/edit/", people.user_edit, name="user_edit"),
+    path("<int:pk>/grants/", people.grant_add, name="grant_add"),
+    path("<int:pk>/grants/<int:grant_pk>/delete/", people.grant_remove, name="grant_remove"),
+]

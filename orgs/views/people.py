@@ -1,0 +1,171 @@
+"""Admins manage user accounts and role grants here; Django admin stays for superusers.
+
+Every view asks `require_admin` (or `_get_person`, which does) before it looks at the method,
+so that anyone but an admin gets the same 403 whatever they send.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from orgs import people as services
+from orgs.access import require_admin
+from orgs.forms_people import GrantForm, UserForm
+from orgs.models import Role, RoleGrant
+from orgs.scope import forget_roles
+
+User = get_user_model()
+PAGE_SIZE = 50
+
+
+def _get_person(request: HttpRequest, pk: int) -> AbstractUser:
+    """The access helper for user accounts: admins only, and superusers only by superusers.
+
+    An admin by role who could set a superuser's password could become that superuser, and
+    with it gain Django admin, which the role alone does not give.
+    """
+    require_admin(request.user)
+    person = get_object_or_404(User, pk=pk)
+    if person.is_superuser and not request.user.is_superuser:
+        raise PermissionDenied("only superusers manage superusers")
+    return person
+
+
+def _people(query: str, role: str) -> QuerySet[AbstractUser]:
+    people = User.objects.order_by("username")
+    if query:
+        people = people.filter(
+            Q(username__icontains=query) | Q(first_name__icontains=query) | Q(last_name__icontains=query)
+        )
+    if role in Role.values:
+        holds = Q(Exists(RoleGrant.objects.filter(user=OuterRef("pk"), role=role)))
+        # Superusers act as admins without a grant, so the admin filter must list them too.
+        people = people.filter((holds | Q(is_superuser=True)) if role == Role.ADMIN else holds)
+    # One query for the grants of the whole page, whatever the number of users or grants.
+    grants = RoleGrant.objects.select_related("organization").order_by("role", "organization__path")
+    return people.prefetch_related(Prefetch("role_grants", queryset=grants))
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    require_admin(request.user)
+    query = request.GET.get("q", "").strip()
+    role = request.GET.get("role", "")
+    page = Paginator(_people(query, role), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "people/user_list.html",
+        {"page_obj": page, "query": query, "role": role, "role_choices": Role.choices},
+    )
+
+
+@login_required
+def user_create(request: HttpRequest) -> HttpResponse:
+    require_admin(request.user)
+    form = UserForm(request.POST) if request.method == "POST" else UserForm()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = services.user_create(
+                username=data["username"], full_name=data["full_name"], email=data["email"],
+                is_active=data["is_active"], password=data["password1"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("已创建用户“%(username)s”，请为其授予角色。") % {"username": person.username}
+            )
+            return redirect("people:user_edit", pk=person.pk)
+    return render(request, "people/user_form.html", {"form": form, "person": None})
+
+
+def _render_edit(
+    request: HttpRequest, person: AbstractUser, *, form: UserForm, grant_form: GrantForm
+) -> HttpResponse:
+    grants = person.role_grants.select_related("organization").order_by("role", "organization__path")
+    return render(
+        request,
+        "people/user_form.html",
+        {
+            "person": person,
+            "form": form,
+            "grant_form": grant_form,
+            "grants": grants,
+            "is_self": person.pk == request.user.pk,
+        },
+    )
+
+
+@login_required
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_person(request, pk)
+    if request.method != "POST":
+        return _render_edit(request, person, form=UserForm(person=person), grant_form=GrantForm())
+    form = UserForm(request.POST, person=person)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.user_update(
+                user=person, username=data["username"], full_name=data["full_name"],
+                email=data["email"], is_active=data["is_active"], password=data["password1"] or None,
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if person.pk == request.user.pk and data["password1"]:
+                # Otherwise changing one's own password here would end one's own session.
+                update_session_auth_hash(request, person)
+            messages.success(request, _("已保存用户“%(username)s”。") % {"username": person.username})
+            return redirect("people:user_edit", pk=person.pk)
+    return _render_edit(request, person, form=form, grant_form=GrantForm())
+
+
+@login_required
+def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_person(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    grant_form = GrantForm(request.POST)
+    if grant_form.is_valid():
+        try:
+            grant = services.grant_add(
+                user=person, role=grant_form.cleaned_data["role"],
+                organization=grant_form.cleaned_data["organization_code"], by=request.user,
+            )
+        except ValidationError as error:
+            grant_form.add_error(None, error)
+        else:
+            forget_roles(request.user)
+            messages.success(request, _("已授予“%(grant)s”。") % {"grant": grant})
+            return redirect("people:user_edit", pk=person.pk)
+    return _render_edit(request, person, form=UserForm(person=person), grant_form=grant_form)
+
+
+@login_required
+def grant_remove(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
+    person = _get_person(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    grant = get_object_or_404(
+        RoleGrant.objects.select_related("organization"), pk=grant_pk, user=person
+    )
+    grant.user = person
+    try:
+        services.grant_remove(grant=grant, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        forget_roles(request.user)
+        messages.success(request, _("已移除“%(grant)s”。") % {"grant": grant})
+    return redirect("people:user_edit", pk=person.pk)
