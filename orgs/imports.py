@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from orgs.access import require_admin
 from orgs.bulk import NewNode, bulk_add_nodes
-from orgs.forms import RESERVED_CODES, code_validator
+from orgs.validators import RESERVED_CODES, code_validator
 from orgs.models import Organization
 from orgs.scope import AnyUser
 from orgs.services import organization_update

@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from orgs.validators import code_validator
+
 
 class OrgType(models.TextChoices):
     CITY = "city", _("市委")
@@ -26,7 +28,7 @@ class OrgType(models.TextChoices):
 class Organization(MP_Node):
     """A node of the party-organization tree (市委 → 区市县/部门党委 → 党工委/党总支 → 党支部)."""
 
-    code = models.CharField(_("编码"), max_length=32, unique=True)
+    code = models.CharField(_("编码"), max_length=32, unique=True, validators=[code_validator])
     name = models.CharField(_("名称"), max_length=200)
     type = models.CharField(_("类型"), max_length=20, choices=OrgType.choices)
     # Merged or dissolved organizations stay, so that their past assessments keep their owner.

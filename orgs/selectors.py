@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Length, Substr
 
 from orgs.models import Organization
@@ -18,6 +18,16 @@ def _in_scope(user: AnyUser) -> ExpressionWrapper | Value:
     return ExpressionWrapper(scope, output_field=BooleanField())
 
 
+def parent_path_of(outer: str = "path") -> Substr:
+    return Substr(OuterRef(outer), 1, Length(OuterRef(outer)) - Organization.steplen)
+
+
+def with_parent_code(queryset: QuerySet[Organization]) -> QuerySet[Organization]:
+    """Annotate `parent_code`: one indexed lookup by path per row, none for the roots."""
+    parent = Organization.objects.filter(path=parent_path_of()).values("code")[:1]
+    return queryset.annotate(parent_code=Subquery(parent))
+
+
 def scope_roots(user: AnyUser) -> QuerySet[Organization]:
     """Where the user's view of the tree starts: visible nodes whose parent is not visible.
 
@@ -26,8 +36,7 @@ def scope_roots(user: AnyUser) -> QuerySet[Organization]:
     scope = organization_scope(user)
     if scope is None:
         return Organization.objects.filter(depth=1).order_by("path")
-    parent_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Organization.steplen)
-    parent_visible = Organization.objects.filter(scope, path=parent_path)
+    parent_visible = Organization.objects.filter(scope, path=parent_path_of())
     return visible_organizations(user).filter(~Exists(parent_visible)).order_by("path")
 
 

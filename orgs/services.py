@@ -36,6 +36,9 @@ def organization_update(
 ) -> Organization:
     """Change an organization's fields and, when `move` is set, put it under `parent`."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if parent is not None:
+        # The caller's copy may predate another move; the cycle check needs current paths.
+        parent = Organization.objects.get(pk=parent.pk)
     organization.name, organization.type, organization.is_active = name, type, is_active
     organization.save(update_fields=["name", "type", "is_active"])
     if move:

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -64,10 +65,19 @@ def test_it_limits_an_analysts_export_to_their_subtree(client):
     analyst = user_with_role(Role.ANALYST, Organization.objects.get(code="BD001"))
     rows = sheet_rows(logged_in(analyst).get(EXPORT))[1:]
     assert [row[0] for row in rows] == ["BD001", "BD001B0000", "BD001B0001", "BD001B0002"]
-    # The city above the district is not theirs to see, not even as a parent code.
-    assert rows[0][3] is None
-    assert all("BD000" not in str(cell) and "BD002" not in str(cell) and "BROOT" not in str(cell)
-               for row in rows for cell in row)
+    # The district's parent is named by code so that the file imports back in place.
+    assert rows[0][3] == "BROOT"
+    assert all("BD000" not in str(cell) and "BD002" not in str(cell) for row in rows for cell in row)
+
+
+def test_an_analysts_export_imported_by_an_admin_changes_nothing(admin_client):
+    build_tree(districts=2, branches_per_district=2)
+    before = list(Organization.objects.order_by("path").values_list("code", "path", "name"))
+    analyst = user_with_role(Role.ANALYST, Organization.objects.get(code="BD001"))
+    body = content(logged_in(analyst).get(EXPORT))
+    response = admin_client.post(reverse("orgs:tree_import"), {"file": SimpleUploadedFile("a.xlsx", body)})
+    assert response.status_code == 302
+    assert list(Organization.objects.order_by("path").values_list("code", "path", "name")) == before
 
 
 def test_it_exports_no_rows_for_an_outsider():

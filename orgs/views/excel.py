@@ -24,6 +24,7 @@ from orgs.access import require_admin
 from orgs.imports import MAX_IMPORT_BYTES, import_upload
 from orgs.models import Organization
 from orgs.scope import visible_organizations
+from orgs.selectors import with_parent_code
 from orgs.tree_excel import XLSX_CONTENT_TYPE, TreeRow, write_template, write_tree
 
 # A failed import of a large file can list thousands of problems; the first ones are enough
@@ -46,15 +47,15 @@ class TreeImportForm(forms.Form):
 def _tree_rows(organizations: QuerySet[Organization]) -> Iterator[TreeRow]:
     """Rows in path order, so parents come before children.
 
-    A parent outside the user's scope is left blank rather than named: the file shows the
-    user's part of the tree and nothing of the organizations around it.
+    The parent code of the user's top organizations is written even when that parent lies
+    outside their scope (its name already shows in their breadcrumbs): without it an admin
+    importing an analyst's file would move the analyst's district to the top of the tree.
     """
-    code_of_path: dict[str, str] = {}
-    rows = organizations.order_by("path").values_list("code", "name", "type", "is_active", "path")
-    for code, name, type_, is_active, path_ in rows.iterator(chunk_size=2000):
-        code_of_path[path_] = code
-        parent_code = code_of_path.get(path_[: -Organization.steplen], "")
-        yield TreeRow(code, name, type_, parent_code, is_active)
+    rows = with_parent_code(organizations).order_by("path").values_list(
+        "code", "name", "type", "parent_code", "is_active"
+    )
+    for code, name, type_, parent_code, is_active in rows.iterator(chunk_size=2000):
+        yield TreeRow(code, name, type_, parent_code or "", is_active)
 
 
 def _attachment(write: Callable[[IO[bytes]], object], filename: str) -> FileResponse:
