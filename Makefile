@@ -20,6 +20,7 @@ run: system-packages setup
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: test-packages setup
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 setup: install messages

@@ -30,7 +30,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("analyst_zs", "kaoping-analyst", "中山区委宣传部 李分析", Role.ANALYST, "DL-ZS"),
     DemoAccount("analyst_xg", "kaoping-analyst", "西岗区委宣传部 赵分析", Role.ANALYST, "DL-XG"),
     DemoAccount("evaluator", "kaoping-evaluator", "考评员 陈考评", Role.EVALUATOR),
-    DemoAccount("reporter", "kaoping-reporter", "海军广场街道民主社区 刘填报", Role.REPORTER, "DL-ZS-S01-B001"),
+    DemoAccount("reporter", "kaoping-reporter", "海军广场街道同兴社区 刘填报", Role.REPORTER, "DL-ZS-S01-B001"),
 )
 
 

@@ -9,7 +9,6 @@ from orgs.models import Organization, OrgType
 from orgs.validators import RESERVED_CODES, code_validator
 
 
-
 class OrganizationForm(forms.Form):
     code = forms.CharField(label=_("编码"), max_length=32, validators=[code_validator])
     name = forms.CharField(label=_("名称"), max_length=200)

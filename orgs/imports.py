@@ -23,14 +23,23 @@ from django.utils.translation import gettext as _
 
 from orgs.access import require_admin
 from orgs.bulk import NewNode, bulk_add_nodes
-from orgs.validators import RESERVED_CODES, code_validator
 from orgs.models import Organization
 from orgs.scope import AnyUser
 from orgs.services import organization_update
 from orgs.tree_excel import (
-    ACTIVE, CODE, COLUMNS, NAME, PARENT, TYPE, SheetRow, TooManyRows, UnreadableWorkbook,
-    read_sheet, type_labels,
+    ACTIVE,
+    CODE,
+    COLUMNS,
+    NAME,
+    PARENT,
+    TYPE,
+    SheetRow,
+    TooManyRows,
+    UnreadableWorkbook,
+    read_sheet,
+    type_labels,
 )
+from orgs.validators import RESERVED_CODES, code_validator
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 # Well above the 20,000 organizations the system is sized for, so a whole-tree export fits.

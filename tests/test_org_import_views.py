@@ -1,6 +1,5 @@
 """The import page: who may use it, what a good file changes, and what a bad file shows."""
 
-import io
 
 import pytest
 from django.contrib.messages import get_messages

@@ -10,7 +10,6 @@ from typing import IO, Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -23,8 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from orgs.access import require_admin
 from orgs.imports import MAX_IMPORT_BYTES, import_upload
 from orgs.models import Organization
-from orgs.scope import visible_organizations
-from orgs.selectors import with_parent_code
+from orgs.scope import AnyUser, visible_organizations
+from orgs.selectors import scope_roots, with_parent_code
 from orgs.tree_excel import XLSX_CONTENT_TYPE, TreeRow, write_template, write_tree
 
 # A failed import of a large file can list thousands of problems; the first ones are enough
@@ -44,17 +43,22 @@ class TreeImportForm(forms.Form):
             "limit": filesizeformat(MAX_IMPORT_BYTES)}
 
 
-def _tree_rows(organizations: QuerySet[Organization]) -> Iterator[TreeRow]:
-    """Rows in path order, so parents come before children.
+def _tree_rows(user: AnyUser) -> Iterator[TreeRow]:
+    """The user's part of the tree in path order, so parents come before children.
 
     The parent code of the user's top organizations is written even when that parent lies
     outside their scope (its name already shows in their breadcrumbs): without it an admin
     importing an analyst's file would move the analyst's district to the top of the tree.
     """
-    rows = with_parent_code(organizations).order_by("path").values_list(
-        "code", "name", "type", "parent_code", "is_active"
+    parent_of_root = dict(with_parent_code(scope_roots(user)).values_list("path", "parent_code"))
+    code_of_path: dict[str, str] = {}
+    rows = visible_organizations(user).order_by("path").values_list(
+        "code", "name", "type", "is_active", "path"
     )
-    for code, name, type_, parent_code, is_active in rows.iterator(chunk_size=2000):
+    for code, name, type_, is_active, path_ in rows.iterator(chunk_size=2000):
+        parent_path = path_[: -Organization.steplen]
+        parent_code = code_of_path[parent_path] if parent_path in code_of_path else parent_of_root.get(path_)
+        code_of_path[path_] = code
         yield TreeRow(code, name, type_, parent_code or "", is_active)
 
 
@@ -76,7 +80,7 @@ def tree_template(request: HttpRequest) -> FileResponse:
 @login_required
 @require_GET
 def tree_export(request: HttpRequest) -> FileResponse:
-    rows = _tree_rows(visible_organizations(request.user))
+    rows = _tree_rows(request.user)
     today = timezone.localdate().isoformat()
     return _attachment(lambda target: write_tree(rows, target), _("党组织_%(date)s.xlsx") % {"date": today})
 
