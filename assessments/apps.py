@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = _("考评")
+
+    def ready(self) -> None:
+        from assessments.access import evaluator_organizations
+        from orgs.scope import register_scope_provider
+
+        # Evaluators and approvers see the units of their rounds in the organization pages too.
+        register_scope_provider(evaluator_organizations)

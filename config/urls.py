@@ -21,5 +21,6 @@ urlpatterns = [
     path("indicators/", include("indicators.urls")),
     path("orgs/", include("orgs.urls")),
     path("people/", include("orgs.urls_people")),
+    path("", include("assessments.urls")),
     path("admin/", admin.site.urls),
 ]

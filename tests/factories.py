@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import factory
@@ -112,3 +113,47 @@ def build_tree(*, districts: int, branches_per_district: int, prefix: str = "B")
         )
     bulk_add_nodes(nodes)
     return Organization.objects.get(code=f"{prefix}ROOT")
+
+
+def publish(system: IndicatorSystem) -> IndicatorSystem:
+    from indicators.services import version_publish
+
+    return version_publish(system=system)
+
+
+def make_round(system: IndicatorSystem, *, year: int = 2026, title: str = "年度考评", **fields):
+    from assessments.services import round_create
+
+    return round_create(
+        year=year, title=title, indicator_system=system, deadline=datetime.date(year, 12, 31), **fields
+    )
+
+
+def assign(round, organization: Organization, evaluator, *, lead: bool = False):
+    """Assign one evaluator to one organization; returns the evaluator's sheet."""
+    from assessments.models import Sheet, SheetKind
+    from assessments.services import round_assign
+
+    round_assign(
+        round=round, organizations=Organization.objects.filter(pk=organization.pk), evaluator=evaluator, lead=lead
+    )
+    return Sheet.objects.get(assessment__round=round, assessment__organization=organization,
+                             kind=SheetKind.REVIEW, evaluator=evaluator)
+
+
+def fill(sheet, user, scores: dict[str, str | Decimal | None], reason: str = "材料不全"):
+    """Save scores by item number through the service, as a form would."""
+    from assessments.services import Entry, sheet_save
+
+    sheet.refresh_from_db()
+    items = dict(Item.objects.filter(system=sheet.assessment.round.indicator_system).values_list("number", "id"))
+    caps = dict(Item.objects.filter(system=sheet.assessment.round.indicator_system).values_list("number", "cap"))
+    entries = {}
+    for number, value in scores.items():
+        score = None if value is None else Decimal(str(value))
+        entries[items[number]] = Entry(score, "" if score is None or score == caps[number] else reason)
+    return sheet_save(sheet=sheet, user=user, entries=entries, base_version=sheet.version)
+
+
+def full_marks(system: IndicatorSystem) -> dict[str, Decimal]:
+    return dict(Item.objects.filter(system=system).values_list("number", "cap"))

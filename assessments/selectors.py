@@ -1,0 +1,54 @@
+"""Reads that span assessments, sheets, scores and the outline."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+
+from assessments.models import Assessment, AuditEvent, Evidence, Score, Sheet, SheetKind
+from assessments.totals import ItemInfo
+from indicators.models import Category, IndicatorSystem, Item
+
+
+def outline_items(system: IndicatorSystem) -> list[ItemInfo]:
+    rows = Item.objects.filter(system=system).order_by("category__number", "order", "id")
+    return [ItemInfo(i, c, cap) for i, c, cap in rows.values_list("id", "category_id", "cap")]
+
+
+def outline_categories(system: IndicatorSystem) -> list[Category]:
+    """Categories with their items, in the order of the official table."""
+    items = Item.objects.order_by("order", "id")
+    return list(
+        Category.objects.filter(system=system).order_by("number").prefetch_related(Prefetch("items", queryset=items))
+    )
+
+
+def sheet_scores(sheet: Sheet) -> dict[int, Score]:
+    return {score.item_id: score for score in Score.objects.filter(sheet=sheet)}
+
+
+def self_sheet_of(assessment: Assessment) -> Sheet | None:
+    return Sheet.objects.filter(assessment=assessment, kind=SheetKind.SELF).first()
+
+
+def evidence_by_item(assessment: Assessment) -> dict[int, list[Evidence]]:
+    grouped: dict[int, list[Evidence]] = {}
+    for evidence in Evidence.objects.filter(assessment=assessment).select_related("uploaded_by"):
+        grouped.setdefault(evidence.item_id, []).append(evidence)
+    return grouped
+
+
+def review_scores_by_item(assessment: Assessment) -> dict[int, list[tuple[Sheet, Decimal | None]]]:
+    """Every evaluator's score of every item of the assessment, in one query."""
+    grouped: dict[int, list[tuple[Sheet, Decimal | None]]] = {}
+    rows = Score.objects.filter(sheet__assessment=assessment, sheet__kind=SheetKind.REVIEW).select_related(
+        "sheet", "sheet__evaluator"
+    )
+    for row in rows:
+        grouped.setdefault(row.item_id, []).append((row.sheet, row.score))
+    return grouped
+
+
+def history(assessment: Assessment) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(assessment=assessment).select_related("actor", "item", "sheet__evaluator")
