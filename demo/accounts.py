@@ -15,13 +15,14 @@ class DemoAccount:
     username: str
     password: str
     full_name: str
-    role: str
+    role: str | None
     organization_code: str | None = None
     is_superuser: bool = False
 
     @property
     def description(self) -> str:
-        return str(Role(self.role).label)
+        # The approver holds no role: approving is a duty given per round.
+        return str(Role(self.role).label) if self.role else "审核人"
 
 
 DEMO_ACCOUNTS = (
@@ -30,6 +31,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("analyst_zs", "kaoping-analyst", "中山区委宣传部 李分析", Role.ANALYST, "DL-ZS"),
     DemoAccount("analyst_xg", "kaoping-analyst", "西岗区委宣传部 赵分析", Role.ANALYST, "DL-XG"),
     DemoAccount("evaluator", "kaoping-evaluator", "考评员 陈考评", Role.EVALUATOR),
+    DemoAccount("evaluator2", "kaoping-evaluator", "考评员 孙考评", Role.EVALUATOR),
+    DemoAccount("approver", "kaoping-approver", "考评办 周审核", None),
     DemoAccount("reporter", "kaoping-reporter", "海军广场街道同兴社区 刘填报", Role.REPORTER, "DL-ZS-S01-B001"),
 )
 
@@ -51,6 +54,8 @@ def ensure_demo_accounts() -> list[DemoAccount]:
         user.is_active = True
         user.set_password(account.password)
         user.save()
+        if account.role is None:
+            continue
         RoleGrant.objects.get_or_create(
             user=user, role=account.role,
             organization=organizations[account.organization_code] if account.organization_code else None,

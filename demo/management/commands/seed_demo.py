@@ -1,9 +1,12 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from demo.accounts import ensure_demo_accounts
 from demo.dalian import ensure_dalian_tree, grow_to
+from demo.rounds import build_closed_round, build_open_round, demo_users
+from indicators.models import IndicatorSystem
 
 
 class Command(BaseCommand):
@@ -14,6 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--orgs", type=int, default=0, help="grow the tree to this many organizations")
+        parser.add_argument(
+            "--years", type=int, default=3, help="closed, approved rounds for this many past years (default 3)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         added = ensure_dalian_tree()
@@ -22,6 +28,17 @@ class Command(BaseCommand):
         if added:
             self.stdout.write(f"党组织：新增 {added} 个 (organizations added)")
         accounts = ensure_demo_accounts()
+        system = IndicatorSystem.objects.filter(code="dalian-2010").first()
+        if system is None:
+            raise CommandError("缺少指标体系大纲：请先运行 manage.py loaddata dalian_2010。")
+        this_year = timezone.localdate().year
+        users = demo_users()
+        evaluators = [users["evaluator"], users["evaluator2"]]
+        for year in range(this_year - options["years"], this_year):
+            if build_closed_round(year, system, evaluators, users["approver"]):
+                self.stdout.write(f"考评批次：{year} 年（已审核）")
+        if build_open_round(this_year, system):
+            self.stdout.write(f"考评批次：{this_year} 年（进行中）")
         self.stdout.write("演示账号 (demo accounts):")
         for account in accounts:
             scope = f"（{account.organization_code}）" if account.organization_code else ""
