@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
+from assessments.selectors_work import my_work
 from indicators.access import versions_for_user
 from indicators.models import VersionStatus
 from orgs.models import RoleGrant
@@ -11,6 +13,13 @@ from orgs.models import RoleGrant
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The start page: what waits for the user first, then the way into the tree and the outline."""
     current = versions_for_user(request.user).filter(status=VersionStatus.PUBLISHED).first()
     grants = RoleGrant.objects.filter(user=request.user).select_related("organization").order_by("role", "id")
-    return render(request, "home.html", {"current_version": current, "grants": grants})
+    context = {
+        "current_version": current,
+        "grants": grants,
+        "work": my_work(request.user),
+        "today": timezone.localdate(),
+    }
+    return render(request, "home.html", context)

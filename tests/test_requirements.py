@@ -19,3 +19,7 @@ def test_mark_requirements_escapes_and_marks():
 
 def test_points_prints_whole_and_half_points():
     assert [points(v) for v in ("3.0", "2.5", "100", None)] == ["3", "2.5", "100", ""]
+
+
+def test_points_print_merged_means_to_the_cent():
+    assert [points(v) for v in ("99.75", "2.50", "2.333", "0.00")] == ["99.75", "2.5", "2.33", "0"]

@@ -4,6 +4,7 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
@@ -72,7 +73,7 @@ def test_the_service_refuses_what_the_form_would(outline, unit, evaluator):
     sheet = assign(make_round(outline), unit, evaluator)
     item_ids = dict(outline.items.values_list("number", "id"))
     for entry in (Entry(Decimal("9"), "x"), Entry(Decimal("2"), ""), Entry(Decimal("0.3"), "x")):
-        with pytest.raises(Exception):
+        with pytest.raises(ValidationError):
             sheet_save(sheet=sheet, user=evaluator, entries={item_ids["1.1"]: entry}, base_version=sheet.version)
     assert not Score.objects.filter(sheet=sheet).exists()
 
@@ -81,7 +82,7 @@ def test_a_bad_entry_leaves_the_whole_sheet_unsaved(outline, unit, evaluator):
     sheet = assign(make_round(outline), unit, evaluator)
     item_ids = dict(outline.items.values_list("number", "id"))
     entries = {item_ids["1.1"]: Entry(Decimal("3"), ""), item_ids["1.2"]: Entry(Decimal("5"), "超过分值")}
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         sheet_save(sheet=sheet, user=evaluator, entries=entries, base_version=sheet.version)
     assert not Score.objects.filter(sheet=sheet).exists()
     assert not AuditEvent.objects.filter(sheet=sheet).exists()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import (
     Assessment,
+    AssessmentState,
     AuditAction,
     AuditEvent,
     MergeMethod,
@@ -23,9 +24,10 @@ from assessments.models import (
     Score,
     Sheet,
     SheetKind,
+    SheetState,
 )
 from indicators.models import IndicatorSystem, VersionStatus
-from orgs.models import Organization
+from orgs.models import Organization, Role
 
 
 def _check_version(system: IndicatorSystem) -> None:
@@ -93,6 +95,10 @@ def round_assign(
         for a in targets
     ]
     Sheet.objects.bulk_create(sheets, batch_size=2000)
+    # An assessment waiting for approval has a new evaluator to hear from: back to scoring.
+    Assessment.objects.filter(pk__in=[a.pk for a in targets], state=AssessmentState.SUBMITTED).update(
+        state=AssessmentState.DRAFT, submitted_at=None
+    )
     now = timezone.now()
     name = evaluator.get_full_name() or evaluator.get_username()
     AuditEvent.objects.bulk_create(
@@ -112,7 +118,16 @@ def sheet_unassign(*, sheet: Sheet, user: Any) -> None:
         raise ValidationError(_("该考评员已经开始评分，不能移除。"), code="has_scores")
     name = sheet.evaluator.get_full_name() or sheet.evaluator.get_username()
     AuditEvent.objects.create(assessment=sheet.assessment, actor=user, action=AuditAction.ASSIGNMENT, old=name)
+    assessment = sheet.assessment
     sheet.delete()
+    remaining = Sheet.objects.filter(assessment=assessment, kind=SheetKind.REVIEW)
+    if (
+        assessment.state in (AssessmentState.DRAFT, AssessmentState.RETURNED)
+        and remaining.exists()
+        and not remaining.exclude(state=SheetState.SUBMITTED).exists()
+    ):
+        # The evaluator removed was the only one still to submit.
+        Assessment.objects.filter(pk=assessment.pk).update(state=AssessmentState.SUBMITTED, submitted_at=timezone.now())
 
 
 @transaction.atomic
@@ -138,7 +153,11 @@ def round_copy(
     organizations = Organization.objects.filter(assessments__round=previous)
     round_add_organizations(round=round, organizations=organizations)
     new_by_org = dict(Assessment.objects.filter(round=round).values_list("organization_id", "pk"))
-    old_sheets = Sheet.objects.filter(assessment__round=previous, kind=SheetKind.REVIEW).values_list(
+    # Evaluators who have since left (inactive, or no longer holding the role) are not carried over.
+    old_sheets = Sheet.objects.filter(
+        assessment__round=previous, kind=SheetKind.REVIEW, evaluator__is_active=True,
+        evaluator__role_grants__role=Role.EVALUATOR,
+    ).values_list(
         "assessment__organization_id", "evaluator_id", "is_lead"
     )
     Sheet.objects.bulk_create(

@@ -1,3 +1,260 @@
-from django.urls import URLPattern
+"""One assessment at a glance: the merged result beside the self-assessment, the sheets, the
+history, and the workflow steps (approve, return, reopen) for those who may take them."""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from assessments.access import can_approve, can_reopen, can_see_review_sheets, get_assessment_for_user
+from assessments.models import (
+    Assessment,
+    AssessmentState,
+    AuditAction,
+    CategoryResult,
+    Evidence,
+    ItemResult,
+    Sheet,
+    SheetKind,
+)
+from assessments.selectors import history, outline_categories, review_scores_by_item, sheet_scores
+from assessments.services import assessment_approve, assessment_reopen, assessment_return
+from assessments.totals import ItemInfo, compute_totals
+from indicators.models import Category, Item
+from orgs.scope import roles_of
+
+HISTORY_PAGE_SIZE = 50
+
+STATE_BADGES = {
+    AssessmentState.DRAFT: "text-bg-secondary",
+    AssessmentState.SUBMITTED: "text-bg-warning",
+    AssessmentState.RETURNED: "text-bg-danger",
+    AssessmentState.APPROVED: "text-bg-success",
+}
+
+
+class ReasonForm(forms.Form):
+    # The same message as the service's, so the page says the same whichever layer refuses.
+    reason = forms.CharField(
+        label=gettext_lazy("理由"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("请填写理由。")},
+    )
+
+
+@dataclass
+class ItemRow:
+    item: Item
+    self_score: Decimal | None
+    reviews: list[Decimal | None]
+    merged: Decimal | None
+    spread: Decimal
+    evidence_count: int
+    flagged: bool
+
+    @property
+    def differs(self) -> bool:
+        return self.self_score is not None and self.merged is not None and self.self_score != self.merged
+
+    @property
+    def delta(self) -> Decimal | None:
+        return self.merged - self.self_score if self.differs else None  # type: ignore[operator]
+
+
+@dataclass
+class CategoryBlock:
+    category: Category
+    cap: Decimal
+    self_score: Decimal | None
+    merged: Decimal | None
+    rows: list[ItemRow] = field(default_factory=list)
+
+
+def _blocks(
+    assessment: Assessment, categories: list[Category], self_sheet: Sheet | None,
+    review_sheets: list[Sheet], show_result: bool, show_flags: bool,
+) -> list[CategoryBlock]:
+    """The official table's rows with every figure the page shows, in a fixed number of queries."""
+    items = [ItemInfo(i.id, c.id, i.cap) for c in categories for i in c.items.all()]
+    self_scores = {k: s.score for k, s in sheet_scores(self_sheet).items()} if self_sheet else {}
+    self_totals = compute_totals(items, self_scores)
+    reviews: dict[int, dict[int, Decimal | None]] = {}
+    if review_sheets:
+        for item_id, pairs in review_scores_by_item(assessment).items():
+            reviews[item_id] = {sheet.pk: score for sheet, score in pairs}
+    results: dict[int, ItemResult] = {}
+    category_results: dict[int, Decimal] = {}
+    if show_result:
+        results = {r.item_id: r for r in ItemResult.objects.filter(assessment=assessment)}
+        category_results = dict(
+            CategoryResult.objects.filter(assessment=assessment).values_list("category_id", "score")
+        )
+    evidence = dict(
+        Evidence.objects.filter(assessment=assessment).order_by().values("item_id")
+        .annotate(n=Count("pk")).values_list("item_id", "n")
+    )
+    threshold = assessment.round.disagreement_threshold
+    blocks = []
+    for category in categories:
+        # A category the unit has not scored at all shows as empty rather than as a 0.
+        self_scored = any(self_scores.get(item.pk) is not None for item in category.items.all())
+        block = CategoryBlock(
+            category, self_totals.cap_by_category.get(category.pk, Decimal("0")),
+            self_totals.by_category.get(category.pk) if self_scored else None, category_results.get(category.pk),
+        )
+        for item in category.items.all():
+            result = results.get(item.pk)
+            spread = result.spread if result else Decimal("0")
+            block.rows.append(ItemRow(
+                item=item,
+                self_score=self_scores.get(item.pk),
+                reviews=[reviews.get(item.pk, {}).get(sheet.pk) for sheet in review_sheets],
+                merged=result.score if result else None,
+                spread=spread,
+                evidence_count=evidence.get(item.pk, 0),
+                flagged=show_flags and spread > threshold,
+            ))
+        blocks.append(block)
+    return blocks
+
+
+def _history_page(request: HttpRequest, assessment: Assessment, show_reviews: bool, sheets: list[Sheet]) -> Any:
+    events = history(assessment)
+    if show_reviews:
+        return Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The unit reads neither the evaluators' scores nor who they are, here as on the round page.
+    user_id = request.user.pk
+    events = events.filter(
+        Q(sheet__isnull=True) | Q(sheet__kind=SheetKind.SELF) | Q(sheet__evaluator_id=user_id)
+    ).exclude(action=AuditAction.ASSIGNMENT)
+    page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    evaluators = {s.evaluator_id for s in sheets if s.kind == SheetKind.REVIEW and s.evaluator_id != user_id}
+    for event in page:
+        event.actor_hidden = event.actor_id in evaluators
+    return page
+
+
+def _render(
+    request: HttpRequest, assessment: Assessment, *, status: int = 200,
+    return_form: ReasonForm | None = None, reopen_form: ReasonForm | None = None,
+    approve_errors: list[str] | None = None,
+) -> HttpResponse:
+    user = request.user
+    show_reviews = can_see_review_sheets(user, assessment)
+    # The unit sees its merged result once it is final, never the provisional one.
+    show_result = show_reviews or assessment.state == AssessmentState.APPROVED
+    may_approve = can_approve(user, assessment)
+    # Disagreement is a signal for whoever approves or oversees (as on the round page), not for scorers.
+    show_flags = may_approve or bool(roles_of(user).analyst_paths)
+    sheets = list(
+        Sheet.objects.filter(assessment=assessment).select_related("evaluator").order_by("kind", "-is_lead", "pk")
+    )
+    self_sheet = next((s for s in sheets if s.kind == SheetKind.SELF), None)
+    review_sheets = [
+        s for s in sheets if s.kind == SheetKind.REVIEW and (show_reviews or s.evaluator_id == user.pk)
+    ]
+    categories = outline_categories(assessment.round.indicator_system)
+    blocks = _blocks(assessment, categories, self_sheet, review_sheets, show_result, show_flags)
+    item_count = sum(len(block.rows) for block in blocks)
+    open_round = assessment.round.is_open
+    submitted = assessment.state == AssessmentState.SUBMITTED
+    evaluated_it = any(s.evaluator_id == user.pk for s in sheets if s.kind == SheetKind.REVIEW)
+    context = {
+        "assessment": assessment,
+        "round": assessment.round,
+        "state_badge": STATE_BADGES.get(assessment.state, "text-bg-secondary"),
+        "show_reviews": show_reviews,
+        "show_result": show_result,
+        "show_flags": show_flags,
+        "flagged_count": sum(row.flagged for block in blocks for row in block.rows),
+        "blocks": blocks,
+        "item_count": item_count,
+        "sheets": ([self_sheet] if self_sheet else []) + review_sheets,
+        "review_sheets": review_sheets,
+        "may_approve": may_approve and submitted and open_round and not evaluated_it,
+        "approve_refused_own": may_approve and submitted and open_round and evaluated_it,
+        "may_return": may_approve and submitted and open_round,
+        "may_reopen": can_reopen(user) and assessment.state == AssessmentState.APPROVED and open_round,
+        "return_form": return_form or ReasonForm(auto_id="return_%s"),
+        "reopen_form": reopen_form or ReasonForm(auto_id="reopen_%s"),
+        "approve_errors": approve_errors or [],
+        "events": _history_page(request, assessment, show_reviews, sheets),
+    }
+    return render(request, "assessments/assessment_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render(request, get_assessment_for_user(request.user, pk))
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment_for_user(request.user, pk)
+    try:
+        assessment_approve(assessment=assessment, user=request.user)
+    except ValidationError as error:
+        return _render(request, assessment, status=400, approve_errors=error.messages)
+    messages.success(request, _("已审核通过，考评结果已锁定。"))
+    return redirect("assessments:assessment_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def return_(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment_for_user(request.user, pk)
+    # Refuse the role before judging the form: a 403 must not depend on what was typed.
+    if not can_approve(request.user, assessment):
+        raise PermissionDenied("not an approver of this round")
+    form = ReasonForm(request.POST, auto_id="return_%s")
+    if form.is_valid():
+        try:
+            assessment_return(assessment=assessment, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已退回考评员修改。"))
+            return redirect("assessments:assessment_detail", pk=pk)
+    return _render(request, assessment, status=400, return_form=form)
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment_for_user(request.user, pk)
+    if not can_reopen(request.user):
+        raise PermissionDenied("only admins reopen approved assessments")
+    form = ReasonForm(request.POST, auto_id="reopen_%s")
+    if form.is_valid():
+        try:
+            assessment_reopen(assessment=assessment, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已重新打开，考评员可以再次修改评分。"))
+            return redirect("assessments:assessment_detail", pk=pk)
+    return _render(request, assessment, status=400, reopen_form=form)
+
+
+urlpatterns = [
+    path("assessments/<int:pk>/", detail, name="assessment_detail"),
+    path("assessments/<int:pk>/approve/", approve, name="assessment_approve"),
+    path("assessments/<int:pk>/return/", return_, name="assessment_return"),
+    path("assessments/<int:pk>/reopen/", reopen, name="assessment_reopen"),
+]

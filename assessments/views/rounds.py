@@ -1,3 +1,390 @@
-from django.urls import URLPattern
+"""Rounds (考评批次): the list and detail everyone in a round sees, and the admins' pages that
+create, edit, close a round and decide who takes part and who scores whom.
 
-urlpatterns: list[URLPattern] = []
+Read access goes through `_get_round` (404 outside one's rounds); every admin page asks
+`_get_round_to_manage`, which answers 403 to anyone but an admin before it looks at anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.forms_rounds import (
+    AddOrganizationsForm,
+    AssignForm,
+    CloseForm,
+    RoundCreateForm,
+    RoundSettingsForm,
+    initial_from_previous,
+    initial_from_round,
+)
+from assessments.models import Assessment, AssessmentState, MergeMethod, Round, Sheet, SheetKind
+from assessments.selectors_rounds import (
+    attach_counts,
+    evaluator_choices,
+    participant_rows,
+    previous_round_choices,
+    round_rows,
+    round_summary,
+    rounds_for_user,
+)
+from assessments.services import round_add_organizations, sheet_unassign
+from assessments.services import round_close as close_round
+from assessments.services.round_admin import (
+    round_assign_evaluator,
+    round_remove_assessment,
+    round_start,
+    round_update,
+    sheet_make_lead,
+)
+from indicators.models import IndicatorSystem
+from orgs.access import require_admin
+from orgs.scope import roles_of
+
+PAGE_SIZE = 50
+
+
+def _get_round(request: HttpRequest, pk: int) -> Round:
+    round = rounds_for_user(request.user).select_related("indicator_system", "previous").filter(pk=pk).first()
+    if round is None:
+        raise Http404("no such round in scope")
+    return round
+
+
+def _get_round_to_manage(request: HttpRequest, pk: int) -> Round:
+    require_admin(request.user)
+    return get_object_or_404(Round.objects.select_related("indicator_system"), pk=pk)
+
+
+def _not_get_or_post(request: HttpRequest) -> HttpResponse | None:
+    return None if request.method in ("GET", "POST") else HttpResponseNotAllowed(["GET", "POST"])
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@login_required
+def round_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(round_rows(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = attach_counts(request.user, list(page.object_list))
+    return render(
+        request, "assessments/rounds/list.html", {"page_obj": page, "can_manage": roles_of(request.user).is_admin}
+    )
+
+
+def _create_initial(request: HttpRequest) -> dict[str, object]:
+    newest = IndicatorSystem.objects.selectable_for_rounds().order_by("-year", "-published_at", "-id").first()
+    initial: dict[str, object] = {
+        "year": timezone.localdate().year, "indicator_system": newest.pk if newest else None,
+        "merge_method": MergeMethod.MEAN, "disagreement_threshold": Decimal("1.0"),
+    }
+    # "按所选批次填入" resubmits the form by GET with the chosen round: fill in its settings,
+    # keeping a title or deadline already typed.
+    previous_pk = request.GET.get("previous", "")
+    previous = Round.objects.filter(pk=previous_pk).first() if previous_pk.isdigit() else None
+    if previous is not None:
+        initial.update(initial_from_previous(previous))
+    for key in ("title", "deadline"):
+        if request.GET.get(key, "").strip():
+            initial[key] = request.GET[key].strip()
+    return initial
+
+
+@login_required
+def round_create(request: HttpRequest) -> HttpResponse:
+    require_admin(request.user)
+    if (refused := _not_get_or_post(request)) is not None:
+        return refused
+    if request.method != "POST":
+        return _create_page(request, RoundCreateForm(initial=_create_initial(request)))
+    form = RoundCreateForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            round = round_start(
+                year=data["year"], title=data["title"], indicator_system=data["indicator_system"],
+                deadline=data["deadline"], merge_method=data["merge_method"],
+                disagreement_threshold=data["disagreement_threshold"], approvers=data["approvers"],
+                previous=data["previous"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if round.previous_id:
+                count = Assessment.objects.filter(round=round).count()
+                messages.success(
+                    request,
+                    _("已创建考评批次“%(round)s”，沿用了“%(previous)s”的 %(count)s 个党组织及其考评分工。")
+                    % {"round": round, "previous": round.previous, "count": count},
+                )
+            else:
+                messages.success(request, _("已创建考评批次“%(round)s”，请添加参与党组织并分配考评员。") % {"round": round})
+            return redirect("assessments:round_detail", pk=round.pk)
+    return _create_page(request, form)
+
+
+def _create_page(request: HttpRequest, form: RoundCreateForm) -> HttpResponse:
+    chosen = str(form["previous"].value() or "")
+    previous = Round.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+    return render(
+        request,
+        "assessments/rounds/form.html",
+        {"form": form, "previous": previous, "previous_choices": previous_round_choices()},
+    )
+
+
+@login_required
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _get_round(request, pk)
+    query, state = request.GET.get("q", "").strip(), request.GET.get("state", "")
+    rows = participant_rows(request.user, round, query=query, state=state)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    roles = roles_of(request.user)
+    approvers = list(round.approvers.order_by("username"))
+    is_approver = any(person.pk == request.user.pk for person in approvers)
+    for row in page:
+        # A unit sees neither who reviews it nor the merged score before approval, as on
+        # its assessment page.
+        row.shows_review = roles.is_admin or row.organization_id != roles.reporter_organization_id
+        row.shows_total = row.shows_review or row.state == AssessmentState.APPROVED
+    return render(
+        request,
+        "assessments/rounds/detail.html",
+        {
+            "round": round,
+            "approvers": approvers,
+            "page_obj": page,
+            "query": query,
+            "state": state,
+            "state_choices": AssessmentState.choices,
+            "summary": round_summary(request.user, round),
+            "can_manage": roles.is_admin,
+            # Disagreement is a signal for whoever approves or oversees, not for the scorers.
+            "show_flags": roles.is_admin or is_approver or bool(roles.analyst_paths),
+            "scores_here": Sheet.objects.filter(
+                assessment__round=round, kind=SheetKind.REVIEW, evaluator=request.user
+            ).exists(),
+        },
+    )
+
+
+@login_required
+def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _get_round_to_manage(request, pk)
+    if (refused := _not_get_or_post(request)) is not None:
+        return refused
+    if request.method != "POST":
+        form = RoundSettingsForm(initial=initial_from_round(round))
+        return render(request, "assessments/rounds/form.html", {"form": form, "round": round})
+    form = RoundSettingsForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            round = round_update(
+                round=round, title=data["title"], deadline=data["deadline"], merge_method=data["merge_method"],
+                disagreement_threshold=data["disagreement_threshold"], approvers=data["approvers"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已保存考评批次“%(round)s”。") % {"round": round})
+            return redirect("assessments:round_detail", pk=round.pk)
+    return render(request, "assessments/rounds/form.html", {"form": form, "round": round})
+
+
+@login_required
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _get_round_to_manage(request, pk)
+    if (refused := _not_get_or_post(request)) is not None:
+        return refused
+    form = CloseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            close_round(round=round)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("考评批次“%(round)s”已结束，所有结果已冻结。") % {"round": round})
+        return redirect("assessments:round_detail", pk=round.pk)
+    return render(
+        request, "assessments/rounds/close.html",
+        {"round": round, "form": form, "summary": round_summary(request.user, round)},
+    )
+
+
+# --- participants and assignments -------------------------------------------------------------
+
+Action = Callable[[HttpRequest, Round], HttpResponse | Form]
+
+
+def _back(request: HttpRequest, round: Round) -> HttpResponse:
+    """Back to the page the form was posted from, with its search and page kept."""
+    url = reverse("assessments:round_participants", args=[round.pk])
+    return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
+
+
+def _add(request: HttpRequest, round: Round) -> HttpResponse | Form:
+    form = AddOrganizationsForm(request.POST, prefix="add")
+    if not form.is_valid():
+        return form
+    try:
+        added = round_add_organizations(round=round, organizations=form.organizations())
+    except ValidationError as error:
+        form.add_error(None, error)
+        return form
+    if added:
+        messages.success(request, _("已将 %(count)s 个党组织加入本批次。") % {"count": added})
+    else:
+        messages.warning(request, _("没有新增党组织：所选党组织已在本批次中或已撤销。"))
+    return _back(request, round)
+
+
+def _assign(request: HttpRequest, round: Round) -> HttpResponse | Form:
+    form = AssignForm(request.POST, prefix="assign")
+    if not form.is_valid():
+        return form
+    evaluator = form.cleaned_data["evaluator"]
+    try:
+        result = round_assign_evaluator(
+            round=round, organizations=form.organizations(), evaluator=evaluator,
+            lead=form.cleaned_data["lead"], user=request.user,
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return form
+    name = evaluator.get_full_name() or evaluator.username
+    if result.sheets or result.leads:
+        messages.success(
+            request,
+            _("考评员“%(name)s”：新分配 %(sheets)s 个党组织，设为主考评员 %(leads)s 个。")
+            % {"name": name, "sheets": result.sheets, "leads": result.leads},
+        )
+    else:
+        messages.warning(request, _("没有变化：考评员“%(name)s”已分配到所选党组织。") % {"name": name})
+    if result.skipped_approved:
+        messages.warning(
+            request, _("%(count)s 个党组织的考评已审核锁定，未作更改。") % {"count": result.skipped_approved}
+        )
+    return _back(request, round)
+
+
+def _posted_sheet(request: HttpRequest, round: Round) -> Sheet:
+    pk = request.POST.get("sheet", "")
+    sheet = (
+        Sheet.objects.select_related("assessment__round", "assessment__organization", "evaluator")
+        .filter(pk=pk if pk.isdigit() else 0, assessment__round=round, kind=SheetKind.REVIEW)
+        .first()
+    )
+    if sheet is None:
+        raise Http404("no such sheet in this round")
+    return sheet
+
+
+def _unassign(request: HttpRequest, round: Round) -> HttpResponse:
+    sheet = _posted_sheet(request, round)
+    try:
+        sheet_unassign(sheet=sheet, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("已移除考评员“%(name)s”对“%(organization)s”的考评分工。")
+            % {"name": sheet.evaluator.get_full_name() or sheet.evaluator.username,
+               "organization": sheet.assessment.organization.name},
+        )
+    return _back(request, round)
+
+
+def _lead(request: HttpRequest, round: Round) -> HttpResponse:
+    sheet = _posted_sheet(request, round)
+    try:
+        sheet_make_lead(sheet=sheet, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("已将“%(name)s”设为“%(organization)s”的主考评员。")
+            % {"name": sheet.evaluator.get_full_name() or sheet.evaluator.username,
+               "organization": sheet.assessment.organization.name},
+        )
+    return _back(request, round)
+
+
+def _remove(request: HttpRequest, round: Round) -> HttpResponse:
+    pk = request.POST.get("assessment", "")
+    assessment = (
+        Assessment.objects.select_related("organization")
+        .filter(pk=pk if pk.isdigit() else 0, round=round)
+        .first()
+    )
+    if assessment is None:
+        raise Http404("no such assessment in this round")
+    try:
+        round_remove_assessment(assessment=assessment)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("已将“%(name)s”移出本批次。") % {"name": assessment.organization.name})
+    return _back(request, round)
+
+
+ACTIONS: dict[str, Action] = {
+    "add": _add, "assign": _assign, "unassign": _unassign, "lead": _lead, "remove": _remove,
+}
+
+
+@login_required
+def round_participants(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _get_round_to_manage(request, pk)
+    if (refused := _not_get_or_post(request)) is not None:
+        return refused
+    forms: dict[str, Form] = {"add": AddOrganizationsForm(prefix="add"), "assign": AssignForm(prefix="assign")}
+    if request.method == "POST":
+        action = ACTIONS.get(request.POST.get("action", ""))
+        if action is None:
+            return HttpResponse(_("未知的操作。"), status=400)
+        outcome = action(request, round)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        # A form with errors: show it again with what was typed, beside the untouched other one.
+        forms[request.POST["action"]] = outcome
+    query = request.GET.get("q", "").strip()
+    rows = participant_rows(request.user, round, query=query)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/rounds/participants.html",
+        {
+            "round": round,
+            "add_form": forms["add"],
+            "assign_form": forms["assign"],
+            "evaluators": evaluator_choices(),
+            "page_obj": page,
+            "query": query,
+        },
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("rounds/", round_list, name="round_list"),
+    path("rounds/new/", round_create, name="round_create"),
+    path("rounds/<int:pk>/", round_detail, name="round_detail"),
+    path("rounds/<int:pk>/edit/", round_edit, name="round_edit"),
+    path("rounds/<int:pk>/close/", round_close, name="round_close"),
+    path("rounds/<int:pk>/participants/", round_participants, name="round_participants"),
+]

@@ -1,0 +1,159 @@
+"""The Excel layout of an evaluator's scores in a round: one organization a row, two columns an item.
+
+    编码 | 名称 | 1.1 领导重视（3分） | 1.1 扣分理由 | 1.2 … | …
+
+The template and the upload share this layout. The header carries each item's cap, so a file
+made for another edition (other items, other caps) is refused by its header alone. Writing uses
+openpyxl's write-only mode and reading its read-only mode (orgs.tree_excel.read_sheet), so an
+evaluator with hundreds of units costs little memory either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from indicators.models import Item
+from indicators.points import format_points
+from orgs.tree_excel import XLSX_CONTENT_TYPE, SheetRow, TooManyRows, UnreadableWorkbook, neutralise, read_sheet
+
+__all__ = [
+    "CODE", "NAME", "XLSX_CONTENT_TYPE", "ItemColumns", "ScoreRow", "SheetRow", "TooManyRows",
+    "UnreadableWorkbook", "column_letter", "header_titles", "item_columns", "read_scores", "write_scores",
+]
+
+# Part of the file format, not of the interface: Chinese in every interface language, so that a
+# file downloaded in one language uploads in any other.
+CODE, NAME = "编码", "名称"
+SHEET_TITLE = "评分"
+_LAST_ROW = 1048576
+_WIDTHS = {"code": 16, "name": 30, "score": 14, "reason": 28}
+
+
+@dataclass(frozen=True)
+class ItemColumns:
+    """One item's pair of columns."""
+
+    item_id: int
+    cap: Decimal
+    score_title: str
+    reason_title: str
+
+
+def item_columns(items: Iterable[Item]) -> list[ItemColumns]:
+    return [
+        ItemColumns(
+            item_id=item.pk,
+            cap=item.cap,
+            score_title=f"{item.number} {item.name}（{format_points(item.cap)}分）",
+            reason_title=f"{item.number} 扣分理由",
+        )
+        for item in items
+    ]
+
+
+def header_titles(columns: list[ItemColumns]) -> list[str]:
+    titles = [CODE, NAME]
+    for column in columns:
+        titles += [column.score_title, column.reason_title]
+    return titles
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One organization as written to the template, with the sheet's current values."""
+
+    code: str
+    name: str
+    values: dict[int, tuple[Decimal | None, str]] = field(default_factory=dict)  # item id → (score, reason)
+
+
+def _header_cells(sheet: WriteOnlyWorksheet, titles: list[str]) -> list[WriteOnlyCell]:
+    cells = []
+    for title in titles:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="F6F1F1")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cells.append(cell)
+    return cells
+
+
+def _prepare_sheet(workbook: Workbook, columns: list[ItemColumns]) -> WriteOnlyWorksheet:
+    """Layout that must be set before the first row is written in write-only mode."""
+    sheet = workbook.create_sheet(SHEET_TITLE)
+    # The header and the two columns that say which organization a row is stay in view while
+    # the evaluator scrolls across 64 columns.
+    sheet.freeze_panes = "C2"
+    for letter, width in (("A", _WIDTHS["code"]), ("B", _WIDTHS["name"])):
+        sheet.column_dimensions[letter].width = width
+        sheet.column_dimensions[letter].number_format = "@"
+    for index, column in enumerate(columns):
+        score_letter, reason_letter = get_column_letter(3 + 2 * index), get_column_letter(4 + 2 * index)
+        sheet.column_dimensions[score_letter].width = _WIDTHS["score"]
+        sheet.column_dimensions[reason_letter].width = _WIDTHS["reason"]
+        sheet.column_dimensions[reason_letter].number_format = "@"
+        # A first warning while typing in Excel; the upload checks everything again anyway.
+        cap = format_points(column.cap)
+        validation = DataValidation(
+            type="decimal", operator="between", formula1="0", formula2=cap, allow_blank=True,
+            showErrorMessage=True, errorTitle="得分超出范围",
+            error=f"得分应在 0 到 {cap} 分之间，以 0.5 分为单位。",
+        )
+        validation.add(f"{score_letter}2:{score_letter}{_LAST_ROW}")
+        sheet.data_validations.append(validation)
+    sheet.append(_header_cells(sheet, header_titles(columns)))
+    return sheet
+
+
+def _add_instructions(workbook: Workbook, about: list[tuple[str, str]]) -> None:
+    sheet = workbook.create_sheet("说明")
+    sheet.column_dimensions["A"].width = 16
+    sheet.column_dimensions["B"].width = 80
+    lines = [
+        *about,
+        ("得分", "0 到本项分值之间，以 0.5 分为单位，例如 3 或 2.5。留空表示该子项目保持不变（不会清除已有评分）。"),
+        ("扣分理由", "得分低于分值时必须填写；得分留空时扣分理由也应留空。"),
+        ("行", "每行一个党组织，按编码匹配；只能填写本批次分配给您、尚未提交的评分表。请勿修改表头。"),
+        ("导入", "上传后先检查整个文件，只要有一处问题就不写入任何数据；同一文件重复导入不会产生变化。"),
+    ]
+    for title, text in lines:
+        sheet.append([neutralise(title), neutralise(text)])
+
+
+def write_scores(
+    columns: list[ItemColumns], rows: Iterable[ScoreRow], target: IO[bytes], *, about: list[tuple[str, str]]
+) -> int:
+    """Write the template to `target`; returns the number of organization rows."""
+    workbook = Workbook(write_only=True)
+    sheet = _prepare_sheet(workbook, columns)
+    count = 0
+    for row in rows:
+        cells: list[object] = [neutralise(row.code), neutralise(row.name)]
+        for column in columns:
+            score, reason = row.values.get(column.item_id, (None, ""))
+            cells += [score, neutralise(reason) if reason else None]
+        sheet.append(cells)
+        count += 1
+    _add_instructions(workbook, about)
+    workbook.save(target)
+    return count
+
+
+def read_scores(source: IO[bytes], *, max_rows: int) -> tuple[tuple[str, ...], list[SheetRow]]:
+    """Header and non-empty rows of the first sheet, as stripped text with the neutralising
+    apostrophe taken off; raises UnreadableWorkbook or TooManyRows."""
+    return read_sheet(source, max_rows=max_rows)
+
+
+def column_letter(index: int) -> str:
+    return get_column_letter(index + 1)

@@ -1,0 +1,202 @@
+"""Evidence files (佐证材料): checking an upload, storing it, removing it, recording both.
+
+Files go through the model's FileField, that is through Django's storage API, under a generated
+name (see `evidence_path`): the uploaded name is kept only as a label, so nothing a user types
+ever becomes a path, and the files can move to object storage with a settings change.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from assessments.access import EDITABLE_SHEET_STATES, is_reporter_for
+from assessments.models import Assessment, AuditAction, AuditEvent, Evidence, LockedError, Sheet, SheetKind
+from indicators.models import Item
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_PER_ITEM = 10
+NAME_MAX_LENGTH = Evidence._meta.get_field("original_name").max_length
+
+_PDF = (b"%PDF-",)
+_PNG = (b"\x89PNG\r\n\x1a\n",)
+_JPEG = (b"\xff\xd8\xff",)
+_GIF = (b"GIF87a", b"GIF89a")
+# The compound-file header of the binary Office formats (and of WPS's own .wps/.et).
+_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+_ZIP = (b"PK\x03\x04",)
+
+
+@dataclass(frozen=True)
+class FileKind:
+    content_type: str
+    magic: tuple[bytes, ...]
+    # For the zip-based Office formats: the folder every such document has. Without it any zip
+    # (or a jar, or an apk) renamed to .docx would pass.
+    ooxml_part: str = ""
+
+
+KINDS: dict[str, FileKind] = {
+    "pdf": FileKind("application/pdf", _PDF),
+    "png": FileKind("image/png", _PNG),
+    "jpg": FileKind("image/jpeg", _JPEG),
+    "jpeg": FileKind("image/jpeg", _JPEG),
+    "gif": FileKind("image/gif", _GIF),
+    "doc": FileKind("application/msword", _OLE),
+    "xls": FileKind("application/vnd.ms-excel", _OLE),
+    "ppt": FileKind("application/vnd.ms-powerpoint", _OLE),
+    "wps": FileKind("application/vnd.ms-works", _OLE),
+    "et": FileKind("application/vnd.ms-excel", _OLE),
+    "docx": FileKind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _ZIP, "word/"),
+    "xlsx": FileKind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _ZIP, "xl/"),
+    "pptx": FileKind("application/vnd.openxmlformats-officedocument.presentationml.presentation", _ZIP, "ppt/"),
+}
+ACCEPT = ",".join(f".{extension}" for extension in KINDS)
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "KAOPING_EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def max_per_item() -> int:
+    return int(getattr(settings, "KAOPING_EVIDENCE_MAX_PER_ITEM", DEFAULT_MAX_PER_ITEM))
+
+
+def allowed_types_text() -> str:
+    return _("只能上传 PDF、图片（PNG、JPG、GIF）或 Office 文档（Word、Excel、PowerPoint、WPS）。")
+
+
+def clean_name(name: str) -> str:
+    """The uploaded name as a label: no folders, no control characters, at most 255 characters."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if char.isprintable()).strip()
+    if len(name) > NAME_MAX_LENGTH:
+        suffix = PurePath(name).suffix[:10]
+        name = name[: NAME_MAX_LENGTH - len(suffix)] + suffix
+    return name
+
+
+def _is_ooxml(upload: UploadedFile, part: str) -> bool:
+    # Only the zip's central directory is read, never the members, so a zip bomb costs nothing.
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    return "[Content_Types].xml" in names and any(name.startswith(part) for name in names)
+
+
+def inspect_upload(upload: UploadedFile) -> FileKind:
+    """The kind of an uploaded file, judged by its extension and by its first bytes alike.
+
+    Raises ValidationError with a Chinese message for anything else, for an empty file, and for
+    a file over the size limit.
+    """
+    name = clean_name(upload.name or "")
+    kind = KINDS.get(PurePath(name).suffix.lower().lstrip("."))
+    if kind is None:
+        raise ValidationError(allowed_types_text(), code="file_type")
+    size = upload.size or 0
+    if size == 0:
+        raise ValidationError(_("文件是空的，请重新选择。"), code="empty")
+    if size > max_bytes():
+        raise ValidationError(
+            _("文件大小为 %(size)s，超过了 %(limit)s 的上限。") % {
+                "size": filesizeformat(size), "limit": filesizeformat(max_bytes())},
+            code="too_large",
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    matches = head.startswith(kind.magic) and (not kind.ooxml_part or _is_ooxml(upload, kind.ooxml_part))
+    upload.seek(0)
+    if not matches:
+        raise ValidationError(
+            _("文件内容与扩展名“%(extension)s”不符，请上传原始文件。") % {"extension": PurePath(name).suffix}
+            + allowed_types_text(),
+            code="content_mismatch",
+        )
+    return kind
+
+
+def _locked_assessment(assessment: Assessment) -> Assessment:
+    return Assessment.objects.select_for_update(of=("self",)).select_related("round").get(pk=assessment.pk)
+
+
+def _editable_self_sheet(user: Any, assessment: Assessment) -> Sheet:
+    """The unit's self sheet, if `user` may change its evidence now; refuses otherwise."""
+    if assessment.is_locked:
+        raise LockedError()
+    if not is_reporter_for(user, assessment):
+        raise PermissionDenied("only the unit's reporter changes its evidence")
+    sheet = Sheet.objects.filter(assessment=assessment, kind=SheetKind.SELF).first()
+    if sheet is None or sheet.state not in EDITABLE_SHEET_STATES:
+        raise ValidationError(_("自评表已提交，不能再修改佐证材料。"), code="self_submitted")
+    return sheet
+
+
+def can_change_evidence(user: Any, assessment: Assessment) -> bool:
+    try:
+        _editable_self_sheet(user, assessment)
+    except (PermissionDenied, ValidationError):
+        return False
+    return True
+
+
+@transaction.atomic
+def evidence_add(*, assessment: Assessment, item: Item, upload: UploadedFile, user: Any) -> Evidence:
+    # The assessment row is the lock: two uploads at once cannot both pass the count limit,
+    # and an approval waits for the upload to finish.
+    assessment = _locked_assessment(assessment)
+    sheet = _editable_self_sheet(user, assessment)
+    if item.system_id != assessment.round.indicator_system_id:
+        raise ValidationError("item outside the assessment's edition")
+    kind = inspect_upload(upload)
+    if Evidence.objects.filter(assessment=assessment, item=item).count() >= max_per_item():
+        raise ValidationError(
+            _("每个子项目最多上传 %(limit)s 个文件，请先删除不需要的文件。") % {"limit": max_per_item()},
+            code="too_many",
+        )
+    evidence = Evidence(
+        assessment=assessment, item=item, original_name=clean_name(upload.name or ""), size=upload.size,
+        content_type=kind.content_type, uploaded_by=user,
+    )
+    evidence.file.save(upload.name or "", upload, save=False)
+    try:
+        evidence.save()
+        AuditEvent.objects.create(
+            assessment=assessment, sheet=sheet, item=item, actor=user, action=AuditAction.EVIDENCE,
+            old="", new=evidence.original_name,
+        )
+    except BaseException:
+        # The row is rolled back; the stored file would stay behind without this. (If a caller's
+        # outer transaction rolls back later, the file does stay: an orphan, never a dangling row.)
+        evidence.file.storage.delete(evidence.file.name)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, user: Any) -> None:
+    assessment = _locked_assessment(evidence.assessment)
+    sheet = _editable_self_sheet(user, assessment)
+    current = Evidence.objects.filter(pk=evidence.pk, assessment=assessment).first()
+    if current is None:
+        return  # removed meanwhile (a second click): the outcome asked for already holds
+    evidence = current
+    storage, name = evidence.file.storage, evidence.file.name
+    AuditEvent.objects.create(
+        assessment=assessment, sheet=sheet, item_id=evidence.item_id, actor=user, action=AuditAction.EVIDENCE,
+        old=evidence.original_name, new="",
+    )
+    evidence.delete()
+    # Only once the row is gone for good: a rolled-back removal must still find its file.
+    transaction.on_commit(lambda: storage.delete(name))

@@ -1,0 +1,344 @@
+"""Bulk entry from Excel: the template, every refusal with nothing written, a good file applied."""
+
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+
+import assessments.services.bulk as bulk_service
+from assessments.models import Assessment, AssessmentState, AuditAction, AuditEvent, Score, Sheet, SheetState
+from assessments.services import round_close
+from orgs.models import Role
+from tests.conftest import logged_in
+from tests.factories import AdminFactory, OrganizationFactory, UserFactory, assign, fill, make_round, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+S11, R11 = "1.1 领导重视（3分）", "1.1 扣分理由"
+S12, R12 = "1.2 组织健全（2分）", "1.2 扣分理由"
+
+
+@pytest.fixture
+def world(outline):
+    district = OrganizationFactory(code="ZS", name="中山区委")
+    units = [OrganizationFactory(parent=district, code=f"ZS0{n}", name=f"中山区第{n}支部") for n in (1, 2)]
+    round = make_round(outline)
+    evaluator = user_with_role(Role.EVALUATOR, first_name="王考评")
+    sheets = [assign(round, unit, evaluator) for unit in units]
+    # A unit of another evaluator in this round, and one the evaluator scored last year only.
+    assign(round, OrganizationFactory(code="XG01", name="西岗区第一支部"), user_with_role(Role.EVALUATOR))
+    last_year = make_round(outline, year=2025)
+    assign(last_year, OrganizationFactory(code="GJZ01", name="甘井子区第一支部"), evaluator)
+    return {"round": round, "evaluator": evaluator, "sheets": sheets, "client": logged_in(evaluator)}
+
+
+def template_url(world):
+    return reverse("assessments:bulk_template", args=[world["round"].pk])
+
+
+def upload_url(world):
+    return reverse("assessments:bulk_upload", args=[world["round"].pk])
+
+
+def download(world):
+    response = world["client"].get(template_url(world))
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def rows_of(content: bytes) -> list[list]:
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def edited(content: bytes, changes: dict[tuple[str, str], object]) -> bytes:
+    """The file with cells changed, addressed by (organization code, header title)."""
+    workbook = load_workbook(io.BytesIO(content))
+    sheet = workbook.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    row_of = {sheet.cell(row=r, column=1).value: r for r in range(2, sheet.max_row + 1)}
+    for (code, title), value in changes.items():
+        sheet.cell(row=row_of[code], column=header.index(title) + 1, value=value)
+    target = io.BytesIO()
+    workbook.save(target)
+    return target.getvalue()
+
+
+def from_rows(rows: list[list]) -> bytes:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    target = io.BytesIO()
+    workbook.save(target)
+    return target.getvalue()
+
+
+def post(world, content: bytes, name="我的评分.xlsx"):
+    return world["client"].post(upload_url(world), {"file": SimpleUploadedFile(name, content)})
+
+
+def state():
+    """Everything an import could write."""
+    return (
+        sorted(Score.objects.values_list("sheet_id", "item__number", "score", "reason")),
+        AuditEvent.objects.count(),
+        sorted(Sheet.objects.values_list("pk", "version", "total")),
+        sorted(Assessment.objects.values_list("pk", "total")),
+    )
+
+
+def problems(response) -> list[tuple[str, str, str]]:
+    """The rows of the problems table as (行号, 列, 问题) text."""
+    html = response.content.decode()
+    cells = re.findall(r'<tr class="problem-row">\s*<td>(.*?)</td>\s*<td[^>]*>(.*?)</td>\s*<td>(.*?)</td>', html, re.S)
+    return [(row, re.sub(r"<[^>]+>", "", column).strip(), message) for row, column, message in cells]
+
+
+# --- Who may use it ----------------------------------------------------------------------------
+
+def test_it_sends_anonymous_visitors_to_login(client, world):
+    for response in (client.get(template_url(world)), client.get(upload_url(world)),
+                     client.post(upload_url(world), {})):
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("who", ["outsider", "admin", "other_evaluator"])
+def test_it_is_404_for_users_without_sheets_in_the_round(world, who):
+    user = {"outsider": UserFactory, "admin": AdminFactory,
+            "other_evaluator": lambda: user_with_role(Role.EVALUATOR)}[who]()
+    client = logged_in(user)
+    assert client.get(template_url(world)).status_code == 404
+    assert client.get(upload_url(world)).status_code == 404
+    assert client.post(upload_url(world), {"file": SimpleUploadedFile("a.xlsx", download(world))}).status_code == 404
+
+
+def test_it_is_404_for_a_round_that_does_not_exist(world):
+    assert world["client"].get(reverse("assessments:bulk_template", args=[999999])).status_code == 404
+
+
+# --- The template ------------------------------------------------------------------------------
+
+def test_the_template_has_a_row_per_assignment_and_a_column_pair_per_item(world, outline):
+    response = world["client"].get(template_url(world))
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "attachment" in response["Content-Disposition"]
+    content = b"".join(response.streaming_content)
+    rows = rows_of(content)
+    header = rows[0]
+    assert header[:6] == ["编码", "名称", S11, R11, S12, R12]
+    assert len(header) == 2 + 2 * 32 and header[-2:] == ["7.4 社会事业和谐稳定经济发展又好又快（5分）", "7.4 扣分理由"]
+    assert [row[:2] for row in rows[1:]] == [["ZS01", "中山区第1支部"], ["ZS02", "中山区第2支部"]]
+    assert all(value is None for row in rows[1:] for value in row[2:])
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    assert sheet.freeze_panes == "C2"
+    assert sheet.column_dimensions["B"].width == 30 and sheet.column_dimensions["D"].width == 28
+    assert load_workbook(io.BytesIO(content)).sheetnames == ["评分", "说明"]
+
+
+def test_the_template_is_prefilled_and_neutralises_formulas(world):
+    fill(world["sheets"][0], world["evaluator"], {"1.1": 2, "1.2": 2}, reason="=HYPERLINK(\"http://x\")")
+    rows = rows_of(download(world))
+    assert rows[1][2:6] == [2, "'=HYPERLINK(\"http://x\")", 2, None]
+
+
+def test_the_template_leaves_out_sheets_that_cannot_be_changed(world):
+    first, second = world["sheets"]
+    Sheet.objects.filter(pk=first.pk).update(state=SheetState.SUBMITTED)
+    assert [row[0] for row in rows_of(download(world))[1:]] == ["ZS02"]
+    Assessment.objects.filter(pk=second.assessment_id).update(
+        state=AssessmentState.APPROVED, approved_at=timezone.now(), total=0)
+    assert rows_of(download(world))[1:] == []
+
+
+def test_the_template_costs_the_same_queries_for_more_units(world, outline):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            download(world)
+        return len(captured)
+
+    fill(world["sheets"][0], world["evaluator"], {"1.1": 3})
+    few = queries()
+    for n in range(5):
+        sheet = assign(world["round"], OrganizationFactory(code=f"MORE{n}"), world["evaluator"])
+        fill(sheet, world["evaluator"], {"1.1": 3, "2.1": 1})
+    assert len(rows_of(download(world))) == 1 + 7
+    assert queries() == few
+
+
+# --- Bad files: a message for each, and nothing written -----------------------------------------
+
+def assert_refused(world, content, expected: list[tuple[str, str, str]] | str, name="我的评分.xlsx"):
+    before = state()
+    response = post(world, content, name)
+    assert response.status_code == 400
+    assert "没有导入任何数据" in response.content.decode()
+    if isinstance(expected, str):
+        assert expected in response.content.decode().replace("\xa0", " ")
+    else:
+        assert problems(response) == expected
+    assert state() == before
+    return response
+
+
+def test_it_refuses_a_file_that_is_not_a_workbook(world):
+    assert_refused(world, b"code,score\nZS01,3\n", "无法读取该文件。请上传 Excel 工作簿（.xlsx 格式）", name="评分.csv")
+    assert_refused(world, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "无法读取该文件", name="评分.xls")
+
+
+def test_it_refuses_a_file_over_the_size_limit(world, settings):
+    settings.KAOPING_BULK_MAX_BYTES = 1000
+    assert_refused(world, download(world), "超过了 1000 字节 的上限")
+
+
+def test_it_refuses_wrong_and_missing_headers(world):
+    rows = rows_of(download(world))
+    rows[0][2] = "1.1 领导重视（5分）"  # a cap from another edition
+    del rows[0][3], rows[1][3], rows[2][3]
+    assert_refused(world, from_rows(rows), [
+        ("1", "C 1.1 领导重视（5分）", "无法识别的列“1.1 领导重视（5分）”。请使用本页下载的模板，不要修改表头。"),
+        ("1", S11, f"缺少列“{S11}”。请使用本页下载的模板，不要修改表头。"),
+        ("1", R11, f"缺少列“{R11}”。请使用本页下载的模板，不要修改表头。"),
+    ])
+
+
+def test_it_refuses_a_file_without_rows(world):
+    assert_refused(world, from_rows([rows_of(download(world))[0]]), "文件中没有数据行。")
+
+
+def test_it_refuses_bad_scores_with_row_and_column(world):
+    content = edited(download(world), {
+        ("ZS01", S11): 4, ("ZS01", S12): -1,
+        ("ZS02", S11): 0.3, ("ZS02", S12): "优秀",
+    })
+    content = edited(content, {("ZS01", "2.2 学习社会主义核心价值体系（1分）"): "0.5"})
+    assert_refused(world, content, [
+        ("2", f"C {S11}", "得分不能超过本项分值 3 分。"),
+        ("2", f"E {S12}", "得分不能为负数。"),
+        ("2", "N 2.2 扣分理由", "得分低于分值时，请填写扣分理由。"),
+        ("3", f"C {S11}", "得分以 0.5 分为单位，例如 2 或 2.5。"),
+        ("3", f"E {S12}", "请输入数字，例如 3 或 2.5。"),
+    ])
+
+
+def test_it_refuses_a_reason_without_a_score(world):
+    assert_refused(world, edited(download(world), {("ZS01", R11): "材料不全"}), [
+        ("2", f"D {R11}", "填写了扣分理由但没有填写得分。请填写得分，或清空扣分理由。"),
+    ])
+
+
+def test_it_refuses_unknown_and_unassigned_organizations_and_repeated_rows(world):
+    rows = rows_of(download(world))
+    rows += [["NOPE", "不存在", 3], ["XG01", "西岗区第一支部", 3], ["GJZ01", "甘井子区第一支部", 3],
+             ["ZS01", "中山区第1支部", 3], [None, "无编码", 3]]
+    assert_refused(world, from_rows(rows), [
+        ("4", "A 编码", "找不到编码为“NOPE”的党组织。"),
+        # Another evaluator's unit is as unknown to this one as a code that does not exist.
+        ("5", "A 编码", "找不到编码为“XG01”的党组织。"),
+        ("6", "A 编码", "本批次没有分配您考评党组织“GJZ01”。"),
+        ("7", "A 编码", "编码“ZS01”与第 2 行重复，每个党组织只能有一行。"),
+        ("8", "A 编码", "编码不能为空。"),
+    ])
+
+
+def test_it_refuses_locked_and_submitted_sheets(world):
+    content = edited(download(world), {("ZS01", S11): 3, ("ZS02", S11): 3})
+    first, second = world["sheets"]
+    Sheet.objects.filter(pk=first.pk).update(state=SheetState.SUBMITTED)
+    Assessment.objects.filter(pk=second.assessment_id).update(
+        state=AssessmentState.APPROVED, approved_at=timezone.now(), total=0)
+    assert_refused(world, content, [
+        ("2", "A 编码", "您对“中山区第1支部”的评分表已提交，不能再修改。"),
+        ("3", "A 编码", "“中山区第2支部”的考评已审核锁定，不能再修改。"),
+    ])
+
+
+def test_it_refuses_everything_once_the_round_is_closed(world):
+    content = edited(download(world), {("ZS01", S11): 3})
+    round_close(round=world["round"])
+    assert_refused(world, content, "本批次已结束，不能再导入评分。")
+
+
+def test_one_bad_row_keeps_the_good_ones_from_being_written(world):
+    content = edited(download(world), {("ZS01", S11): 3, ("ZS02", S11): 9})
+    assert_refused(world, content, [("3", f"C {S11}", "得分不能超过本项分值 3 分。")])
+
+
+def test_a_failure_while_applying_undoes_the_sheets_already_saved(world, monkeypatch):
+    content = edited(download(world), {("ZS01", S11): 3, ("ZS02", S11): 3})
+    calls = []
+    real_save = bulk_service.sheet_save
+
+    def failing_save(**kwargs):
+        calls.append(kwargs["sheet"].pk)
+        if len(calls) == 2:
+            raise bulk_service.ConcurrentEdit([], 99)
+        return real_save(**kwargs)
+
+    monkeypatch.setattr(bulk_service, "sheet_save", failing_save)
+    assert_refused(world, content, "导入时评分表发生了变化，没有写入任何数据。")
+    assert len(calls) == 2
+
+
+# --- A good file -------------------------------------------------------------------------------
+
+def test_a_good_file_is_applied_and_recorded(world):
+    first, second = world["sheets"]
+    content = edited(download(world), {
+        ("ZS01", S11): 3, ("ZS01", S12): 1.5, ("ZS01", R12): "  组织不够健全 ",
+        ("ZS02", S11): "2.5", ("ZS02", R11): "-未见会议记录",
+    })
+    response = post(world, content)
+    assert response.status_code == 302 and response["Location"] == upload_url(world)
+    assert str(list(get_messages(response.wsgi_request))[-1]) == (
+        "导入完成：2 个党组织的 3 项评分已更新，0 个党组织没有变化。")
+    assert sorted(Score.objects.filter(sheet__in=[first, second]).values_list("sheet_id", "item__number", "score", "reason")) == [
+        (first.pk, "1.1", Decimal("3"), ""),
+        (first.pk, "1.2", Decimal("1.5"), "组织不够健全"),
+        (second.pk, "1.1", Decimal("2.5"), "-未见会议记录"),
+    ]
+    first.refresh_from_db()
+    assert (first.total, first.version) == (Decimal("4.5"), 2)
+    assert Assessment.objects.get(pk=first.assessment_id).total == Decimal("4.5")
+    events = AuditEvent.objects.filter(action__in=[AuditAction.SCORE, AuditAction.REASON])
+    assert events.count() == 5
+    assert {(e.actor, e.note) for e in events} == {(world["evaluator"], "Excel 批量导入")}
+
+
+def test_an_empty_score_cell_leaves_the_item_alone(world):
+    first = world["sheets"][0]
+    fill(first, world["evaluator"], {"1.1": 2, "1.2": 2})
+    content = edited(download(world), {("ZS01", S11): None, ("ZS01", R11): None, ("ZS01", S12): 1, ("ZS01", R12): "缺"})
+    assert post(world, content).status_code == 302
+    assert dict(Score.objects.filter(sheet=first).values_list("item__number", "score")) == {
+        "1.1": Decimal("2"), "1.2": Decimal("1")}
+
+
+def test_uploading_the_same_file_again_changes_nothing(world):
+    fill(world["sheets"][1], world["evaluator"], {"1.1": 1}, reason="+ 公式样的理由")
+    content = edited(download(world), {("ZS01", S11): 3, ("ZS01", S12): 0, ("ZS01", R12): "@无"})
+    assert post(world, content).status_code == 302
+    before = state()
+    response = post(world, content)
+    assert response.status_code == 302
+    assert str(list(get_messages(response.wsgi_request))[-1]) == "文件中的评分与系统中的一致，没有需要更新的内容。"
+    assert state() == before
+    # And a fresh template, neutralised reasons and all, reads back as no change either.
+    assert post(world, download(world)).status_code == 302
+    assert state() == before
+
+
+def test_the_page_explains_the_rules_and_links_the_template(world):
+    response = world["client"].get(upload_url(world))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert template_url(world) in html and 'enctype="multipart/form-data"' in html
+    assert "分配给您的 2 个党组织中，2 个的评分表现在可以填写。" in html
+    assert "得分留空表示该子项目保持不变" in html

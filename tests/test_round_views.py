@@ -1,0 +1,512 @@
+"""The round pages: who may open each, creating (blank or from last year's), editing, closing,
+participants and assignments, and constant query counts on the list pages."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments.models import Assessment, AssessmentState, MergeMethod, Round, RoundState, Score, Sheet, SheetKind
+from assessments.services import round_assign, round_close
+from indicators.models import VersionStatus
+from orgs.models import Organization, Role
+from tests.conftest import logged_in
+from tests.factories import (
+    RoleGrantFactory,
+    UserFactory,
+    assign,
+    build_draft,
+    build_tree,
+    fill,
+    make_round,
+    publish,
+    user_with_role,
+)
+
+pytestmark = pytest.mark.django_db
+
+ANONYMOUS, OUTSIDER, ANALYST, EVALUATOR, APPROVER, REPORTER, ADMIN = (
+    "anonymous", "outsider", "analyst", "evaluator", "approver", "reporter", "admin"
+)
+DEADLINE = "2100-06-30"
+
+
+@dataclass
+class World:
+    round: Round
+    users: dict[str, Any]
+
+    def client(self, who: str) -> Client:
+        return Client() if who == ANONYMOUS else logged_in(self.users[who])
+
+    def url(self, name: str, **query: str) -> str:
+        url = reverse(f"assessments:{name}", args=[self.round.pk])
+        return f"{url}?{'&'.join(f'{k}={v}' for k, v in query.items())}" if query else url
+
+
+@pytest.fixture
+def world(outline) -> World:
+    """A round over two districts: 0 has two branches in it, 1 has one; one evaluator per district."""
+    build_tree(districts=2, branches_per_district=3)
+    district0 = Organization.objects.get(code="BD000")
+    users = {
+        OUTSIDER: UserFactory(username="out"),
+        ANALYST: user_with_role(Role.ANALYST, district0, username="ana"),
+        EVALUATOR: user_with_role(Role.EVALUATOR, username="eva", first_name="张考评"),
+        "evaluator2": user_with_role(Role.EVALUATOR, username="eva2", first_name="李考评"),
+        APPROVER: UserFactory(username="apv", first_name="孙审核"),
+        REPORTER: user_with_role(Role.REPORTER, Organization.objects.get(code="BD000B0000"), username="rep"),
+        ADMIN: user_with_role(Role.ADMIN, username="adm"),
+    }
+    round = make_round(outline, title="年度考评", approvers=[users[APPROVER]])
+    assign(round, Organization.objects.get(code="BD000B0000"), users[EVALUATOR], lead=True)
+    assign(round, Organization.objects.get(code="BD000B0000"), users["evaluator2"])
+    assign(round, Organization.objects.get(code="BD000B0001"), users["evaluator2"])
+    assign(round, Organization.objects.get(code="BD001B0000"), users["evaluator2"])
+    return World(round, users)
+
+
+def _codes(response) -> list[str]:
+    return [row.organization.code for row in response.context["page_obj"]]
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+# --- who may open what ----------------------------------------------------------------------
+
+ADMIN_ONLY = {ANONYMOUS: 302, OUTSIDER: 403, ANALYST: 403, EVALUATOR: 403, APPROVER: 403, REPORTER: 403, ADMIN: 200}
+MATRIX = [
+    ("round_list", False, {ANONYMOUS: 302, OUTSIDER: 200, ANALYST: 200, EVALUATOR: 200, APPROVER: 200,
+                           REPORTER: 200, ADMIN: 200}),
+    ("round_detail", True, {ANONYMOUS: 302, OUTSIDER: 404, ANALYST: 200, EVALUATOR: 200, APPROVER: 200,
+                            REPORTER: 200, ADMIN: 200}),
+    ("round_create", False, ADMIN_ONLY),
+    ("round_edit", True, ADMIN_ONLY),
+    ("round_close", True, ADMIN_ONLY),
+    ("round_participants", True, ADMIN_ONLY),
+]
+
+
+@pytest.mark.parametrize(("name", "takes_pk", "expected"), MATRIX, ids=[row[0] for row in MATRIX])
+def test_it_answers_each_visitor_as_the_matrix_says(world, name, takes_pk, expected):
+    url = reverse(f"assessments:{name}", args=[world.round.pk] if takes_pk else [])
+    for visitor, status in expected.items():
+        response = world.client(visitor).get(url)
+        assert response.status_code == status, f"{visitor} GET {url}"
+        if status == 302:
+            assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", ["round_edit", "round_close", "round_participants"])
+def test_an_unknown_round_is_404_for_an_admin_and_403_for_others(world, name):
+    url = reverse(f"assessments:{name}", args=[world.round.pk + 100])
+    assert world.client(ADMIN).get(url).status_code == 404
+    assert world.client(ANALYST).get(url).status_code == 403
+
+
+@pytest.mark.parametrize("who", [OUTSIDER, ANALYST, EVALUATOR, APPROVER])
+def test_nobody_but_an_admin_may_post_to_the_admin_pages(world, who):
+    client = world.client(who)
+    posts = [
+        (reverse("assessments:round_create"), {"year": "2027", "title": "新批次", "deadline": DEADLINE}),
+        (world.url("round_edit"), {"title": "改名", "deadline": DEADLINE, "merge_method": "mean",
+                                   "disagreement_threshold": "1"}),
+        (world.url("round_close"), {"confirm": "on"}),
+        (world.url("round_participants"), {"action": "add", "add-organization_code": "BD001B0002"}),
+        (world.url("round_participants"), {"action": "assign", "assign-evaluator": "eva",
+                                           "assign-organization_code": "BD001", "assign-include_subtree": "on"}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code == 403, url
+    world.round.refresh_from_db()
+    assert (world.round.title, world.round.state) == ("年度考评", RoundState.OPEN)
+    assert Round.objects.count() == 1
+    assert Assessment.objects.filter(round=world.round).count() == 3
+
+
+# --- what each visitor sees -----------------------------------------------------------------
+
+
+def test_an_outsider_sees_no_rounds(world):
+    response = world.client(OUTSIDER).get(reverse("assessments:round_list"))
+    assert list(response.context["page_obj"]) == []
+    assert "年度考评" not in response.content.decode()
+
+
+def test_the_list_counts_only_what_the_visitor_may_see(world):
+    counts = {
+        who: world.client(who).get(reverse("assessments:round_list")).context["page_obj"][0].participant_count
+        for who in (ADMIN, ANALYST, EVALUATOR, APPROVER)
+    }
+    assert counts == {ADMIN: 3, ANALYST: 2, EVALUATOR: 1, APPROVER: 3}
+
+
+def test_an_analyst_sees_only_participants_in_their_subtree(world):
+    response = world.client(ANALYST).get(world.url("round_detail"))
+    assert _codes(response) == ["BD000B0000", "BD000B0001"]
+    assert "测试区1第0支部" not in response.content.decode()
+    assert response.context["show_flags"]
+    assert response.context["summary"]["participants"] == 2
+
+
+def test_an_evaluator_sees_only_the_units_assigned_to_them_and_no_flags(world):
+    response = world.client(EVALUATOR).get(world.url("round_detail"))
+    assert _codes(response) == ["BD000B0000"]
+    assert not response.context["show_flags"]
+    assert "分歧子项目" not in response.content.decode()
+
+
+def test_an_approver_sees_every_participant_and_the_flags(world):
+    response = world.client(APPROVER).get(world.url("round_detail"))
+    assert _codes(response) == ["BD000B0000", "BD000B0001", "BD001B0000"]
+    assert response.context["show_flags"]
+
+
+def test_the_unit_sees_neither_its_evaluators_nor_its_score_before_approval(world):
+    sheet = Sheet.objects.get(assessment__organization__code="BD000B0000", evaluator=world.users[EVALUATOR])
+    fill(sheet, world.users[EVALUATOR], {"1.1": 3})
+    html = world.client(REPORTER).get(world.url("round_detail")).content.decode()
+    assert "张考评" not in html and "李考评" not in html
+    assert ">3<" not in html
+
+
+def test_the_detail_shows_the_facts_evaluators_lead_merged_total_and_flags(world):
+    world.round.disagreement_threshold = Decimal("1")
+    world.round.save()
+    unit = Organization.objects.get(code="BD000B0000")
+    lead = Sheet.objects.get(assessment__organization=unit, evaluator=world.users[EVALUATOR])
+    other = Sheet.objects.get(assessment__organization=unit, evaluator=world.users["evaluator2"])
+    fill(lead, world.users[EVALUATOR], {"1.1": 3, "1.2": 2})
+    fill(other, world.users["evaluator2"], {"1.1": 1, "1.2": "1.5"})
+    response = world.client(ADMIN).get(world.url("round_detail"))
+    html = response.content.decode()
+    for fact in ("大连市学习型党组织建设指标体系大纲", "2026-12-31", "各考评员平均分", "评分相差超过 1 分", "孙审核"):
+        assert fact in html, fact
+    row = response.context["page_obj"][0]
+    assert (row.organization.code, row.evaluator_count, row.flagged_count) == ("BD000B0000", 2, 1)
+    assert [(s.evaluator.username, s.is_lead) for s in row.reviews] == [("eva", True), ("eva2", False)]
+    assert "3.75" in html  # (3 + 1) / 2 + (2 + 1.5) / 2
+    assert reverse("assessments:assessment_detail", args=[row.pk]) in html
+
+
+def test_the_detail_filters_by_name_and_state(world):
+    client = world.client(ADMIN)
+    assert _codes(client.get(world.url("round_detail", q="测试区1"))) == ["BD001B0000"]
+    assert _codes(client.get(world.url("round_detail", q="BD000B0001"))) == ["BD000B0001"]
+    assert _codes(client.get(world.url("round_detail", state="approved"))) == []
+
+
+# --- creating -----------------------------------------------------------------------------
+
+
+def _create_data(outline, **changes) -> dict[str, str]:
+    data = {
+        "year": "2027", "title": "二〇二七年度考评", "indicator_system": str(outline.pk), "deadline": DEADLINE,
+        "merge_method": "median", "disagreement_threshold": "1.5", "approvers": "apv", "previous": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_an_admin_creates_a_round_from_scratch(world, outline):
+    response = world.client(ADMIN).post(reverse("assessments:round_create"), _create_data(outline))
+    round = Round.objects.get(year=2027)
+    assert response["Location"] == reverse("assessments:round_detail", args=[round.pk])
+    assert (round.title, round.merge_method, round.disagreement_threshold) == (
+        "二〇二七年度考评", MergeMethod.MEDIAN, Decimal("1.5")
+    )
+    assert [u.username for u in round.approvers.all()] == ["apv"]
+    assert not Assessment.objects.filter(round=round).exists()
+
+
+def test_only_published_versions_are_offered_and_accepted(world, outline):
+    draft = build_draft(categories=1, items_per_category=2)
+    archived = publish(build_draft(categories=1, items_per_category=2))
+    archived.status = VersionStatus.ARCHIVED
+    archived.save()
+    client = world.client(ADMIN)
+    offered = client.get(reverse("assessments:round_create")).context["form"].fields["indicator_system"].queryset
+    assert list(offered) == [outline]
+    for version in (draft, archived):
+        response = client.post(reverse("assessments:round_create"), _create_data(outline, indicator_system=str(version.pk)))
+        assert response.status_code == 200
+        assert response.context["form"].errors["indicator_system"] == [
+            "只能选择已发布的指标体系版本（草稿和已归档的版本不能用于新批次）。"
+        ]
+        assert 'value="二〇二七年度考评"' in response.content.decode()
+    assert not Round.objects.filter(year=2027).exists()
+
+
+def test_bad_input_gets_chinese_messages_next_to_the_fields(world, outline):
+    response = world.client(ADMIN).post(
+        reverse("assessments:round_create"),
+        _create_data(outline, year="1999", title="年度考评", deadline="2000-01-01", approvers="apv nobody",
+                     disagreement_threshold="-1"),
+    )
+    errors = response.context["form"].errors
+    assert errors["year"] == ["考评年度应在 2000 至 2100 年之间。"]
+    assert errors["deadline"] == ["截止日期不能早于今天。"]
+    assert errors["approvers"] == ["以下用户名不存在：nobody。"]
+    assert errors["disagreement_threshold"] == ["分歧提示阈值应在 0 至 99.9 分之间。"]
+    assert 'value="apv nobody"' in response.content.decode()
+
+
+def test_a_title_used_that_year_is_refused_next_to_the_title(world, outline):
+    response = world.client(ADMIN).post(reverse("assessments:round_create"), _create_data(outline, year="2026",
+                                                                                        title="年度考评"))
+    assert response.context["form"].errors["title"] == ["2026 年已有同名的考评批次。"]
+
+
+def test_choosing_last_years_round_fills_in_its_settings(world):
+    response = world.client(ADMIN).get(reverse("assessments:round_create"), {"previous": world.round.pk})
+    form = response.context["form"]
+    assert (form.initial["year"], form.initial["previous"], form.initial["approvers"]) == (2027, world.round.pk, "apv")
+    assert "将沿用“2026 年度考评”" in response.content.decode()
+
+
+def test_from_last_years_copies_organizations_and_assignments_but_no_scores(world, outline):
+    sheet = Sheet.objects.get(assessment__organization__code="BD000B0000", evaluator=world.users[EVALUATOR])
+    fill(sheet, world.users[EVALUATOR], {"1.1": 3})
+    Organization.objects.filter(code="BD001B0000").update(is_active=False)
+    response = world.client(ADMIN).post(
+        reverse("assessments:round_create"), _create_data(outline, previous=str(world.round.pk))
+    )
+    round = Round.objects.get(year=2027)
+    assert response.status_code == 302 and round.previous == world.round
+    reviews = Sheet.objects.filter(assessment__round=round, kind=SheetKind.REVIEW)
+    assert set(reviews.values_list("assessment__organization__code", "evaluator__username", "is_lead")) == {
+        ("BD000B0000", "eva", True), ("BD000B0000", "eva2", False), ("BD000B0001", "eva2", False)
+    }
+    assert not Score.objects.filter(sheet__assessment__round=round).exists()
+    assert set(Assessment.objects.filter(round=round).values_list("state", "total")) == {(AssessmentState.DRAFT, None)}
+    assert set(Sheet.objects.filter(assessment__round=round).values_list("version", "scored_count")) == {(1, 0)}
+
+
+# --- editing and closing ------------------------------------------------------------------
+
+
+def test_an_admin_edits_a_round(world):
+    response = world.client(ADMIN).post(world.url("round_edit"), {
+        "title": "年度考评（修订）", "deadline": DEADLINE, "merge_method": "lead", "disagreement_threshold": "2",
+        "approvers": "apv ana",
+    })
+    assert response.status_code == 302
+    world.round.refresh_from_db()
+    assert (world.round.title, world.round.merge_method) == ("年度考评（修订）", MergeMethod.LEAD)
+    assert set(world.round.approvers.values_list("username", flat=True)) == {"apv", "ana"}
+
+
+def test_the_merge_method_cannot_change_after_scoring(world):
+    sheet = Sheet.objects.get(assessment__organization__code="BD000B0000", evaluator=world.users[EVALUATOR])
+    fill(sheet, world.users[EVALUATOR], {"1.1": 3})
+    response = world.client(ADMIN).post(world.url("round_edit"), {
+        "title": "改名", "deadline": DEADLINE, "merge_method": "median", "disagreement_threshold": "1",
+    })
+    assert response.context["form"].errors["merge_method"] == ["本批次已有考评员评分，不能再更改合成方式。"]
+    assert 'value="改名"' in response.content.decode()
+
+
+def test_closing_asks_for_confirmation(world):
+    client = world.client(ADMIN)
+    assert "结束后" in client.get(world.url("round_close")).content.decode()
+    response = client.post(world.url("round_close"), {})
+    assert response.context["form"].errors["confirm"] == ["请勾选确认后再结束本批次。"]
+    world.round.refresh_from_db()
+    assert world.round.state == RoundState.OPEN
+
+
+def test_closing_freezes_the_round(world):
+    client = world.client(ADMIN)
+    response = client.post(world.url("round_close"), {"confirm": "on"}, follow=True)
+    world.round.refresh_from_db()
+    assert world.round.state == RoundState.CLOSED and world.round.closed_at is not None
+    assert "已结束" in " ".join(_messages(response))
+
+    assign_post = {"action": "assign", "assign-evaluator": "eva", "assign-organization_code": "BD001B0001"}
+    response = client.post(world.url("round_participants"), assign_post)
+    assert "该考评批次已结束，不能再修改。" in response.content.decode()
+    response = client.post(world.url("round_participants"), {"action": "add", "add-organization_code": "BD001B0002"})
+    assert "该考评批次已结束，不能再修改。" in response.content.decode()
+    response = client.post(world.url("round_edit"), {
+        "title": "改名", "deadline": DEADLINE, "merge_method": "mean", "disagreement_threshold": "1",
+    })
+    assert "该考评批次已结束，不能再修改。" in response.content.decode()
+    world.round.refresh_from_db()
+    assert world.round.title == "年度考评"
+    assert Assessment.objects.filter(round=world.round).count() == 3
+    assert Sheet.objects.filter(assessment__round=world.round, kind=SheetKind.REVIEW).count() == 4
+    page = client.get(world.url("round_participants")).content.decode()
+    assert 'id="assign-form"' not in page and "已冻结" in page
+
+
+# --- participants and assignments -----------------------------------------------------------
+
+
+def test_an_admin_adds_one_organization_or_a_whole_subtree(world):
+    client = world.client(ADMIN)
+    client.post(world.url("round_participants"), {"action": "add", "add-organization_code": "BD001B0001"})
+    Organization.objects.filter(code="BD001B0002").update(is_active=False)
+    response = client.post(world.url("round_participants"), {
+        "action": "add", "add-organization_code": "BD001", "add-include_subtree": "on",
+    }, follow=True)
+    codes = set(Assessment.objects.filter(round=world.round).values_list("organization__code", flat=True))
+    assert codes == {"BD000B0000", "BD000B0001", "BD001B0000", "BD001B0001", "BD001"}
+    assert "已将 1 个党组织加入本批次。" in _messages(response)
+
+
+def test_an_unknown_code_is_told_next_to_the_field_and_kept(world):
+    response = world.client(ADMIN).post(world.url("round_participants"), {
+        "action": "add", "add-organization_code": "NOPE", "add-include_subtree": "on",
+    })
+    assert response.context["add_form"].errors["organization_code"] == ["党组织编码“NOPE”不存在，请检查后重新输入。"]
+    assert 'value="NOPE"' in response.content.decode()
+
+
+def test_a_subtree_assignment_gives_each_active_organization_one_review_sheet(world):
+    Organization.objects.filter(code="BD001B0002").update(is_active=False)
+    response = world.client(ADMIN).post(world.url("round_participants"), {
+        "action": "assign", "assign-evaluator": "eva", "assign-organization_code": "BD001",
+        "assign-include_subtree": "on", "assign-lead": "on",
+    }, follow=True)
+    sheets = Sheet.objects.filter(assessment__round=world.round, evaluator=world.users[EVALUATOR],
+                                  assessment__organization__code__startswith="BD001")
+    assert sorted(sheets.values_list("assessment__organization__code", "is_lead")) == [
+        ("BD001", True), ("BD001B0000", True), ("BD001B0001", True)
+    ]
+    assert "考评员“张考评”：新分配 3 个党组织，设为主考评员 3 个。" in _messages(response)
+
+
+def test_only_evaluators_can_be_assigned(world):
+    response = world.client(ADMIN).post(world.url("round_participants"), {
+        "action": "assign", "assign-evaluator": "apv", "assign-organization_code": "BD001B0001",
+    })
+    assert response.context["assign_form"].errors["evaluator"] == ["用户“apv”没有考评员角色，请先在用户管理中授予。"]
+    assert 'value="BD001B0001"' in response.content.decode()
+    assert not Assessment.objects.filter(round=world.round, organization__code="BD001B0001").exists()
+
+
+def test_the_pick_list_offers_the_evaluators(world):
+    html = world.client(ADMIN).get(world.url("round_participants")).content.decode()
+    assert '<option value="eva">张考评</option>' in html and '<option value="apv">' not in html
+
+
+def test_a_sheet_without_scores_can_be_unassigned_but_not_once_scored(world):
+    client = world.client(ADMIN)
+    idle = Sheet.objects.get(assessment__organization__code="BD000B0001", evaluator=world.users["evaluator2"])
+    client.post(world.url("round_participants"), {"action": "unassign", "sheet": idle.pk})
+    assert not Sheet.objects.filter(pk=idle.pk).exists()
+
+    busy = Sheet.objects.get(assessment__organization__code="BD000B0000", evaluator=world.users[EVALUATOR])
+    fill(busy, world.users[EVALUATOR], {"1.1": 3})
+    response = client.post(world.url("round_participants"), {"action": "unassign", "sheet": busy.pk}, follow=True)
+    assert "该考评员已经开始评分，不能移除。" in _messages(response)
+    assert Sheet.objects.filter(pk=busy.pk).exists()
+
+
+def test_a_sheet_of_another_round_is_404(world, outline):
+    other = make_round(outline, title="另一批次")
+    sheet = assign(other, Organization.objects.get(code="BD001B0002"), world.users[EVALUATOR])
+    response = world.client(ADMIN).post(world.url("round_participants"), {"action": "unassign", "sheet": sheet.pk})
+    assert response.status_code == 404
+    assert Sheet.objects.filter(pk=sheet.pk).exists()
+
+
+def test_an_admin_changes_the_lead(world):
+    second = Sheet.objects.get(assessment__organization__code="BD000B0000", evaluator=world.users["evaluator2"])
+    world.client(ADMIN).post(world.url("round_participants"), {"action": "lead", "sheet": second.pk})
+    leads = Sheet.objects.filter(assessment__organization__code="BD000B0000", is_lead=True)
+    assert list(leads.values_list("evaluator__username", flat=True)) == ["eva2"]
+
+
+def test_an_organization_without_work_can_be_taken_out(world):
+    client = world.client(ADMIN)
+    empty = Assessment.objects.get(round=world.round, organization__code="BD001B0000")
+    client.post(world.url("round_participants"), {"action": "remove", "assessment": empty.pk})
+    assert not Assessment.objects.filter(pk=empty.pk).exists()
+    scored = Sheet.objects.get(assessment__organization__code="BD000B0000", evaluator=world.users[EVALUATOR])
+    fill(scored, world.users[EVALUATOR], {"1.1": 3})
+    response = client.post(world.url("round_participants"), {"action": "remove", "assessment": scored.assessment_id},
+                           follow=True)
+    assert "该党组织已有评分、佐证材料或已提交，不能移出本批次。" in _messages(response)
+
+
+def test_an_unknown_action_is_400(world):
+    assert world.client(ADMIN).post(world.url("round_participants"), {"action": "drop"}).status_code == 400
+
+
+# --- query counts -------------------------------------------------------------------------
+
+
+def _round_of(outline, prefix: str, size: int, evaluators: list[Any]) -> Round:
+    """A round whose participants are a district of `size` branches, each with every evaluator."""
+    build_tree(districts=1, branches_per_district=size, prefix=prefix)
+    round = make_round(outline, title=f"批次{prefix}")
+    district = Organization.objects.get(code=f"{prefix}D000")
+    branches = Organization.objects.filter(path__startswith=district.path).exclude(pk=district.pk)
+    for n, evaluator in enumerate(evaluators):
+        round_assign(round=round, organizations=branches, evaluator=evaluator, lead=n == 0)
+    for sheet in Sheet.objects.filter(assessment__round=round, kind=SheetKind.REVIEW).order_by("id")[:4]:
+        fill(sheet, sheet.evaluator, {"1.1": 1 + sheet.evaluator_id % 3, "1.2": 2})
+    return round
+
+
+def _queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("who", [ADMIN, ANALYST])
+def test_the_round_detail_costs_the_same_at_5_and_60_participants(outline, who, django_assert_num_queries):
+    evaluators = [user_with_role(Role.EVALUATOR), user_with_role(Role.EVALUATOR)]
+    small, large = _round_of(outline, "S", 5, evaluators), _round_of(outline, "L", 60, evaluators)
+    if who == ADMIN:
+        viewer = user_with_role(Role.ADMIN)
+    else:
+        viewer = UserFactory()
+        for prefix in ("S", "L"):
+            RoleGrantFactory(user=viewer, role=Role.ANALYST, organization=Organization.objects.get(code=f"{prefix}D000"))
+    client = logged_in(viewer)
+    expected = _queries(client, reverse("assessments:round_detail", args=[small.pk]))
+    with django_assert_num_queries(expected):
+        response = client.get(reverse("assessments:round_detail", args=[large.pk]))
+    assert len(response.context["page_obj"]) == 50
+
+
+def test_the_participants_page_costs_the_same_at_5_and_60_participants(outline, django_assert_num_queries):
+    evaluators = [user_with_role(Role.EVALUATOR), user_with_role(Role.EVALUATOR)]
+    small, large = _round_of(outline, "S", 5, evaluators), _round_of(outline, "L", 60, evaluators)
+    client = logged_in(user_with_role(Role.ADMIN))
+    expected = _queries(client, reverse("assessments:round_participants", args=[small.pk]))
+    with django_assert_num_queries(expected):
+        client.get(reverse("assessments:round_participants", args=[large.pk]))
+
+
+@pytest.mark.parametrize("who", [ADMIN, EVALUATOR])
+def test_the_round_list_costs_the_same_at_two_sizes(outline, who, django_assert_num_queries):
+    evaluator = user_with_role(Role.EVALUATOR)
+    viewer = evaluator if who == EVALUATOR else user_with_role(Role.ADMIN)
+    client = logged_in(viewer)
+    _round_of(outline, "A", 5, [evaluator])
+    expected = _queries(client, reverse("assessments:round_list"))
+    for prefix in ("B", "C", "D"):
+        _round_of(outline, prefix, 20, [evaluator])
+    round_close(round=Round.objects.get(title="批次B"))
+    with django_assert_num_queries(expected):
+        response = client.get(reverse("assessments:round_list"))
+    assert len(response.context["page_obj"]) == 4
+    assert response.context["page_obj"][0].participant_count == 20
+
+
+def test_under_the_lead_method_a_unit_without_a_lead_is_marked(world):
+    Round.objects.filter(pk=world.round.pk).update(merge_method=MergeMethod.LEAD)
+    html = world.client(ADMIN).get(world.url("round_participants")).content.decode()
+    assert html.count("badge text-bg-danger no-lead") == 2
+    assert "主考评员评分" in html
