@@ -34,3 +34,16 @@ def test_django_messages_missing_from_its_chinese_catalogue_are_filled_in():
             assert error.messages == ["密码太短，至少需要 8 个字符。"]
         else:
             raise AssertionError("a 3-character password passed")
+
+
+def test_every_translation_keeps_the_placeholders_of_its_source():
+    import re
+
+    placeholder = re.compile(r"%\(\w+\)[sd]|%[sd]")
+    catalogue = polib.pofile(str(PO))
+    wrong = []
+    for entry in catalogue:
+        expected = sorted(placeholder.findall(entry.msgid))
+        translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+        wrong += [entry.msgid for text in translations if sorted(placeholder.findall(text)) != expected]
+    assert wrong == []
