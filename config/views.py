@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from assessments.selectors_work import my_work
 from indicators.access import versions_for_user
@@ -12,6 +13,7 @@ from orgs.models import RoleGrant
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The start page: what waits for the user first, then the way into the tree and the outline."""
     current = versions_for_user(request.user).filter(status=VersionStatus.PUBLISHED).first()

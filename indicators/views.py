@@ -3,12 +3,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from indicators.access import can_manage_versions, get_version_for_user, versions_for_user
 from indicators.selectors import outline_table, versions_with_totals
 
 
 @login_required
+@require_safe
 def version_list(request: HttpRequest) -> HttpResponse:
     versions = versions_with_totals(versions_for_user(request.user))
     return render(
@@ -19,6 +21,7 @@ def version_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def version_detail(request: HttpRequest, code: str) -> HttpResponse:
     system = get_version_for_user(request.user, code)
     return render(request, "indicators/version_detail.html", {"table": outline_table(system)})

@@ -64,7 +64,8 @@ class Round(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.title}"
+        # Titles usually name their year ("2026年度…"); do not say it twice.
+        return self.title if str(self.year) in self.title else f"{self.year} {self.title}"
 
     @property
     def is_open(self) -> bool:

@@ -136,7 +136,8 @@ class Sheet(models.Model):
     def __str__(self) -> str:
         if self.kind == SheetKind.SELF:
             return str(_("自评"))
-        return f"{_('考评')} · {self.evaluator}"
+        evaluator = self.evaluator.get_full_name() or self.evaluator.get_username()
+        return f"{_('考评')} · {evaluator}"
 
 
 LOCKED_SHEET = Q(assessment__state=AssessmentState.APPROVED) | Q(assessment__round__state=RoundState.CLOSED)

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from assessments.forms_rounds import (
     AddOrganizationsForm,
@@ -77,6 +78,7 @@ def _error_text(error: ValidationError) -> str:
 
 
 @login_required
+@require_safe
 def round_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(round_rows(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = attach_counts(request.user, list(page.object_list))
@@ -147,6 +149,7 @@ def _create_page(request: HttpRequest, form: RoundCreateForm) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     round = _get_round(request, pk)
     query, state = request.GET.get("q", "").strip(), request.GET.get("state", "")

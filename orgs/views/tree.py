@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from orgs.access import can_manage_organizations, get_organization_for_user, require_admin
 from orgs.forms import OrganizationForm
@@ -27,6 +27,7 @@ PAGE_SIZE = 50
 
 
 @login_required
+@require_safe
 def tree(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
@@ -42,6 +43,7 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def children(request: HttpRequest, code: str) -> HttpResponse:
     """The children of one node as an HTML fragment, for expanding the tree in place."""
     organization = get_organization_for_user(request.user, code)
@@ -50,6 +52,7 @@ def children(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     organization = get_organization_for_user(request.user, code)
     page = Paginator(visible_children(request.user, organization), PAGE_SIZE).get_page(request.GET.get("page"))
