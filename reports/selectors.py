@@ -1,0 +1,147 @@
+"""Report reads. Totals and subtotals come from the results stored with the scores, so every
+page, workbook and PDF shows the same numbers; ranks are SQL window functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import Rank
+
+from assessments.models import Assessment, AssessmentState, CategoryResult, ItemResult, Round, Score, Sheet, SheetKind
+from indicators.models import Category, Item
+from orgs.models import Organization
+from orgs.scope import AnyUser
+from reports.access import report_assessments
+
+PERCENT = DecimalField(max_digits=7, decimal_places=2)
+SORTS = {"rank", "-rank", "total", "-total", "percent", "-percent", "name", "-name", "code", "-code"}
+
+
+def round_categories(round: Round) -> list[Category]:
+    return list(Category.objects.filter(system_id=round.indicator_system_id).order_by("number"))
+
+
+def counted_states(include_submitted: bool) -> list[str]:
+    return [AssessmentState.APPROVED, AssessmentState.SUBMITTED] if include_submitted else [AssessmentState.APPROVED]
+
+
+def percent_of(numerator: str, denominator: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(numerator) * 100 / F(denominator), output_field=PERCENT)
+
+
+def ranking(
+    user: AnyUser, round: Round, *, subtree: Organization | None = None, org_type: str = "",
+    depth: int | None = None, include_submitted: bool = False, sort: str = "rank",
+    categories: list[Category] | None = None,
+) -> QuerySet[Assessment]:
+    """The round's assessments in the user's scope, ranked by total with ties (1, 2, 2, 4).
+
+    Each row carries `rank`, `percent` and `c<number>` (category subtotal) annotations. The
+    rank is taken within the filtered set, so a subtree or a peer group ranks among itself.
+    """
+    queryset = report_assessments(user).filter(
+        round=round, total__isnull=False, state__in=counted_states(include_submitted)
+    )
+    if subtree is not None:
+        queryset = queryset.filter(organization__path__startswith=subtree.path)
+    if org_type:
+        queryset = queryset.filter(organization__type=org_type)
+    if depth:
+        queryset = queryset.filter(organization__depth=depth)
+    annotations: dict[str, Any] = {
+        "rank": Window(Rank(), order_by=F("total").desc()),
+        "percent": percent_of("total", "max_total"),
+    }
+    for category in categories if categories is not None else round_categories(round):
+        subtotal = CategoryResult.objects.filter(assessment=OuterRef("pk"), category=category).values("score")[:1]
+        annotations[f"c{category.number}"] = Subquery(subtotal, output_field=PERCENT)
+    queryset = queryset.select_related("organization").annotate(**annotations)
+    sort = sort if sort in SORTS or sort.lstrip("-").startswith("c") else "rank"
+    field_name = {"name": "organization__name", "code": "organization__code"}.get(sort.lstrip("-"), sort.lstrip("-"))
+    if field_name.startswith("c") and field_name[1:].isdigit() and field_name not in annotations:
+        field_name = "rank"
+    descending = sort.startswith("-")
+    ordering = F(field_name).desc(nulls_last=True) if descending else F(field_name).asc(nulls_last=True)
+    return queryset.order_by(ordering, "organization__path")
+
+
+def category_scores(row: Assessment, categories: list[Category]) -> list[Decimal | None]:
+    return [getattr(row, f"c{category.number}", None) for category in categories]
+
+
+@dataclass
+class SheetRow:
+    item: Item
+    score: Decimal | None
+    reason: str
+
+
+@dataclass
+class SheetCategory:
+    category: Category
+    rows: list[SheetRow]
+    score: Decimal | None
+    cap: Decimal
+
+
+@dataclass
+class ScoreSheet:
+    """The official table of one assessment: 考评项目 | 子项目 | 评分标准 | 分值 | 得分 | 扣分理由."""
+
+    assessment: Assessment
+    categories: list[SheetCategory]
+    total: Decimal | None
+    max_total: Decimal
+    evaluators: list[str] = field(default_factory=list)
+    approver: str = ""
+
+
+def score_sheet(assessment: Assessment) -> ScoreSheet:
+    """The merged scores with the evaluators' deduction reasons, in five queries."""
+    system_id = assessment.round.indicator_system_id
+    categories = list(Category.objects.filter(system_id=system_id).order_by("number"))
+    items = list(Item.objects.filter(system_id=system_id).order_by("category__number", "order", "id"))
+    merged = dict(ItemResult.objects.filter(assessment=assessment).values_list("item_id", "score"))
+    subtotals = dict(CategoryResult.objects.filter(assessment=assessment).values_list("category_id", "score"))
+    reviews = list(
+        Sheet.objects.filter(assessment=assessment, kind=SheetKind.REVIEW).select_related("evaluator").order_by(
+            "-is_lead", "id"
+        )
+    )
+    names = {sheet.pk: sheet.evaluator.get_full_name() or sheet.evaluator.get_username() for sheet in reviews}
+    reasons: dict[int, list[str]] = {}
+    for sheet_id, item_id, reason in Score.objects.filter(sheet__in=reviews).exclude(reason="").order_by(
+        "-sheet__is_lead", "sheet_id"
+    ).values_list("sheet_id", "item_id", "reason"):
+        text = f"{names[sheet_id]}：{reason}" if len(reviews) > 1 else reason
+        reasons.setdefault(item_id, []).append(text)
+    by_category: dict[int, list[SheetRow]] = {}
+    caps: dict[int, Decimal] = {}
+    for item in items:
+        by_category.setdefault(item.category_id, []).append(
+            SheetRow(item=item, score=merged.get(item.id), reason="；".join(reasons.get(item.id, [])))
+        )
+        caps[item.category_id] = caps.get(item.category_id, Decimal("0")) + item.cap
+    approver = assessment.approved_by
+    return ScoreSheet(
+        assessment=assessment,
+        categories=[
+            SheetCategory(category=c, rows=by_category.get(c.id, []), score=subtotals.get(c.id), cap=caps.get(c.id, 0))
+            for c in categories
+        ],
+        total=assessment.total,
+        max_total=assessment.max_total,
+        evaluators=list(names.values()),
+        approver=(approver.get_full_name() or approver.get_username()) if approver else "",
+    )
