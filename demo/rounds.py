@@ -25,12 +25,13 @@ from assessments.models import (
 )
 from assessments.selectors import outline_items
 from assessments.totals import compute_totals
+from demo.bulk_sql import db_datetime, db_decimal, insert_rows
 from demo.scores import item_score, reason_for, unit_quality
 from indicators.models import IndicatorSystem, Item
 from orgs.models import Organization
 
 TITLE = "{year}年度学习型党组织建设考评"
-BATCH = 5000
+CHUNK = 2000
 
 
 def participants() -> list[tuple[int, str]]:
@@ -40,7 +41,13 @@ def participants() -> list[tuple[int, str]]:
 
 @transaction.atomic
 def build_closed_round(year: int, system: IndicatorSystem, evaluators: list, approver) -> Round | None:
-    """One past year's round, fully scored and approved, written with bulk inserts."""
+    """One past year's round, fully scored and approved.
+
+    Scores, item and category results are written as plain rows (demo.bulk_sql) straight into
+    their approved state: this is history being recorded, not scoring, so it skips the
+    services and the ORM's lock guard, while the database constraints still check each row.
+    Totals come from compute_totals, the same function the services use.
+    """
     if Round.objects.filter(year=year, title=TITLE.format(year=year)).exists():
         return None
     rng = random.Random(f"round:{year}")
@@ -50,59 +57,56 @@ def build_closed_round(year: int, system: IndicatorSystem, evaluators: list, app
         year=year, title=TITLE.format(year=year), indicator_system=system, deadline=datetime.date(year, 12, 31)
     )
     round.approvers.set([approver])
-    units = participants()
     year_bonus = (year - 2020) * 0.02
     approved_at = timezone.make_aware(datetime.datetime(year + 1, 1, 15, 10, 0))
-    for start in range(0, len(units), BATCH // 2):
-        chunk = units[start:start + BATCH // 2]
-        assessments = Assessment.objects.bulk_create(
-            [Assessment(round=round, organization_id=pk, max_total=system.total) for pk, _ in chunk]
-        )
-        sheets = []
-        for assessment in assessments:
-            sheets.append(Sheet(assessment=assessment, kind=SheetKind.SELF, state=SheetState.SUBMITTED))
-            sheets.append(Sheet(assessment=assessment, kind=SheetKind.REVIEW, evaluator=rng.choice(evaluators),
-                                is_lead=True, state=SheetState.SUBMITTED))
-        Sheet.objects.bulk_create(sheets)
-        scores, item_results, category_results = [], [], []
-        for index, (assessment, (_, code)) in enumerate(zip(assessments, chunk, strict=True)):
-            quality = unit_quality(code)
-            self_sheet, review_sheet = sheets[2 * index], sheets[2 * index + 1]
-            review: dict[int, Decimal] = {}
-            own: dict[int, Decimal] = {}
-            for item in items:
-                value = item_score(rng, item.cap, quality, year_bonus)
-                claimed = min(item.cap, value + Decimal(rng.choice([0, 0, 0.5, 1])))
-                review[item.id], own[item.id] = value, claimed
-                number = numbers[item.id]
-                scores.append(Score(sheet=review_sheet, item_id=item.id, cap=item.cap, score=value,
-                                    reason=reason_for(rng, number, value, item.cap)))
-                scores.append(Score(sheet=self_sheet, item_id=item.id, cap=item.cap, score=claimed,
-                                    reason=reason_for(rng, number, claimed, item.cap)))
-                item_results.append(ItemResult(assessment=assessment, item_id=item.id, score=value, cap=item.cap))
-            totals, self_totals = compute_totals(items, review), compute_totals(items, own)
-            category_results.extend(
-                CategoryResult(assessment=assessment, category_id=category_id, score=score,
-                               cap=totals.cap_by_category[category_id])
-                for category_id, score in totals.by_category.items()
-            )
-            assessment.total, assessment.self_total = totals.total, self_totals.total
-            self_sheet.total, review_sheet.total = self_totals.total, totals.total
-            self_sheet.scored_count = review_sheet.scored_count = len(items)
-            assessment.state, assessment.approved_at, assessment.approved_by = (
-                AssessmentState.APPROVED, approved_at, approver,
-            )
-            assessment.submitted_at = approved_at
-        Score.objects.bulk_create(scores, batch_size=BATCH)
-        ItemResult.objects.bulk_create(item_results, batch_size=BATCH)
-        CategoryResult.objects.bulk_create(category_results, batch_size=BATCH)
-        Sheet.objects.bulk_update(sheets, ["total", "scored_count"], batch_size=BATCH)
-        Assessment.objects.bulk_update(
-            assessments, ["total", "self_total", "state", "approved_at", "approved_by", "submitted_at"],
-            batch_size=BATCH,
-        )
+    stamp = db_datetime(approved_at)
+    units = participants()
+    for start in range(0, len(units), CHUNK):
+        _closed_chunk(round, system, items, numbers, units[start:start + CHUNK], evaluators, approver,
+                      rng, year_bonus, approved_at, stamp)
     Round.objects.filter(pk=round.pk).update(state=RoundState.CLOSED, closed_at=approved_at)
     return round
+
+
+def _closed_chunk(round, system, items, numbers, units, evaluators, approver, rng, year_bonus, approved_at, stamp):
+    scored = []
+    for _, code in units:
+        quality = unit_quality(code)
+        review = {item.id: item_score(rng, item.cap, quality, year_bonus) for item in items}
+        own = {item.id: min(item.cap, review[item.id] + Decimal(rng.choice([0, 0, 0.5, 1]))) for item in items}
+        scored.append((review, own, compute_totals(items, review), compute_totals(items, own)))
+    assessments = Assessment.objects.bulk_create([
+        Assessment(round=round, organization_id=pk, max_total=system.total, total=totals.total,
+                   self_total=self_totals.total, state=AssessmentState.APPROVED, submitted_at=approved_at,
+                   approved_at=approved_at, approved_by=approver)
+        for (pk, _), (_, _, totals, self_totals) in zip(units, scored, strict=True)
+    ])
+    sheets = Sheet.objects.bulk_create([
+        sheet
+        for assessment, (_, _, totals, self_totals) in zip(assessments, scored, strict=True)
+        for sheet in (
+            Sheet(assessment=assessment, kind=SheetKind.SELF, state=SheetState.SUBMITTED, total=self_totals.total,
+                  scored_count=len(items), submitted_at=approved_at),
+            Sheet(assessment=assessment, kind=SheetKind.REVIEW, evaluator=rng.choice(evaluators), is_lead=True,
+                  state=SheetState.SUBMITTED, total=totals.total, scored_count=len(items), submitted_at=approved_at),
+        )
+    ])
+    score_rows, item_rows, category_rows = [], [], []
+    for index, (assessment, (review, own, totals, _)) in enumerate(zip(assessments, scored, strict=True)):
+        self_sheet, review_sheet = sheets[2 * index], sheets[2 * index + 1]
+        for item in items:
+            number = numbers[item.id]
+            for sheet, value in ((review_sheet, review[item.id]), (self_sheet, own[item.id])):
+                score_rows.append((sheet.pk, item.id, db_decimal(item.cap), db_decimal(value),
+                                   reason_for(rng, number, value, item.cap), stamp))
+            item_rows.append((assessment.pk, item.id, db_decimal(review[item.id]), db_decimal(item.cap), db_decimal(0)))
+        category_rows.extend(
+            (assessment.pk, category_id, db_decimal(score), db_decimal(totals.cap_by_category[category_id]))
+            for category_id, score in totals.by_category.items()
+        )
+    insert_rows(Score, ["sheet_id", "item_id", "cap", "score", "reason", "updated_at"], score_rows)
+    insert_rows(ItemResult, ["assessment_id", "item_id", "score", "cap", "spread"], item_rows)
+    insert_rows(CategoryResult, ["assessment_id", "category_id", "score", "cap"], category_rows)
 
 
 def demo_users() -> dict[str, object]:

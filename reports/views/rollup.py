@@ -1,3 +1,57 @@
-from django.urls import URLPattern
+"""Roll-up of one organization's descendants in a round: how many, mean, spread, distribution,
+per category, and each direct child's subtree to drill into."""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.views.decorators.http import require_safe
+
+from reports.access import get_report_organization, get_report_round
+from reports.selectors_rollup import (
+    category_chart,
+    category_stats,
+    children_page,
+    counted,
+    default_root,
+    histogram,
+    histogram_chart,
+    scope_ancestors,
+    summary,
+)
+
+
+@login_required
+@require_safe
+def rollup(request: HttpRequest, pk: int) -> HttpResponse:
+    round = get_report_round(request.user, pk)
+    code = request.GET.get("org", "").strip()
+    organization = get_report_organization(request.user, code) if code else default_root(request.user)
+    if organization is None:
+        raise Http404("no organization in scope")
+    include_submitted = request.GET.get("submitted") == "1"
+    descendants = counted(
+        request.user, round, subtree=organization, descendants_only=True, include_submitted=include_submitted
+    )
+    stats = category_stats(descendants)
+    bins = histogram(descendants, round.indicator_system.total)
+    return render(request, "reports/rollup.html", {
+        "round": round,
+        "organization": organization,
+        "crumbs": scope_ancestors(request.user, organization),
+        "summary": summary(descendants),
+        "categories": stats,
+        "bins": bins,
+        "histogram_chart": histogram_chart(bins) if bins else "",
+        "category_chart": category_chart(stats) if stats else "",
+        "page_obj": children_page(request.user, round, organization, request.GET.get("page"),
+                                  include_submitted=include_submitted),
+        "include_submitted": include_submitted,
+    })
+
+
+urlpatterns: list[URLPattern] = [
+    path("rounds/<int:pk>/rollup/", rollup, name="rollup"),
+]

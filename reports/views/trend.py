@@ -1,3 +1,31 @@
-from django.urls import URLPattern
+"""One organization's results across the years, ranked among its peers each year."""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.views.decorators.http import require_safe
+
+from reports.access import get_report_organization
+from reports.selectors_trend import organization_trend, trend_chart
+
+
+@login_required
+@require_safe
+def trend(request: HttpRequest, code: str) -> HttpResponse:
+    organization = get_report_organization(request.user, code)
+    include_submitted = request.GET.get("submitted") == "1"
+    data = organization_trend(request.user, organization, include_submitted=include_submitted)
+    return render(request, "reports/trend.html", {
+        "organization": organization,
+        "trend": data,
+        "chart": trend_chart(data) if data.years else "",
+        "include_submitted": include_submitted,
+    })
+
+
+urlpatterns: list[URLPattern] = [
+    path("orgs/<str:code>/trend/", trend, name="trend"),
+]

@@ -1,0 +1,240 @@
+"""PDFs drawn with WeasyPrint from Django templates: the official score sheet and the ranking report.
+
+Nothing is fetched over the network while rendering: the stylesheet comes from this machine's
+static files and the charts are inline SVG, so a PDF looks the same offline, and no template or
+user-typed text can make the server request a URL. Every number is read from the stored results
+through `reports.selectors`, the same functions the pages and the workbooks use.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO, Any
+from urllib.parse import unquote, urljoin
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.db.models import Avg, DecimalField, ExpressionWrapper, F
+from django.template.loader import render_to_string
+from django.utils import formats, timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from weasyprint import HTML
+from weasyprint.document import Document
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from assessments.models import Assessment, CategoryResult, Round
+from indicators.models import Category
+from orgs.models import Organization
+from orgs.scope import AnyUser
+from reports import charts
+from reports.selectors import category_scores, ranking, round_categories, score_sheet
+
+# Relative URLs in the templates resolve against this origin; `.invalid` is reserved and never
+# resolves, so a URL the fetcher does not serve itself cannot reach the network either.
+BASE_URL = "https://kaoping.invalid/"
+SHEET_TEMPLATE = "reports/pdf/score_sheet.html"
+RANKING_TEMPLATE = "reports/pdf/ranking.html"
+# A ranking report is a handout for a meeting and is drawn inside the request: a few pages, not
+# 20,000 rows. The full list is the Excel export's job.
+RANKING_PDF_ROWS = 200
+CHART_BARS = 20
+
+
+class LocalFetcher(URLFetcher):
+    """Serves static files (and data: URLs) from this machine and refuses everything else."""
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        name = static_name(url)
+        handle = open_static(name) if name else None
+        if handle is None:
+            # WeasyPrint logs the refusal and renders on without the resource.
+            raise ValueError(f"not fetched while printing: {url}")
+        with handle:
+            body = handle.read()
+        content_type = mimetypes.guess_type(name or "")[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body, {"Content-Type": content_type})
+
+
+def static_name(url: str) -> str | None:
+    """The static file a URL names, if it lies under STATIC_URL."""
+    prefix = urljoin(BASE_URL, settings.STATIC_URL)
+    if not url.startswith(prefix):
+        return None
+    name = unquote(url[len(prefix):].split("?", 1)[0].split("#", 1)[0])
+    return name or None
+
+
+def open_static(name: str) -> IO[bytes] | None:
+    try:
+        # The app's own files first (development, tests); then the collected, hashed copies a
+        # production `{% static %}` points at.
+        path = finders.find(name)
+        if path:
+            return open(path, "rb")  # noqa: SIM115 - closed by the caller
+        if staticfiles_storage.exists(name):
+            return staticfiles_storage.open(name, "rb")
+    except Exception:  # a traversal attempt or a storage error: refuse, as for an unknown file
+        return None
+    return None
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal that is safe inside <style>, where HTML escaping does not apply."""
+    escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\<>&\n\r' else ch for ch in text)
+    return f'"{escaped}"'
+
+
+def page_footer(label: str) -> SafeString:
+    """The @page rule printing the label, "page x of y" and the printing time on every page.
+
+    Page counters exist only in CSS, so the translated sentence is split around its placeholders.
+    """
+    counters = {"{page}": "counter(page)", "{pages}": "counter(pages)"}
+    sentence = _("第 {page} 页，共 {pages} 页")
+    count = " ".join(counters.get(part) or css_string(part) for part in re.split(r"(\{pages?\})", sentence) if part)
+    printed = _("打印时间：%(time)s") % {"time": formats.date_format(timezone.localtime(), "DATETIME_FORMAT")}
+    return mark_safe(  # noqa: S308 - every piece went through css_string or is a fixed counter
+        "@page { @bottom-left { content: %s; } @bottom-center { content: %s; } @bottom-right { content: %s; } }"
+        % (css_string(label), count, css_string(printed))
+    )
+
+
+def render_document(template: str, context: dict[str, Any], font_config: FontConfiguration | None = None) -> Document:
+    """Lay out the pages; separate from writing so a batch can report progress per sheet."""
+    html = render_to_string(template, context)
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=LocalFetcher()).render(font_config=font_config)
+
+
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
+    return render_document(template, context).write_pdf()
+
+
+def combine(documents: list[Document], title: str, target: IO[bytes]) -> None:
+    """One PDF from several laid-out documents, each keeping its own page numbers."""
+    combined = documents[0].copy([page for document in documents for page in document.pages])
+    combined.metadata.title = title
+    combined.write_pdf(target)
+
+
+# The official score sheet
+
+
+def sheet_context(assessment: Assessment) -> dict[str, Any]:
+    sheet = score_sheet(assessment)
+    return {
+        "sheet": sheet,
+        "round": assessment.round,
+        "organization": assessment.organization,
+        "title": sheet_title(assessment),
+        "page_css": page_footer(f"{assessment.organization.name} · {assessment.round}"),
+    }
+
+
+def sheet_title(assessment: Assessment) -> str:
+    return _("%(organization)s考评评分表（%(round)s）") % {
+        "organization": assessment.organization.name, "round": assessment.round,
+    }
+
+
+def sheet_document(assessment: Assessment, font_config: FontConfiguration | None = None) -> Document:
+    return render_document(SHEET_TEMPLATE, sheet_context(assessment), font_config)
+
+
+def score_sheet_pdf(assessment: Assessment) -> bytes:
+    return sheet_document(assessment).write_pdf()
+
+
+# The ranking report
+
+
+@dataclass(frozen=True)
+class RankingFilters:
+    """The ranking page's filters (org, type, level, submitted, sort), already checked for scope."""
+
+    subtree: Organization | None = None
+    org_type: str = ""
+    depth: int | None = None
+    include_submitted: bool = False
+    sort: str = "rank"
+
+
+@dataclass(frozen=True)
+class CategoryAverage:
+    category: Category
+    score: Decimal | None
+    percent: Decimal | None
+
+
+def category_averages(rows: Iterable[Assessment] | Any, categories: list[Category]) -> list[CategoryAverage]:
+    """The mean subtotal and mean percent of each category over the ranked assessments, in SQL."""
+    percent = ExpressionWrapper(F("score") * 100 / F("cap"), output_field=DecimalField(max_digits=7, decimal_places=2))
+    means = {
+        row["category_id"]: row
+        for row in CategoryResult.objects.filter(assessment__in=rows.values("pk"))
+        .values("category_id")
+        .annotate(score=Avg("score"), percent=Avg(percent))
+    }
+    return [
+        CategoryAverage(
+            category=category,
+            score=_decimal(means.get(category.pk, {}).get("score")),
+            percent=_decimal(means.get(category.pk, {}).get("percent")),
+        )
+        for category in categories
+    ]
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def ranking_context(user: AnyUser, round: Round, filters: RankingFilters) -> dict[str, Any]:
+    categories = round_categories(round)
+    queryset = ranking(
+        user, round, subtree=filters.subtree, org_type=filters.org_type, depth=filters.depth,
+        include_submitted=filters.include_submitted, sort=filters.sort, categories=categories,
+    )
+    rows = list(queryset[: RANKING_PDF_ROWS + 1])
+    shown = rows[:RANKING_PDF_ROWS]
+    averages = category_averages(queryset, categories)
+    # The chart shows the leaders whatever the table's sort, so it reads the same every time.
+    leaders = sorted(shown, key=lambda row: row.rank)[:CHART_BARS]
+    return {
+        "round": round,
+        "filters": filters,
+        "categories": categories,
+        "rows": [(row, category_scores(row, categories)) for row in shown],
+        "truncated": len(rows) > RANKING_PDF_ROWS,
+        "row_limit": RANKING_PDF_ROWS,
+        "averages": averages,
+        "title": ranking_title(round),
+        "page_css": page_footer(ranking_title(round)),
+        "generated_at": timezone.now(),
+        "generated_by": user.get_full_name() or user.get_username(),
+        "total_chart": charts.bars(
+            _("总分前 %(count)s 名") % {"count": len(leaders)},
+            [row.organization.name for row in leaders], [row.total for row in leaders], horizontal=True,
+        ) if leaders else "",
+        "category_chart": charts.bars(
+            _("各考评项目平均得分率（%）"),
+            [f"{a.category.number}. {a.category.name}" for a in averages], [a.percent for a in averages],
+            y_range=(0, 100),
+        ) if leaders else "",
+    }
+
+
+def ranking_title(round: Round) -> str:
+    return _("%(round)s考评排名") % {"round": round}
+
+
+def ranking_pdf(user: AnyUser, round: Round, filters: RankingFilters) -> bytes:
+    return render_pdf(RANKING_TEMPLATE, ranking_context(user, round, filters))

@@ -1,0 +1,199 @@
+"""Aggregates over a round's assessments in a (sub)scope: roll-up statistics, the distribution of
+totals, subtree means of direct children, item score rates and the organization × category
+heatmap. Every number is an SQL aggregate of the stored results, so a page costs the same few
+queries for 50 organizations or 20,000.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Avg, Count, F, FloatField, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast, Floor, Substr
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from assessments.models import Assessment, AssessmentState, CategoryResult, ItemResult, Round
+from indicators.models import Category
+from indicators.points import format_points
+from orgs.models import Organization
+from orgs.scope import AnyUser, roles_of
+from reports import charts
+from reports.access import report_assessments, report_organizations
+from reports.selectors import counted_states
+from reports.selectors_trend import rate
+
+BIN_WIDTH = 5  # points per histogram bar
+PAGE_SIZE = 50
+
+
+def counted(user: AnyUser, round: Round, *, subtree: Organization | None = None, descendants_only: bool = False,
+            include_submitted: bool = False) -> QuerySet[Assessment]:
+    """The round's assessments that count, in the user's scope and optionally in one subtree."""
+    queryset = report_assessments(user).filter(
+        round=round, total__isnull=False, state__in=counted_states(include_submitted)
+    )
+    if subtree is not None:
+        queryset = queryset.filter(organization__path__startswith=subtree.path)
+        if descendants_only:
+            queryset = queryset.filter(organization__depth__gt=subtree.depth)
+    return queryset
+
+
+def default_root(user: AnyUser) -> Organization | None:
+    """Where a roll-up starts when no organization is asked for: the first root of the scope."""
+    roles = roles_of(user)
+    queryset = report_organizations(user)
+    if roles.is_admin:
+        return queryset.filter(depth=1).order_by("path").first()
+    # Analyst paths are sorted, so the first is never below another of the user's roots.
+    return queryset.filter(path=roles.analyst_paths[0]).first() if roles.analyst_paths else None
+
+
+def scope_ancestors(user: AnyUser, organization: Organization) -> list[Organization]:
+    """The organization's ancestors the user may roll up, top down, for the breadcrumbs."""
+    if not organization.ancestor_paths:
+        return []
+    return list(report_organizations(user).filter(path__in=organization.ancestor_paths).order_by("depth"))
+
+
+@dataclass
+class Summary:
+    count: int
+    submitted: int
+    mean: Decimal | float | None
+    minimum: Decimal | None
+    maximum: Decimal | None
+    mean_percent: float | None
+
+
+def summary(assessments: QuerySet[Assessment]) -> Summary:
+    return Summary(**assessments.aggregate(
+        count=Count("pk"),
+        submitted=Count("pk", filter=Q(state=AssessmentState.SUBMITTED)),
+        mean=Avg("total"),
+        minimum=Min("total"),
+        maximum=Max("total"),
+        mean_percent=Avg(rate("total", "max_total")),
+    ))
+
+
+def category_stats(assessments: QuerySet[Assessment]) -> list[dict[str, Any]]:
+    """Count, mean, min, max and mean score rate of each category's subtotal."""
+    return list(
+        CategoryResult.objects.filter(assessment__in=assessments.values("pk"))
+        .values("category__number", "category__name")
+        .annotate(
+            cap=Max("cap"), count=Count("pk"), mean=Avg("score"), minimum=Min("score"), maximum=Max("score"),
+            mean_percent=Avg(rate("score", "cap")),
+        )
+        .order_by("category__number")
+    )
+
+
+@dataclass
+class Bin:
+    low: Decimal
+    high: Decimal
+    count: int
+
+    @property
+    def label(self) -> str:
+        return f"{format_points(self.low)}–{format_points(self.high)}"
+
+
+def histogram(assessments: QuerySet[Assessment], max_total: Decimal) -> list[Bin]:
+    """Totals counted in bins of five points, grouped in SQL; the top bin includes full marks.
+
+    The bars run from the lowest occupied bin to the top, so empty bins in between show.
+    """
+    counts = dict(
+        assessments.annotate(bin=Floor(Cast(F("total"), FloatField()) / BIN_WIDTH))
+        .values("bin").annotate(n=Count("pk")).values_list("bin", "n")
+    )
+    if not counts:
+        return []
+    top = max(0, math.ceil(max_total / BIN_WIDTH) - 1)
+    folded: dict[int, int] = {}
+    for number, n in counts.items():  # at most max_total / 5 + 1 groups, never one per assessment
+        folded[min(int(number), top)] = folded.get(min(int(number), top), 0) + n
+    return [
+        Bin(low=Decimal(b * BIN_WIDTH), high=min(Decimal((b + 1) * BIN_WIDTH), max_total), count=folded.get(b, 0))
+        for b in range(min(folded), top + 1)
+    ]
+
+
+def histogram_chart(bins: list[Bin]) -> SafeString:
+    return charts.bars(_("总分分布"), [b.label for b in bins], [b.count for b in bins], series_name=_("党组织数"))
+
+
+def category_chart(stats: list[dict[str, Any]]) -> SafeString:
+    return charts.bars(
+        _("各考评项目平均得分率（%）"),
+        [f"{row['category__number']}. {row['category__name']}" for row in stats],
+        [row["mean_percent"] for row in stats], horizontal=True, y_range=(0, 100),
+    )
+
+
+def children_page(user: AnyUser, round: Round, organization: Organization, page_number: str | None, *,
+                  include_submitted: bool = False) -> Page:
+    """The organization's direct children in scope, a page at a time, each with `stats`: the
+    count, mean, min and max of the totals in its subtree (itself included).
+
+    One GROUP BY over the subtree, keyed by each assessment's path cut to the children's depth.
+    """
+    children = report_organizations(user).filter(
+        path__startswith=organization.path, depth=organization.depth + 1
+    ).order_by("path")
+    page = Paginator(children, PAGE_SIZE).get_page(page_number)
+    paths = [child.path for child in page.object_list]
+    stats: dict[str, dict[str, Any]] = {}
+    if paths:
+        rows = (
+            counted(user, round, subtree=organization, descendants_only=True, include_submitted=include_submitted)
+            .annotate(branch=Substr("organization__path", 1, len(organization.path) + Organization.steplen))
+            .filter(branch__in=paths)
+            .values("branch")
+            .annotate(count=Count("pk"), mean=Avg("total"), minimum=Min("total"), maximum=Max("total"),
+                      mean_percent=Avg(rate("total", "max_total")))
+        )
+        stats = {row["branch"]: row for row in rows}
+    for child in page.object_list:
+        child.stats = stats.get(child.path)
+    return page
+
+
+def item_rates(assessments: QuerySet[Assessment]) -> list[dict[str, Any]]:
+    """The mean score rate of every item over the assessments, weakest first."""
+    return list(
+        ItemResult.objects.filter(assessment__in=assessments.values("pk"))
+        .values("item_id", "item__number", "item__name", "item__category__number", "item__category__name")
+        .annotate(cap=Max("cap"), count=Count("pk"), mean=Avg("score"), mean_percent=Avg(rate("score", "cap")))
+        .order_by("mean_percent", "item__category__number", "item__order", "item_id")
+    )
+
+
+def items_chart(rates: list[dict[str, Any]], limit: int = 10) -> SafeString:
+    weakest = rates[:limit]
+    return charts.bars(
+        _("得分率最低的子项目（%）"),
+        [f"{row['item__number']} {row['item__name']}" for row in weakest],
+        [row["mean_percent"] for row in weakest], horizontal=True, y_range=(0, 100),
+    )
+
+
+def heatmap_rows(assessments: QuerySet[Assessment], categories: list[Category]) -> QuerySet[Assessment]:
+    """One row per assessment in tree order, with `percent` and `p<number>`: each category's
+    score rate, read by a correlated subquery so that a page of rows is one query."""
+    annotations: dict[str, Any] = {"percent": rate("total", "max_total")}
+    for category in categories:
+        cell = (
+            CategoryResult.objects.filter(assessment=OuterRef("pk"), category=category)
+            .annotate(percent=rate("score", "cap")).values("percent")[:1]
+        )
+        annotations[f"p{category.number}"] = Subquery(cell, output_field=FloatField())
+    return assessments.select_related("organization").annotate(**annotations).order_by("organization__path")

@@ -1,0 +1,127 @@
+"""One organization across the years: stored totals, category score rates and the rank within
+its peer group (same type, same depth, within the reader's scope), in two queries whatever the
+number of years.
+
+Later editions of the outline may change categories and caps, so years are compared by score
+rate (score ÷ cap), and categories are matched across editions by their number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Max, QuerySet, Window
+from django.db.models.expressions import RowRange
+from django.db.models.functions import Cast, Rank
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from assessments.models import Assessment, AssessmentState, CategoryResult, Round
+from orgs.models import Organization
+from orgs.scope import AnyUser
+from reports import charts
+from reports.access import report_assessments
+from reports.selectors import counted_states
+
+
+def rate(numerator: str, denominator: str) -> ExpressionWrapper:
+    """score × 100 ÷ cap as a float. SQLite stores whole-number decimals as integers and would
+    divide them as integers (7 × 100 ÷ 15 = 46); the cast keeps the fraction on every backend."""
+    return ExpressionWrapper(Cast(F(numerator), FloatField()) * 100.0 / F(denominator), output_field=FloatField())
+
+
+@dataclass
+class TrendYear:
+    assessment: Assessment
+    percent: float
+    rank: int
+    peers: int
+    categories: dict[int, float] = field(default_factory=dict)
+    # The category rates in the order of Trend.categories; None where the edition lacks one.
+    cells: list[float | None] = field(default_factory=list)
+    # The edition differs from the previous year's: points are not comparable, rates are.
+    version_changed: bool = False
+
+    @property
+    def round(self) -> Round:
+        return self.assessment.round
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.assessment.state == AssessmentState.SUBMITTED
+
+
+@dataclass
+class Trend:
+    organization: Organization
+    years: list[TrendYear]
+    # (number, name) of every category seen in any year; names from the latest edition.
+    categories: list[tuple[int, str]]
+
+    @property
+    def versions_differ(self) -> bool:
+        return any(year.version_changed for year in self.years)
+
+
+def ranked_years(user: AnyUser, organization: Organization, *, include_submitted: bool = False) -> QuerySet:
+    """The organization's counted assessments, each with its RANK() among the peer group of its
+    round and the size of that group, in one query.
+
+    The window runs over all peers; the organization is picked afterwards. Django puts a filter
+    into the outer (QUALIFY) query only when it refers to a window expression, and a plain
+    `organization=` filter would run before the ranking and rank the organization against
+    itself. So the row's own organization id is read through a one-row window frame.
+    """
+    counted = report_assessments(user).filter(total__isnull=False, state__in=counted_states(include_submitted))
+    own_rounds = counted.filter(organization=organization).values("round_id")
+    peers = counted.filter(
+        round_id__in=own_rounds, organization__type=organization.type, organization__depth=organization.depth
+    )
+    by_round = {"partition_by": [F("round_id")], "order_by": F("total").desc()}
+    return (
+        peers.annotate(
+            rank=Window(Rank(), **by_round),
+            peer_count=Window(Count("pk"), partition_by=[F("round_id")]),
+            ranked_organization=Window(Max("organization_id"), frame=RowRange(0, 0), **by_round),
+            percent=rate("total", "max_total"),
+        )
+        .filter(ranked_organization=organization.pk)
+        .select_related("round__indicator_system")
+        .order_by("round__year", "round_id")
+    )
+
+
+def organization_trend(user: AnyUser, organization: Organization, *, include_submitted: bool = False) -> Trend:
+    rows = list(ranked_years(user, organization, include_submitted=include_submitted))
+    results = (
+        CategoryResult.objects.filter(assessment_id__in=[row.pk for row in rows])
+        .annotate(percent=rate("score", "cap"))
+        .values_list("assessment_id", "category__number", "category__name", "percent")
+        .order_by("assessment__round__year", "assessment__round_id", "category__number")
+    )
+    by_assessment: dict[int, dict[int, float]] = {}
+    names: dict[int, str] = {}
+    for assessment_id, number, name, percent in results if rows else ():
+        by_assessment.setdefault(assessment_id, {})[number] = percent
+        names[number] = name  # ordered by year, so the latest edition's name wins
+    years: list[TrendYear] = []
+    for row in rows:
+        previous = years[-1].round.indicator_system_id if years else row.round.indicator_system_id
+        years.append(TrendYear(
+            assessment=row, percent=row.percent, rank=row.rank, peers=row.peer_count,
+            categories=by_assessment.get(row.pk, {}),
+            version_changed=row.round.indicator_system_id != previous,
+        ))
+    for year in years:
+        year.cells = [year.categories.get(number) for number in sorted(names)]
+    return Trend(organization=organization, years=years, categories=sorted(names.items()))
+
+
+def trend_chart(trend: Trend) -> SafeString:
+    """Total and category score rates across the years; the page and the PDF draw the same."""
+    series: dict[str, list[Decimal | float | None]] = {_("总分得分率"): [year.percent for year in trend.years]}
+    for number, name in trend.categories:
+        series[f"{number}. {name}"] = [year.categories.get(number) for year in trend.years]
+    labels = [str(year.round) for year in trend.years]
+    return charts.line(_("%(name)s 历年得分率（%%）") % {"name": trend.organization.name}, labels, series)
