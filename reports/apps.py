@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("统计报表")
+
+    def ready(self) -> None:
+        from reports.checks import check_cjk_font
+
+        # Tagged, so that `manage.py check --tag fonts` runs it alone.
+        checks.register(check_cjk_font, "fonts")

@@ -70,13 +70,28 @@ def line(title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal |
     return _svg(chart)
 
 
+def label_width(text: str, font_size: int = 12) -> int:
+    """pygal measures every character as 0.6 em; a Chinese character takes a full em."""
+    return int(sum(font_size if ord(ch) > 0x2E80 else font_size * 0.6 for ch in text))
+
+
 def bars(title: str, labels: Sequence[str], values: Sequence[Decimal | float | None], *, horizontal: bool = False,
-         y_range: tuple[float, float] | None = None, series_name: str = "") -> SafeString:
+         y_range: tuple[float, float] | None = None, series_name: str = "", whole_numbers: bool = False) -> SafeString:
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
     height = max(300, 24 * len(labels) + 120) if horizontal else 400
-    chart = kind(title=title, width=720, height=height, range=y_range, show_legend=bool(series_name), **COMMON)
+    options = dict(COMMON)
+    if horizontal and labels:
+        # Room for the longest label, so that names are not cut at the left edge.
+        options["margin_left"] = max(label_width(label) for label in labels) - 40
+    chart = kind(title=title, width=720, height=height, range=y_range, show_legend=bool(series_name), **options)
     chart.x_labels = list(labels)
-    chart.add(series_name or title, _floats(values))
+    numbers = _floats(values)
+    if whole_numbers:
+        # Counts: ticks at whole numbers only (pygal would offer 0.2, 0.4 … for small counts).
+        top = max((int(v) for v in numbers if v is not None), default=0)
+        step = max(1, -(-top // 8))
+        chart.y_labels = list(range(0, top + step + 1, step))
+    chart.add(series_name or title, numbers)
     return _svg(chart)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import IO, Any
 from urllib.parse import unquote, urljoin
@@ -19,11 +19,13 @@ from urllib.parse import unquote, urljoin
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.db.models import Avg, DecimalField, ExpressionWrapper, F
+from django.core.exceptions import SuspiciousFileOperation
+from django.db.models import Avg, DecimalField, ExpressionWrapper, F, QuerySet
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from pypdf import PdfWriter
 from weasyprint import HTML
 from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
@@ -31,10 +33,11 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessments.models import Assessment, CategoryResult, Round
 from indicators.models import Category
-from orgs.models import Organization
+from orgs.models import Organization, OrgType
 from orgs.scope import AnyUser
 from reports import charts
-from reports.selectors import category_scores, ranking, round_categories, score_sheet
+from reports.selectors import ScoreSheet, category_scores, score_sheet
+from reports.selectors_compare import categories_with_caps, sorted_ranking
 
 # Relative URLs in the templates resolve against this origin; `.invalid` is reserved and never
 # resolves, so a URL the fetcher does not serve itself cannot reach the network either.
@@ -79,10 +82,11 @@ def open_static(name: str) -> IO[bytes] | None:
         # production `{% static %}` points at.
         path = finders.find(name)
         if path:
-            return open(path, "rb")  # noqa: SIM115 - closed by the caller
+            return open(path, "rb")  # closed by the fetcher
         if staticfiles_storage.exists(name):
             return staticfiles_storage.open(name, "rb")
-    except Exception:  # a traversal attempt or a storage error: refuse, as for an unknown file
+    except (SuspiciousFileOperation, OSError, ValueError):
+        # A path leaving the static directories, or a storage error: refused like an unknown file.
         return None
     return None
 
@@ -125,32 +129,61 @@ def combine(documents: list[Document], title: str, target: IO[bytes]) -> None:
     combined.write_pdf(target)
 
 
+def join_pdfs(parts: list[IO[bytes]], title: str, target: IO[bytes]) -> None:
+    """Concatenate PDFs written by `combine`, keeping their bookmarks. One part is copied as is;
+    pypdf is needed only for a print too large to lay out in memory at once."""
+    if len(parts) == 1:
+        parts[0].seek(0)
+        shutil.copyfileobj(parts[0], target)
+        return
+    writer = PdfWriter()
+    for part in parts:
+        part.seek(0)
+        writer.append(part)
+    writer.add_metadata({"/Title": title})
+    writer.write(target)
+
+
 # The official score sheet
 
 
-def sheet_context(assessment: Assessment) -> dict[str, Any]:
+def sheet_context(assessment: Assessment, *, hide_evaluators: bool = False) -> dict[str, Any]:
     sheet = score_sheet(assessment)
     return {
-        "sheet": sheet,
+        "sheet": without_evaluators(sheet) if hide_evaluators else sheet,
         "round": assessment.round,
         "organization": assessment.organization,
-        "title": sheet_title(assessment),
+        "title": sheet_title(assessment.organization, assessment.round),
         "page_css": page_footer(f"{assessment.organization.name} · {assessment.round}"),
     }
 
 
-def sheet_title(assessment: Assessment) -> str:
-    return _("%(organization)s考评评分表（%(round)s）") % {
-        "organization": assessment.organization.name, "round": assessment.round,
-    }
+def without_evaluators(sheet: ScoreSheet) -> ScoreSheet:
+    """The unit's own copy: its pages never tell it who scored it, so neither does the paper.
+
+    With several evaluators each reason starts with "name：" (see `score_sheet`); the names go,
+    as in the unit's workbook (`reports.xlsx`).
+    """
+    for group in sheet.categories:
+        for row in group.rows:
+            for name in sheet.evaluators:
+                row.reason = re.sub(rf"(^|；){re.escape(name)}：", r"\1", row.reason)
+    return replace(sheet, evaluators=[])
 
 
-def sheet_document(assessment: Assessment, font_config: FontConfiguration | None = None) -> Document:
-    return render_document(SHEET_TEMPLATE, sheet_context(assessment), font_config)
+def sheet_title(organization: Organization, round: Round) -> str:
+    """The title of one unit's sheet, or of all the sheets of a subtree rooted at `organization`."""
+    return _("%(organization)s考评评分表（%(round)s）") % {"organization": organization.name, "round": round}
 
 
-def score_sheet_pdf(assessment: Assessment) -> bytes:
-    return sheet_document(assessment).write_pdf()
+def sheet_document(
+    assessment: Assessment, font_config: FontConfiguration | None = None, *, hide_evaluators: bool = False
+) -> Document:
+    return render_document(SHEET_TEMPLATE, sheet_context(assessment, hide_evaluators=hide_evaluators), font_config)
+
+
+def score_sheet_pdf(assessment: Assessment, *, hide_evaluators: bool = False) -> bytes:
+    return sheet_document(assessment, hide_evaluators=hide_evaluators).write_pdf()
 
 
 # The ranking report
@@ -174,20 +207,20 @@ class CategoryAverage:
     percent: Decimal | None
 
 
-def category_averages(rows: Iterable[Assessment] | Any, categories: list[Category]) -> list[CategoryAverage]:
+def category_averages(rows: QuerySet[Assessment], categories: list[Category]) -> list[CategoryAverage]:
     """The mean subtotal and mean percent of each category over the ranked assessments, in SQL."""
     percent = ExpressionWrapper(F("score") * 100 / F("cap"), output_field=DecimalField(max_digits=7, decimal_places=2))
     means = {
         row["category_id"]: row
         for row in CategoryResult.objects.filter(assessment__in=rows.values("pk"))
         .values("category_id")
-        .annotate(score=Avg("score"), percent=Avg(percent))
+        .annotate(mean_percent=Avg(percent), mean_score=Avg("score"))
     }
     return [
         CategoryAverage(
             category=category,
-            score=_decimal(means.get(category.pk, {}).get("score")),
-            percent=_decimal(means.get(category.pk, {}).get("percent")),
+            score=_decimal(means.get(category.pk, {}).get("mean_score")),
+            percent=_decimal(means.get(category.pk, {}).get("mean_percent")),
         )
         for category in categories
     ]
@@ -198,31 +231,35 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def ranking_context(user: AnyUser, round: Round, filters: RankingFilters) -> dict[str, Any]:
-    categories = round_categories(round)
-    queryset = ranking(
+    # The page's and the workbook's read: the same rows, ranks and order as on the screen.
+    categories = categories_with_caps(round)
+    queryset = sorted_ranking(
         user, round, subtree=filters.subtree, org_type=filters.org_type, depth=filters.depth,
         include_submitted=filters.include_submitted, sort=filters.sort, categories=categories,
     )
     rows = list(queryset[: RANKING_PDF_ROWS + 1])
     shown = rows[:RANKING_PDF_ROWS]
     averages = category_averages(queryset, categories)
-    # The chart shows the leaders whatever the table's sort, so it reads the same every time.
-    leaders = sorted(shown, key=lambda row: row.rank)[:CHART_BARS]
+    # The chart shows the leaders whatever the table's sort, so it reads the same every time;
+    # a horizontal chart draws its first bar at the bottom, so the leader comes last.
+    leaders = sorted(shown, key=lambda row: row.rank)[:CHART_BARS][::-1]
     return {
         "round": round,
         "filters": filters,
+        "org_type_label": OrgType(filters.org_type).label if filters.org_type else "",
         "categories": categories,
         "rows": [(row, category_scores(row, categories)) for row in shown],
         "truncated": len(rows) > RANKING_PDF_ROWS,
         "row_limit": RANKING_PDF_ROWS,
         "averages": averages,
-        "title": ranking_title(round),
-        "page_css": page_footer(ranking_title(round)),
+        "title": ranking_title(round, filters),
+        "page_css": page_footer(ranking_title(round, filters)),
         "generated_at": timezone.now(),
         "generated_by": user.get_full_name() or user.get_username(),
         "total_chart": charts.bars(
             _("总分前 %(count)s 名") % {"count": len(leaders)},
             [row.organization.name for row in leaders], [row.total for row in leaders], horizontal=True,
+            y_range=(0, float(leaders[0].max_total)),
         ) if leaders else "",
         "category_chart": charts.bars(
             _("各考评项目平均得分率（%）"),
@@ -232,8 +269,10 @@ def ranking_context(user: AnyUser, round: Round, filters: RankingFilters) -> dic
     }
 
 
-def ranking_title(round: Round) -> str:
-    return _("%(round)s考评排名") % {"round": round}
+def ranking_title(round: Round, filters: RankingFilters | None = None) -> str:
+    if filters is not None and filters.subtree is not None:
+        return _("%(round)s排名（%(organization)s）") % {"round": round, "organization": filters.subtree.name}
+    return _("%(round)s排名") % {"round": round}
 
 
 def ranking_pdf(user: AnyUser, round: Round, filters: RankingFilters) -> bytes:

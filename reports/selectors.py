@@ -11,12 +11,13 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    FloatField,
     OuterRef,
     QuerySet,
     Subquery,
     Window,
 )
-from django.db.models.functions import Rank
+from django.db.models.functions import Cast, Rank
 
 from assessments.models import Assessment, AssessmentState, CategoryResult, ItemResult, Round, Score, Sheet, SheetKind
 from indicators.models import Category, Item
@@ -37,7 +38,11 @@ def counted_states(include_submitted: bool) -> list[str]:
 
 
 def percent_of(numerator: str, denominator: str) -> ExpressionWrapper:
-    return ExpressionWrapper(F(numerator) * 100 / F(denominator), output_field=PERCENT)
+    """A percentage for display (a float). SQLite stores whole-number decimals as integers and
+    would divide them as integers (97 of 120 → 80, not 80.83), so the division is in floats."""
+    return ExpressionWrapper(
+        Cast(F(numerator), FloatField()) * 100.0 / Cast(F(denominator), FloatField()), output_field=FloatField()
+    )
 
 
 def ranking(

@@ -17,6 +17,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    FloatField,
     IntegerField,
     Max,
     Min,
@@ -28,15 +29,24 @@ from django.db.models import (
     When,
     Window,
 )
+from django.db.models.functions import Cast
 
 from assessments.models import Assessment, CategoryResult, ItemResult, Round
 from indicators.models import Category, Item
 from orgs.models import Organization, OrgType
 from orgs.scope import AnyUser
 from reports.access import report_assessments
-from reports.selectors import PERCENT, counted_states, percent_of, ranking
+from reports.selectors import counted_states, ranking
 
 SCORE = DecimalField(max_digits=7, decimal_places=2)
+
+
+def ratio(numerator: str, denominator: str) -> ExpressionWrapper:
+    """Percent of the cap. Cast to floating point because SQLite keeps whole decimals as integers
+    and would divide them as integers (5 of 8 would be 62%, not 62.5%); it is only for display."""
+    return ExpressionWrapper(
+        Cast(numerator, FloatField()) * 100.0 / Cast(denominator, FloatField()), output_field=FloatField()
+    )
 
 
 def categories_with_caps(round: Round) -> list[Category]:
@@ -88,7 +98,7 @@ def sorted_ranking(user: AnyUser, round: Round, *, categories: list[Category], s
 @dataclass
 class Cell:
     score: Decimal | None = None
-    percent: Decimal | None = None
+    percent: float | None = None
     best: bool = False
     worst: bool = False
 
@@ -112,10 +122,10 @@ class Comparison:
     lines: list[Line] = field(default_factory=list)
     missing: list[Organization] = field(default_factory=list)
 
-    def radar_series(self) -> dict[str, list[Decimal | None]]:
+    def radar_series(self) -> dict[str, list[float | None]]:
         """Category percentages per organization; a repeated name is told apart by its code."""
         names = [o.name for o in self.organizations]
-        series: dict[str, list[Decimal | None]] = {}
+        series: dict[str, list[float | None]] = {}
         for index, organization in enumerate(self.organizations):
             label = organization.name if names.count(organization.name) == 1 else f"{organization.name}（{organization.code}）"
             series[label] = [line.cells[index].percent for line in self.lines if line.is_category]
@@ -134,7 +144,7 @@ def _results(model: type[CategoryResult] | type[ItemResult], key: str, ids: list
     rows = (
         model.objects.filter(assessment_id__in=ids)
         .annotate(
-            percent=ExpressionWrapper(F("score") * 100 / F("cap"), output_field=PERCENT),
+            percent=ratio("score", "cap"),
             high=Window(Max("score"), partition_by=[F(key)]),
             low=Window(Min("score"), partition_by=[F(key)]),
         )
@@ -160,7 +170,7 @@ def comparison(
         .filter(round=round, organization__in=[o.pk for o in organizations], total__isnull=False,
                 state__in=counted_states(include_submitted))
         .annotate(
-            percent=percent_of("total", "max_total"),
+            percent=ratio("total", "max_total"),
             high=Window(Max("total")),
             low=Window(Min("total")),
         )

@@ -12,13 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, F, FloatField, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, F, FloatField, Max, Min, Q, QuerySet
 from django.db.models.functions import Cast, Floor, Substr
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, AssessmentState, CategoryResult, ItemResult, Round
-from indicators.models import Category
+from indicators.models import Category, Item
 from indicators.points import format_points
 from orgs.models import Organization
 from orgs.scope import AnyUser, roles_of
@@ -82,17 +82,34 @@ def summary(assessments: QuerySet[Assessment]) -> Summary:
     ))
 
 
-def category_stats(assessments: QuerySet[Assessment]) -> list[dict[str, Any]]:
-    """Count, mean, min, max and mean score rate of each category's subtotal."""
-    return list(
+@dataclass
+class CategoryStat:
+    category: Category
+    cap: Decimal
+    count: int
+    mean: Decimal | float
+    minimum: Decimal
+    maximum: Decimal
+    mean_percent: float
+
+
+def category_stats(assessments: QuerySet[Assessment], categories: list[Category]) -> list[CategoryStat]:
+    """Count, mean, min, max and mean score rate of each category's subtotal, in the outline's
+    order. Grouped by the category id alone, so PostgreSQL hashes instead of sorting the rows."""
+    rows = (
         CategoryResult.objects.filter(assessment__in=assessments.values("pk"))
-        .values("category__number", "category__name")
+        .values("category_id")
         .annotate(
-            cap=Max("cap"), count=Count("pk"), mean=Avg("score"), minimum=Min("score"), maximum=Max("score"),
-            mean_percent=Avg(rate("score", "cap")),
+            # Named so as not to shadow the `cap` column that the rate below divides by.
+            category_cap=Max("cap"), count=Count("pk"), mean=Avg("score"), minimum=Min("score"),
+            maximum=Max("score"), mean_percent=Avg(rate("score", "cap")),
         )
-        .order_by("category__number")
     )
+    by_id = {row.pop("category_id"): row for row in rows}
+    return [
+        CategoryStat(category=category, cap=row.pop("category_cap"), **row)
+        for category in categories if (row := by_id.get(category.id))
+    ]
 
 
 @dataclass
@@ -128,14 +145,18 @@ def histogram(assessments: QuerySet[Assessment], max_total: Decimal) -> list[Bin
 
 
 def histogram_chart(bins: list[Bin]) -> SafeString:
-    return charts.bars(_("总分分布"), [b.label for b in bins], [b.count for b in bins], series_name=_("党组织数"))
+    return charts.bars(
+        _("总分分布"), [b.label for b in bins], [b.count for b in bins], series_name=_("党组织数"), whole_numbers=True
+    )
 
 
-def category_chart(stats: list[dict[str, Any]]) -> SafeString:
+def category_chart(stats: list[CategoryStat]) -> SafeString:
+    # pygal draws horizontal bars bottom up; reversed, the first category reads at the top.
+    rows = stats[::-1]
     return charts.bars(
         _("各考评项目平均得分率（%）"),
-        [f"{row['category__number']}. {row['category__name']}" for row in stats],
-        [row["mean_percent"] for row in stats], horizontal=True, y_range=(0, 100),
+        [f"{row.category.number}. {row.category.name}" for row in rows],
+        [row.mean_percent for row in rows], horizontal=True, y_range=(0, 100),
     )
 
 
@@ -167,33 +188,68 @@ def children_page(user: AnyUser, round: Round, organization: Organization, page_
     return page
 
 
-def item_rates(assessments: QuerySet[Assessment]) -> list[dict[str, Any]]:
-    """The mean score rate of every item over the assessments, weakest first."""
-    return list(
+@dataclass
+class ItemRate:
+    item: Item
+    cap: Decimal
+    count: int
+    mean: Decimal | float
+    mean_percent: float
+
+    @property
+    def color(self) -> str:
+        return charts.heat_color(self.mean_percent)
+
+
+def item_rates(assessments: QuerySet[Assessment], round: Round) -> list[ItemRate]:
+    """The mean score rate of every item over the assessments, weakest first (ties in the
+    outline's order). One pass over the item results grouped by item id; the 32 items' names
+    come from a second, small query."""
+    rows = (
         ItemResult.objects.filter(assessment__in=assessments.values("pk"))
-        .values("item_id", "item__number", "item__name", "item__category__number", "item__category__name")
-        .annotate(cap=Max("cap"), count=Count("pk"), mean=Avg("score"), mean_percent=Avg(rate("score", "cap")))
-        .order_by("mean_percent", "item__category__number", "item__order", "item_id")
+        .values("item_id")
+        .annotate(item_cap=Max("cap"), count=Count("pk"), mean=Avg("score"), mean_percent=Avg(rate("score", "cap")))
     )
+    by_id = {row.pop("item_id"): row for row in rows}
+    if not by_id:
+        return []
+    items = Item.objects.filter(system_id=round.indicator_system_id).select_related("category")
+    rates = [ItemRate(item=item, cap=row.pop("item_cap"), **row) for item in items if (row := by_id.get(item.id))]
+    # Sorting the aggregated rows, one per item, not the scores.
+    return sorted(rates, key=lambda r: (r.mean_percent, r.item.category.number, r.item.order, r.item.id))
 
 
-def items_chart(rates: list[dict[str, Any]], limit: int = 10) -> SafeString:
-    weakest = rates[:limit]
+def items_chart(rates: list[ItemRate], limit: int = 10) -> SafeString:
+    weakest = rates[:limit][::-1]  # the weakest at the top, as in the table
     return charts.bars(
-        _("得分率最低的子项目（%）"),
-        [f"{row['item__number']} {row['item__name']}" for row in weakest],
-        [row["mean_percent"] for row in weakest], horizontal=True, y_range=(0, 100),
+        _("得分率最低的 %(count)d 个子项目（%%）") % {"count": len(weakest)},
+        [f"{row.item.number} {row.item.name}" for row in weakest],
+        [row.mean_percent for row in weakest], horizontal=True, y_range=(0, 100),
     )
 
 
-def heatmap_rows(assessments: QuerySet[Assessment], categories: list[Category]) -> QuerySet[Assessment]:
-    """One row per assessment in tree order, with `percent` and `p<number>`: each category's
-    score rate, read by a correlated subquery so that a page of rows is one query."""
-    annotations: dict[str, Any] = {"percent": rate("total", "max_total")}
-    for category in categories:
-        cell = (
-            CategoryResult.objects.filter(assessment=OuterRef("pk"), category=category)
-            .annotate(percent=rate("score", "cap")).values("percent")[:1]
+def heatmap_page(assessments: QuerySet[Assessment], categories: list[Category], page_number: str | None) -> Page:
+    """A page of assessments in tree order, each with `percent` and `cells`: the score rate of
+    every category, in the categories' order (None where a result is missing).
+
+    The cells are read for the page's assessments only, in one query: subqueries in the page's
+    own SELECT would be evaluated for every row an OFFSET skips.
+    """
+    rows = (
+        assessments.select_related("organization")
+        .annotate(percent=rate("total", "max_total"))
+        .order_by("organization__path")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(page_number)
+    ids = [row.pk for row in page.object_list]
+    rates: dict[tuple[int, int], float] = {}
+    if ids:
+        results = (
+            CategoryResult.objects.filter(assessment_id__in=ids)
+            .annotate(percent=rate("score", "cap"))
+            .values_list("assessment_id", "category_id", "percent")
         )
-        annotations[f"p{category.number}"] = Subquery(cell, output_field=FloatField())
-    return assessments.select_related("organization").annotate(**annotations).order_by("organization__path")
+        rates = {(assessment_id, category_id): percent for assessment_id, category_id, percent in results}
+    for row in page.object_list:
+        row.cells = [rates.get((row.pk, category.id)) for category in categories]
+    return page

@@ -9,7 +9,7 @@ from assessments.models import Assessment
 from assessments.services import assessment_approve, sheet_submit
 from orgs.models import Organization, OrgType, Role
 from reports.selectors import category_scores, ranking, round_categories, score_sheet
-from tests.factories import assign, build_tree, fill, full_marks, make_round, user_with_role
+from tests.factories import OrganizationFactory, assign, build_tree, fill, full_marks, make_round, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_ties_share_a_rank_and_the_next_rank_skips(scored):
     assert [(r.organization.code, r.rank) for r in rows] == [
         ("BD000B0000", 1), ("BD000B0001", 2), ("BD000B0002", 2), ("BD001B0000", 4), ("BD001B0001", 5),
     ]
-    assert rows[0].total == Decimal("99") and rows[0].percent == Decimal("99")
+    assert rows[0].total == Decimal("99") and rows[0].percent == 99.0
 
 
 def test_only_approved_count_unless_asked(scored):
@@ -95,3 +95,13 @@ def test_the_ranking_page_of_rows_is_one_query(scored, django_assert_num_queries
     categories = round_categories(scored["round"])
     with django_assert_num_queries(1):
         list(ranking(scored["admin"], scored["round"], categories=categories)[:50])
+
+
+def test_percentages_are_not_cut_by_integer_division(outline):
+    from reports.selectors import percent_of
+
+    unit = OrganizationFactory(code="P1")
+    campaign = make_round(outline)
+    assessment = Assessment.objects.create(round=campaign, organization=unit, max_total=Decimal("120"), total=Decimal("97"))
+    value = Assessment.objects.filter(pk=assessment.pk).annotate(p=percent_of("total", "max_total")).get().p
+    assert round(value, 2) == 80.83

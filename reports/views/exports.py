@@ -1,3 +1,82 @@
-from django.urls import URLPattern
+"""Excel downloads: a round's ranking (the page's filters, every row) and one organization's score sheet.
 
-urlpatterns: list[URLPattern] = []
+Workbooks go to a temporary file, never to memory, and FileResponse streams it out and deletes it;
+its `filename` sets Content-Disposition with RFC 6266 `filename*`, so browsers keep the Chinese name.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from typing import IO
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from assessments.access import can_see_review_sheets
+from assessments.models import AssessmentState
+from reports.access import get_report_round, get_sheet_assessment
+from reports.forms import RankingFilterForm
+from reports.selectors import score_sheet
+from reports.selectors_compare import categories_with_caps, round_items, sorted_ranking, with_item_scores
+from reports.xlsx import XLSX_CONTENT_TYPE, RankingLayout, safe_filename, write_ranking, write_score_sheet
+
+# Rows fetched from the database at a time while the workbook streams.
+CHUNK = 2000
+
+
+def _attachment(write: Callable[[IO[bytes]], object], filename: str) -> FileResponse:
+    target = tempfile.TemporaryFile()
+    write(target)
+    target.seek(0)
+    return FileResponse(target, as_attachment=True, filename=safe_filename(filename), content_type=XLSX_CONTENT_TYPE)
+
+
+@login_required
+@require_safe
+def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    round = get_report_round(request.user, pk)
+    categories = categories_with_caps(round)
+    form = RankingFilterForm(request.user, categories, request.GET)
+    if not form.is_valid():
+        # Links from the page carry valid filters; a hand-made one goes to the page, which says what is wrong.
+        return redirect(reverse("reports:ranking", args=[round.pk]) + "?" + request.GET.urlencode())
+    kwargs = form.ranking_kwargs()
+    items = round_items(round)
+    rows = with_item_scores(sorted_ranking(request.user, round, categories=categories, **kwargs), items)
+    subtree = kwargs["subtree"]
+    title = f"{round} 排名"
+    if subtree is not None:
+        title += f"（{subtree.name}）"
+    if kwargs["include_submitted"]:
+        title += "（含待审核）"
+    layout = RankingLayout(title=title, categories=categories, items=items)
+    filename = _("%(round)s_排名.xlsx") % {"round": f"{round}{'_' + subtree.name if subtree else ''}"}
+    return _attachment(lambda target: write_ranking(rows.iterator(chunk_size=CHUNK), target, layout), filename)
+
+
+@login_required
+@require_safe
+def sheet_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_sheet_assessment(request.user, pk)
+    # As on the assessment page: the unit sees its result once approved, and never who scored it.
+    show_evaluators = can_see_review_sheets(request.user, assessment)
+    show_result = show_evaluators or assessment.state == AssessmentState.APPROVED
+    data = score_sheet(assessment)
+    filename = _("%(organization)s_%(round)s_评分表.xlsx") % {
+        "organization": assessment.organization.name, "round": assessment.round,
+    }
+    return _attachment(
+        lambda target: write_score_sheet(data, target, show_result=show_result, show_evaluators=show_evaluators),
+        filename,
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("rounds/<int:pk>/ranking.xlsx", ranking_xlsx, name="ranking_xlsx"),
+    path("assessments/<int:pk>/score-sheet.xlsx", sheet_xlsx, name="sheet_xlsx"),
+]

@@ -10,6 +10,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_safe
 
 from reports.access import get_report_organization, get_report_round
+from reports.selectors import round_categories
 from reports.selectors_rollup import (
     category_chart,
     category_stats,
@@ -35,7 +36,7 @@ def rollup(request: HttpRequest, pk: int) -> HttpResponse:
     descendants = counted(
         request.user, round, subtree=organization, descendants_only=True, include_submitted=include_submitted
     )
-    stats = category_stats(descendants)
+    stats = category_stats(descendants, round_categories(round))
     bins = histogram(descendants, round.indicator_system.total)
     return render(request, "reports/rollup.html", {
         "round": round,

@@ -1,0 +1,308 @@
+"""The report workbooks: a round's ranking (three sheets) and one organization's official score sheet.
+
+Scores are written as numbers; every subtotal and total is a live SUM over the cells it adds up,
+so a reader who checks a figure sees where it comes from, and the sum equals the server's total
+(the tests recompute every formula). openpyxl stores no computed value for a formula; the workbook
+asks for a full calculation on opening (openpyxl's default), which Excel and LibreOffice honour.
+
+Sheet names and headings are the official table's Chinese in every interface language. Text from
+users (names, codes, reasons) goes through `neutralise`, so nothing in a cell runs as a formula.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+
+from django.utils import timezone, translation
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
+
+from assessments.models import Assessment, AssessmentState
+from indicators.models import Category, Item
+from indicators.points import format_points
+from orgs.tree_excel import XLSX_CONTENT_TYPE, neutralise, type_labels
+from reports.selectors import ScoreSheet
+
+__all__ = ["XLSX_CONTENT_TYPE", "RankingLayout", "safe_filename", "write_ranking", "write_score_sheet"]
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="F6F1F1")
+SUBTOTAL_FILL = PatternFill("solid", fgColor="FBF7F7")
+TOTAL_FILL = PatternFill("solid", fgColor="F3E6E6")
+PERCENT_FORMAT = "0.0%"
+WRAP = Alignment(wrap_text=True, vertical="top")
+THIN = Side(style="thin", color="999999")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+PAPER_A4 = "9"
+FIRST_DATA_ROW = 3  # row 1 the title, row 2 the column headings
+# Characters that Windows refuses in file names (browsers replace them, but each differently).
+UNSAFE_IN_FILENAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def safe_filename(text: str) -> str:
+    return UNSAFE_IN_FILENAMES.sub("_", text).strip(" .") or "kaoping"
+
+
+def state_labels() -> dict[str, str]:
+    with translation.override("zh-hans"):
+        return {value: str(label) for value, label in AssessmentState.choices}
+
+
+def _text(value: object) -> str:
+    return neutralise(str(value))
+
+
+def _print_setup(sheet: Worksheet | WriteOnlyWorksheet, *, landscape: bool, title_rows: str) -> None:
+    """A4, as wide as the paper, as many pages down as needed, the headings on every page."""
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.paperSize = PAPER_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = title_rows
+    sheet.print_options.horizontalCentered = True
+
+
+# ---------------------------------------------------------------------------------------------
+# The ranking workbook (write-only: rows stream to a temporary file whatever the scope's size)
+
+
+@dataclass(frozen=True)
+class RankingLayout:
+    title: str
+    categories: Sequence[Category]  # annotated with `cap`
+    items: Sequence[Item]
+
+
+def _header(sheet: WriteOnlyWorksheet, titles: Sequence[str]) -> list[WriteOnlyCell]:
+    cells = []
+    for title in titles:
+        cell = WriteOnlyCell(sheet, value=_text(title))
+        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
+        cells.append(cell)
+    return cells
+
+
+def _new_sheet(workbook: Workbook, name: str, title: str, headings: Sequence[str],
+               widths: Sequence[float]) -> WriteOnlyWorksheet:
+    """A sheet with its title and headings; column layout must be set before the first row in write-only mode."""
+    sheet = workbook.create_sheet(name)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.row_dimensions[2].height = 48
+    # The headings and the three columns that say which organization a row is stay in view.
+    sheet.freeze_panes = f"D{FIRST_DATA_ROW}"
+    _print_setup(sheet, landscape=True, title_rows="2:2")
+    title_cell = WriteOnlyCell(sheet, value=_text(title))
+    title_cell.font = Font(bold=True, size=14)
+    sheet.append([title_cell])
+    sheet.append(_header(sheet, headings))
+    return sheet
+
+
+def _percent(sheet: WriteOnlyWorksheet, formula: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=formula)
+    cell.number_format = PERCENT_FORMAT
+    return cell
+
+
+def _category_heading(category: Category) -> str:
+    return f"{category.number} {category.name}（{format_points(category.cap)}分）"
+
+
+def _ranking_sheet(workbook: Workbook, layout: RankingLayout) -> WriteOnlyWorksheet:
+    headings = ["排名", "编码", "党组织", "类型", "状态", "得分", "满分", "得分率",
+                *(_category_heading(c) for c in layout.categories)]
+    widths = [6, 14, 32, 10, 8, 9, 7, 8, *(11 for _ in layout.categories)]
+    return _new_sheet(workbook, "排名", layout.title, headings, widths)
+
+
+def _category_sheet(workbook: Workbook, layout: RankingLayout) -> WriteOnlyWorksheet:
+    headings = ["排名", "编码", "党组织"]
+    for category in layout.categories:
+        headings += [_category_heading(category), f"{category.number} 得分率"]
+    headings.append("合计")
+    widths = [6, 14, 32, *(11 for _ in range(2 * len(layout.categories))), 9]
+    return _new_sheet(workbook, "考评项目", layout.title, headings, widths)
+
+
+def _item_sheet(workbook: Workbook, layout: RankingLayout) -> WriteOnlyWorksheet:
+    headings = ["排名", "编码", "党组织", *(f"{i.number} {i.name}（{format_points(i.cap)}分）" for i in layout.items), "合计"]
+    widths = [6, 14, 32, *(10 for _ in layout.items), 9]
+    return _new_sheet(workbook, "子项目明细", layout.title, headings, widths)
+
+
+def _ranking_row(sheet: WriteOnlyWorksheet, row: Assessment, r: int, layout: RankingLayout,
+                 types: dict[str, str], states: dict[str, str]) -> list[Any]:
+    first, last = get_column_letter(9), get_column_letter(8 + len(layout.categories))
+    organization = row.organization
+    return [
+        row.rank, _text(organization.code), _text(organization.name), types.get(organization.type, organization.type),
+        states.get(row.state, row.state), f"=SUM({first}{r}:{last}{r})", row.max_total,
+        _percent(sheet, f"=IF(G{r}>0,F{r}/G{r},\"\")"),
+        *(getattr(row, f"c{c.number}", None) for c in layout.categories),
+    ]
+
+
+def _category_row(sheet: WriteOnlyWorksheet, row: Assessment, r: int, layout: RankingLayout) -> list[Any]:
+    cells: list[Any] = [row.rank, _text(row.organization.code), _text(row.organization.name)]
+    scores = []
+    for index, category in enumerate(layout.categories):
+        letter = get_column_letter(4 + 2 * index)
+        scores.append(f"{letter}{r}")
+        cells += [getattr(row, f"c{category.number}", None),
+                  _percent(sheet, f"={letter}{r}/{format_points(category.cap)}")]
+    cells.append(f"=SUM({','.join(scores)})")
+    return cells
+
+
+def _item_row(row: Assessment, r: int, layout: RankingLayout) -> list[Any]:
+    first, last = get_column_letter(4), get_column_letter(3 + len(layout.items))
+    return [
+        row.rank, _text(row.organization.code), _text(row.organization.name),
+        *(getattr(row, f"i{item.pk}", None) for item in layout.items),
+        f"=SUM({first}{r}:{last}{r})",
+    ]
+
+
+def write_ranking(rows: Iterable[Assessment], target: IO[bytes], layout: RankingLayout) -> int:
+    """Write the three sheets in one pass over `rows` (ranking rows with item scores); returns the row count.
+
+    Each write-only sheet streams to its own temporary file, so the sheets fill side by side.
+    """
+    workbook = Workbook(write_only=True)
+    sheets = (_ranking_sheet(workbook, layout), _category_sheet(workbook, layout), _item_sheet(workbook, layout))
+    types, states = type_labels(), state_labels()
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        r = FIRST_DATA_ROW + count - 1
+        sheets[0].append(_ranking_row(sheets[0], row, r, layout, types, states))
+        sheets[1].append(_category_row(sheets[1], row, r, layout))
+        sheets[2].append(_item_row(row, r, layout))
+    workbook.save(target)
+    return count
+
+
+# ---------------------------------------------------------------------------------------------
+# One organization's score sheet, in the official layout (small: an ordinary workbook)
+
+SHEET_HEADINGS = ("考评项目", "子项目", "评分标准", "分值", "得分", "扣分理由")
+SHEET_WIDTHS = (14, 24, 58, 7, 7, 32)
+SHEET_HEADER_ROW = 4
+
+
+def _when(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def _without_names(reason: str, names: Sequence[str]) -> str:
+    """The deduction reasons without the evaluators' names, for the unit, which is not told who scored it."""
+    for name in names:
+        reason = re.sub(rf"(^|；){re.escape(name)}：", r"\1", reason)
+    return reason
+
+
+class Formula(str):
+    """A formula this module wrote, as opposed to text that must never run as one."""
+
+
+def _put(sheet: Worksheet, row: int, values: Sequence[Any], *, font: Font | None = None,
+         fill: PatternFill | None = None) -> None:
+    for column, value in enumerate(values, start=1):
+        if isinstance(value, str) and not isinstance(value, Formula):
+            value = _text(value)
+        cell = sheet.cell(row=row, column=column, value=value)
+        cell.border, cell.alignment = BOX, WRAP
+        if font:
+            cell.font = font
+        if fill:
+            cell.fill = fill
+
+
+def write_score_sheet(data: ScoreSheet, target: IO[bytes], *, show_result: bool, show_evaluators: bool) -> None:
+    """The official table 考评项目 | 子项目 | 评分标准 | 分值 | 得分 | 扣分理由 with subtotals, total and approvals.
+
+    Without `show_result` (the unit before approval) the scores and reasons stay blank.
+    """
+    assessment = data.assessment
+    scored = show_result and data.total is not None
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "评分表"
+    for index, width in enumerate(SHEET_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    round, system = assessment.round, assessment.round.indicator_system
+    titles = [
+        ("学习型党组织建设考评评分表", Font(bold=True, size=16)),
+        (f"党组织：{assessment.organization.name}（{assessment.organization.code}）", Font(bold=True)),
+        (f"考评批次：{round}　　指标体系：{system.title}（{system.code}）", None),
+    ]
+    for row, (text, font) in enumerate(titles, start=1):
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
+        cell = sheet.cell(row=row, column=1, value=_text(text))
+        cell.alignment = Alignment(horizontal="center" if row == 1 else "left", vertical="center")
+        if font:
+            cell.font = font
+    _put(sheet, SHEET_HEADER_ROW, SHEET_HEADINGS, font=HEADER_FONT, fill=HEADER_FILL)
+    row = SHEET_HEADER_ROW + 1
+    subtotal_rows = []
+    for block in data.categories:
+        first = row
+        for line in block.rows:
+            reason = _without_names(line.reason, data.evaluators) if not show_evaluators else line.reason
+            _put(sheet, row, [
+                f"{block.category.number}. {block.category.name}", f"{line.item.number} {line.item.name}",
+                line.item.standard, line.item.cap, line.score if scored else None, reason if scored else None,
+            ])
+            row += 1
+        if row > first + 1:
+            sheet.merge_cells(start_row=first, start_column=1, end_row=row - 1, end_column=1)
+        # A category without items would sum its own row, a circular reference: it is a plain 0.
+        cap_sum = Formula(f"=SUM(D{first}:D{row - 1})") if block.rows else 0
+        score_sum = (Formula(f"=SUM(E{first}:E{row - 1})") if block.rows else 0) if scored else None
+        _put(sheet, row, ["", "小计", "", cap_sum, score_sum, ""], font=HEADER_FONT, fill=SUBTOTAL_FILL)
+        subtotal_rows.append(row)
+        row += 1
+    sums = ",".join(f"{{col}}{r}" for r in subtotal_rows)
+    _put(sheet, row, ["合计", "", "", Formula(f"=SUM({sums.format(col='D')})") if sums else 0,
+                      Formula(f"=SUM({sums.format(col='E')})") if scored and sums else None, ""],
+         font=Font(bold=True), fill=TOTAL_FILL)
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+    if scored:
+        note = ""
+    elif show_result:
+        note = "（尚未评分）"
+    else:
+        note = "（得分审核通过后公布）"
+    _approvals(sheet, data, row + 2, show_evaluators=show_evaluators, note=note)
+    sheet.freeze_panes = f"A{SHEET_HEADER_ROW + 1}"
+    sheet.print_area = f"A1:F{sheet.max_row}"
+    _print_setup(sheet, landscape=False, title_rows=f"{SHEET_HEADER_ROW}:{SHEET_HEADER_ROW}")
+    workbook.save(target)
+
+
+def _approvals(sheet: Worksheet, data: ScoreSheet, row: int, *, show_evaluators: bool, note: str) -> None:
+    assessment = data.assessment
+    evaluators = "、".join(data.evaluators) if show_evaluators and data.evaluators else "—"
+    state = state_labels().get(assessment.state, assessment.state)
+    lines = [
+        ("状态", state + note),
+        ("考评员", evaluators),
+        ("提交时间", _when(assessment.submitted_at)),
+        ("审核人", data.approver or "—"),
+        ("审核时间", _when(assessment.approved_at)),
+        ("导出时间", _when(timezone.now())),
+    ]
+    for offset, (label, value) in enumerate(lines):
+        sheet.cell(row=row + offset, column=1, value=label).font = HEADER_FONT
+        sheet.merge_cells(start_row=row + offset, start_column=2, end_row=row + offset, end_column=6)
+        sheet.cell(row=row + offset, column=2, value=_text(value))
+
