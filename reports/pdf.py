@@ -11,7 +11,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 from urllib.parse import unquote, urljoin
@@ -36,7 +36,7 @@ from indicators.models import Category
 from orgs.models import Organization, OrgType
 from orgs.scope import AnyUser
 from reports import charts
-from reports.selectors import ScoreSheet, category_scores, score_sheet
+from reports.selectors import category_scores, score_sheet
 from reports.selectors_compare import categories_with_caps, sorted_ranking
 
 # Relative URLs in the templates resolve against this origin; `.invalid` is reserved and never
@@ -148,27 +148,13 @@ def join_pdfs(parts: list[IO[bytes]], title: str, target: IO[bytes]) -> None:
 
 
 def sheet_context(assessment: Assessment, *, hide_evaluators: bool = False) -> dict[str, Any]:
-    sheet = score_sheet(assessment)
     return {
-        "sheet": without_evaluators(sheet) if hide_evaluators else sheet,
+        "sheet": score_sheet(assessment, named=not hide_evaluators),
         "round": assessment.round,
         "organization": assessment.organization,
         "title": sheet_title(assessment.organization, assessment.round),
         "page_css": page_footer(f"{assessment.organization.name} · {assessment.round}"),
     }
-
-
-def without_evaluators(sheet: ScoreSheet) -> ScoreSheet:
-    """The unit's own copy: its pages never tell it who scored it, so neither does the paper.
-
-    With several evaluators each reason starts with "name：" (see `score_sheet`); the names go,
-    as in the unit's workbook (`reports.xlsx`).
-    """
-    for group in sheet.categories:
-        for row in group.rows:
-            for name in sheet.evaluators:
-                row.reason = re.sub(rf"(^|；){re.escape(name)}：", r"\1", row.reason)
-    return replace(sheet, evaluators=[])
 
 
 def sheet_title(organization: Organization, round: Round) -> str:

@@ -112,8 +112,12 @@ class ScoreSheet:
     approver: str = ""
 
 
-def score_sheet(assessment: Assessment) -> ScoreSheet:
-    """The merged scores with the evaluators' deduction reasons, in five queries."""
+def score_sheet(assessment: Assessment, *, named: bool = True) -> ScoreSheet:
+    """The merged scores with the evaluators' deduction reasons, in five queries.
+
+    `named=False` is the unit's own copy: its pages never tell it who scored it, so neither do
+    its workbook and its printout (no evaluator list, no "name：" before each reason).
+    """
     system_id = assessment.round.indicator_system_id
     categories = list(Category.objects.filter(system_id=system_id).order_by("number"))
     items = list(Item.objects.filter(system_id=system_id).order_by("category__number", "order", "id"))
@@ -129,7 +133,7 @@ def score_sheet(assessment: Assessment) -> ScoreSheet:
     for sheet_id, item_id, reason in Score.objects.filter(sheet__in=reviews).exclude(reason="").order_by(
         "-sheet__is_lead", "sheet_id"
     ).values_list("sheet_id", "item_id", "reason"):
-        text = f"{names[sheet_id]}：{reason}" if len(reviews) > 1 else reason
+        text = f"{names[sheet_id]}：{reason}" if named and len(reviews) > 1 else reason
         reasons.setdefault(item_id, []).append(text)
     by_category: dict[int, list[SheetRow]] = {}
     caps: dict[int, Decimal] = {}
@@ -147,6 +151,6 @@ def score_sheet(assessment: Assessment) -> ScoreSheet:
         ],
         total=assessment.total,
         max_total=assessment.max_total,
-        evaluators=list(names.values()),
+        evaluators=list(names.values()) if named else [],
         approver=(approver.get_full_name() or approver.get_username()) if approver else "",
     )

@@ -203,13 +203,6 @@ def _when(moment: datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
-def _without_names(reason: str, names: Sequence[str]) -> str:
-    """The deduction reasons without the evaluators' names, for the unit, which is not told who scored it."""
-    for name in names:
-        reason = re.sub(rf"(^|；){re.escape(name)}：", r"\1", reason)
-    return reason
-
-
 class Formula(str):
     """A formula this module wrote, as opposed to text that must never run as one."""
 
@@ -257,10 +250,9 @@ def write_score_sheet(data: ScoreSheet, target: IO[bytes], *, show_result: bool,
     for block in data.categories:
         first = row
         for line in block.rows:
-            reason = _without_names(line.reason, data.evaluators) if not show_evaluators else line.reason
             _put(sheet, row, [
                 f"{block.category.number}. {block.category.name}", f"{line.item.number} {line.item.name}",
-                line.item.standard, line.item.cap, line.score if scored else None, reason if scored else None,
+                line.item.standard, line.item.cap, line.score if scored else None, line.reason if scored else None,
             ])
             row += 1
         if row > first + 1:

@@ -66,7 +66,7 @@ def sheet_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     # As on the assessment page: the unit sees its result once approved, and never who scored it.
     show_evaluators = can_see_review_sheets(request.user, assessment)
     show_result = show_evaluators or assessment.state == AssessmentState.APPROVED
-    data = score_sheet(assessment)
+    data = score_sheet(assessment, named=show_evaluators)
     filename = _("%(organization)s_%(round)s_评分表.xlsx") % {
         "organization": assessment.organization.name, "round": assessment.round,
     }
