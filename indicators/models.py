@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from indicators.validators import validate_half_point
@@ -82,6 +82,10 @@ class IndicatorSystem(models.Model):
     )
     description = models.TextField(_("说明"), blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    source = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="clones",
+        verbose_name=_("复制自"),
+    )
 
     objects = IndicatorSystemManager()
 
@@ -181,6 +185,11 @@ class Category(VersionContent):
     )
     number = models.PositiveSmallIntegerField(_("序号"))
     name = models.CharField(_("考评项目"), max_length=100)
+    # Lineage: the category of the earlier edition this one was cloned from.
+    origin = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="descendants",
+        verbose_name=_("来源"),
+    )
 
     objects = CategoryManager()
 
@@ -226,6 +235,12 @@ class Item(VersionContent):
         validators=[MinValueValidator(Decimal("0.5")), validate_half_point],
     )
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    # Lineage: the item of the earlier edition this one was cloned from. Splits, merges and
+    # renames that cloning did not capture are recorded as ItemLink rows.
+    origin = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="descendants",
+        verbose_name=_("来源"),
+    )
 
     objects = ItemManager()
 
@@ -254,3 +269,28 @@ class Item(VersionContent):
         if self.category_id is not None:
             self.system_id = self.category.system_id
         super().save(*args, **kwargs)
+
+
+class LinkKind(models.TextChoices):
+    SAME = "same", _("沿用")
+    RENAMED = "renamed", _("更名")
+    SPLIT = "split", _("拆分")
+    MERGED = "merged", _("合并")
+
+
+class ItemLink(models.Model):
+    """An admin's statement that an item of a later edition continues one of an earlier edition."""
+
+    earlier = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="links_forward", verbose_name=_("原子项目"))
+    later = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="links_back", verbose_name=_("新子项目"))
+    kind = models.CharField(_("关系"), max_length=10, choices=LinkKind.choices)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("子项目沿革")
+        verbose_name_plural = _("子项目沿革")
+        constraints = [
+            models.UniqueConstraint(fields=["earlier", "later"], name="item_link_unique"),
+            models.CheckConstraint(condition=~Q(earlier=F("later")), name="item_link_not_self"),
+            models.CheckConstraint(condition=Q(kind__in=LinkKind.values), name="item_link_kind_known"),
+        ]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.models import IndicatorSystem, VersionStatus
+from indicators.models import Category, IndicatorSystem, Item, VersionStatus
 from indicators.points import format_points
 
 
@@ -79,3 +80,27 @@ def version_archive(*, system: IndicatorSystem) -> IndicatorSystem:
     system.status = VersionStatus.ARCHIVED
     system.save(update_fields=["status"])
     return system
+
+
+@transaction.atomic
+def version_clone(*, source: IndicatorSystem, code: str, title: str, year: int, description: str = "") -> IndicatorSystem:
+    """A draft copy of an edition; every category and item remembers the one it came from."""
+    if IndicatorSystem.objects.filter(code=code).exists():
+        raise ValidationError({"code": _("版本编码“%(code)s”已被使用。") % {"code": code}}, code="duplicate")
+    draft = IndicatorSystem.objects.create(
+        code=code, title=title, year=year, total=source.total, description=description, source=source,
+        status=VersionStatus.DRAFT,
+    )
+    old_categories = list(Category.objects.filter(system=source).order_by("number"))
+    new_categories = Category.objects.bulk_create(
+        [Category(system=draft, number=c.number, name=c.name, origin=c) for c in old_categories]
+    )
+    category_map = {old.pk: new for old, new in zip(old_categories, new_categories, strict=True)}
+    Item.objects.bulk_create(
+        [
+            Item(system=draft, category=category_map[i.category_id], number=i.number, name=i.name,
+                 standard=i.standard, cap=i.cap, order=i.order, origin=i)
+            for i in Item.objects.filter(system=source).order_by("category__number", "order", "id")
+        ]
+    )
+    return draft

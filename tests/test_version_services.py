@@ -51,3 +51,29 @@ def test_only_published_versions_archive(outline):
     assert version_archive(system=outline).status == VersionStatus.ARCHIVED
     with pytest.raises(VersionNotPublishable):
         version_publish(system=outline)
+
+
+def test_cloning_makes_a_draft_whose_rows_remember_their_origin(outline):
+    from indicators.services import version_clone
+
+    draft = version_clone(source=outline, code="dalian-2026", title="2026 试行版", year=2026)
+    assert (draft.status, draft.source, draft.total) == (VersionStatus.DRAFT, outline, outline.total)
+    assert draft.categories.count() == 7 and draft.items.count() == 32
+    item = draft.items.get(number="4.2")
+    assert item.origin == outline.items.get(number="4.2") and item.category.origin.number == 4
+    assert version_problems(draft) == []
+    second = version_clone(source=publish_now(draft), code="dalian-2027", title="2027 试行版", year=2027)
+    assert second.items.get(number="4.2").origin.origin == outline.items.get(number="4.2")
+
+
+def test_a_clone_needs_a_new_code(outline):
+    from django.core.exceptions import ValidationError
+
+    from indicators.services import version_clone
+
+    with pytest.raises(ValidationError):
+        version_clone(source=outline, code="dalian-2010", title="x", year=2026)
+
+
+def publish_now(system):
+    return version_publish(system=system)
