@@ -9,6 +9,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_safe
 
 from reports.access import get_report_organization
+from reports.selectors_lineage import item_trend, method_changes
 from reports.selectors_trend import organization_trend, trend_chart
 
 
@@ -22,6 +23,8 @@ def trend(request: HttpRequest, code: str) -> HttpResponse:
         "organization": organization,
         "trend": data,
         "chart": trend_chart(data) if data.years else "",
+        "item_rows": item_trend(data),
+        "method_changes": method_changes(data),
         "include_submitted": include_submitted,
     })
 
