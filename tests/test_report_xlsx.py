@@ -302,11 +302,11 @@ def test_a_reason_that_looks_like_a_formula_stays_text(world, outline):
     assert all(c.value.startswith("=SUM(") for c in cells if c.data_type == "f")
 
 
-# --- an independent check with LibreOffice, when it is installed -----------------------------------
+# --- an independent check with LibreOffice (make test installs libreoffice-calc-nogui) ------------
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_computes_the_same_totals_as_the_page(world, tmp_path):
+    assert shutil.which("soffice"), "LibreOffice is needed: apt-get install libreoffice-calc-nogui"
     url = reverse("reports:ranking_xlsx", args=[world["round"].pk])
     source = tmp_path / "ranking.xlsx"
     source.write_bytes(fetch(logged_in(world["admin"]), url, {"submitted": "1"})[1])
