@@ -22,16 +22,26 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessments.models import Round, RoundState
 from orgs.models import Organization
 from orgs.selectors import scope_roots
 
 PAGES = [
-    ("组织树 tree", lambda org: reverse("orgs:tree")),
-    ("搜索 search", lambda org: reverse("orgs:tree") + "?q=支部"),
-    ("组织详情 detail", lambda org: reverse("orgs:detail", args=[org.code])),
-    ("下级 children", lambda org: reverse("orgs:children", args=[org.code])),
-    ("导出 export", lambda org: reverse("orgs:tree_export")),
-    ("指标体系 outline", lambda org: reverse("indicators:version_detail", args=["dalian-2010"])),
+    ("组织树 tree", lambda org, rnd: reverse("orgs:tree")),
+    ("搜索 search", lambda org, rnd: reverse("orgs:tree") + "?q=支部"),
+    ("组织详情 detail", lambda org, rnd: reverse("orgs:detail", args=[org.code])),
+    ("下级 children", lambda org, rnd: reverse("orgs:children", args=[org.code])),
+    ("导出 export", lambda org, rnd: reverse("orgs:tree_export")),
+    ("指标体系 outline", lambda org, rnd: reverse("indicators:version_detail", args=["dalian-2010"])),
+    ("我的工作 home", lambda org, rnd: reverse("home")),
+]
+# Report pages need a round with results; they are measured when there is one.
+REPORT_PAGES = [
+    ("排名 ranking", lambda org, rnd: reverse("reports:ranking", args=[rnd.pk])),
+    ("排名 page 50", lambda org, rnd: reverse("reports:ranking", args=[rnd.pk]) + "?page=50"),
+    ("汇总 rollup", lambda org, rnd: reverse("reports:rollup", args=[rnd.pk])),
+    ("薄弱项 weak", lambda org, rnd: reverse("reports:weak", args=[rnd.pk])),
+    ("趋势 trend", lambda org, rnd: reverse("reports:trend", args=[org.code])),
 ]
 
 
@@ -56,8 +66,10 @@ class Command(BaseCommand):
             client = Client(HTTP_HOST=self._host())
             client.force_login(user)
             start = scope_roots(user).first() or root
-            for label, url_for in PAGES:
-                self._measure(client, username, label, url_for(start), options["repeat"])
+            latest = Round.objects.filter(state=RoundState.CLOSED).order_by("-year").first()
+            pages = PAGES + (REPORT_PAGES if latest else [])
+            for label, url_for in pages:
+                self._measure(client, username, label, url_for(start, latest), options["repeat"])
 
     @staticmethod
     def _host() -> str:
