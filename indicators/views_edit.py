@@ -1,0 +1,207 @@
+"""Admins clone, edit, publish and archive editions in the app.
+
+Scoping: every page first resolves the edition through get_version_for_user (404 outside the
+user's view), then requires the admin role (403), so an analyst never learns more than the
+version list already tells them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from indicators.access import can_manage_versions, get_version_for_user
+from indicators.models import Category, IndicatorSystem, Item, VersionStatus
+from indicators.points import format_points
+from indicators.services import VersionNotPublishable, version_archive, version_clone, version_problems, version_publish
+from indicators.services_edit import CategoryRow, EditPlan, ItemRow, VersionEditInvalid, version_save_edits
+
+NEW_CATEGORY = "cnew"
+
+
+def _get_version_to_manage(request: HttpRequest, code: str) -> IndicatorSystem:
+    system = get_version_for_user(request.user, code)
+    if not can_manage_versions(request.user):
+        raise PermissionDenied("only admins manage editions")
+    return system
+
+
+class CloneForm(forms.Form):
+    code = forms.SlugField(
+        label=gettext_lazy("新版本编码"), max_length=40,
+        help_text=gettext_lazy("只能使用字母、数字、连字符和下划线，例如 dalian-2026。"),
+        error_messages={"invalid": gettext_lazy("版本编码只能包含字母、数字、连字符和下划线。")},
+    )
+    title = forms.CharField(label=gettext_lazy("新版本名称"), max_length=200)
+    year = forms.IntegerField(
+        label=gettext_lazy("年份"), error_messages={"invalid": gettext_lazy("请填写四位数的年份，例如 2026。")}
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        if IndicatorSystem.objects.filter(code=code).exists():
+            raise forms.ValidationError(_("版本编码“%(code)s”已被使用。") % {"code": code})
+        return code
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError(_("请填写新版本名称。"))
+        return title
+
+    def clean_year(self) -> int:
+        year = self.cleaned_data["year"]
+        if not 2000 <= year <= 2100:
+            raise forms.ValidationError(_("年份应在 2000 至 2100 年之间。"))
+        return year
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def version_clone_view(request: HttpRequest, code: str) -> HttpResponse:
+    source = _get_version_to_manage(request, code)
+    if request.method != "POST":
+        initial = {"code": f"{source.code}-copy"[:40], "title": _("%(title)s（修订）") % {"title": source.title},
+                   "year": min(source.year + 1, 2100)}
+        form = CloneForm(initial=initial)
+    else:
+        form = CloneForm(request.POST)
+        if form.is_valid():
+            try:
+                draft = version_clone(source=source, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("已复制为草稿“%(title)s”，可以开始编辑。") % {"title": draft.title})
+                return redirect("indicators:version_edit", code=draft.code)
+    return render(request, "indicators/version_clone.html", {"source": source, "form": form})
+
+
+def _plan_from_database(system: IndicatorSystem) -> EditPlan:
+    items = Item.objects.filter(system=system).order_by("category__number", "order", "id")
+    categories = list(Category.objects.filter(system=system).order_by("number"))
+    plan = EditPlan(total=format_points(system.total), categories=[], items=[])
+    for category in categories:
+        plan.categories.append(CategoryRow(key=f"c{category.pk}", number=str(category.number), name=category.name))
+    for item in items:
+        plan.items.append(ItemRow(
+            key=f"i{item.pk}", category_key=f"c{item.category_id}", number=item.number, name=item.name,
+            standard=item.standard, cap=format_points(item.cap), order=str(item.order),
+        ))
+    # One empty row per category and one empty category: adding works without JavaScript.
+    for row in list(plan.categories):
+        plan.items.append(ItemRow(key=f"inew-{row.key}", category_key=row.key))
+    plan.categories.append(CategoryRow(key=NEW_CATEGORY))
+    plan.items.append(ItemRow(key=f"inew-{NEW_CATEGORY}", category_key=NEW_CATEGORY))
+    return plan
+
+
+def _plan_from_post(data: QueryDict) -> EditPlan:
+    def text(key: str, name: str) -> str:
+        return data.get(f"{key}-{name}", "")
+
+    categories = [
+        CategoryRow(key=key, number=text(key, "number"), name=text(key, "name"), delete=bool(text(key, "delete")))
+        for key in dict.fromkeys(data.getlist("category"))
+    ]
+    items = [
+        ItemRow(
+            key=key, category_key=text(key, "category"), number=text(key, "number"), name=text(key, "name"),
+            standard=text(key, "standard"), cap=text(key, "cap"), order=text(key, "order"),
+            delete=bool(text(key, "delete")),
+        )
+        for key in dict.fromkeys(data.getlist("item"))
+    ]
+    return EditPlan(total=data.get("total", ""), categories=categories, items=items)
+
+
+def _subtotal(rows: list[ItemRow]) -> Decimal:
+    total = Decimal("0")
+    for row in rows:
+        try:
+            total += Decimal(row.cap.strip()) if row.cap.strip() and not row.delete else 0
+        except ArithmeticError:
+            continue
+    return total
+
+
+def _sections(plan: EditPlan) -> list[dict[str, Any]]:
+    """Categories with their item rows, in the order posted, for the table layout."""
+    by_category: dict[str, list[ItemRow]] = {row.key: [] for row in plan.categories}
+    for row in plan.items:
+        by_category.setdefault(row.category_key, []).append(row)
+    return [
+        {"category": row, "items": by_category[row.key], "subtotal": _subtotal(by_category[row.key])}
+        for row in plan.categories
+    ]
+
+
+def _edit_page(request: HttpRequest, system: IndicatorSystem, plan: EditPlan, status: int = 200) -> HttpResponse:
+    sections = _sections(plan)
+    context = {
+        "system": system, "plan": plan, "sections": sections,
+        "sum": sum((s["subtotal"] for s in sections), Decimal("0")),
+        "problems": version_problems(system),
+    }
+    return render(request, "indicators/version_edit.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def version_edit(request: HttpRequest, code: str) -> HttpResponse:
+    system = _get_version_to_manage(request, code)
+    if system.status != VersionStatus.DRAFT:
+        # Rounds of past years were scored against this edition; it stays as it is.
+        return render(request, "indicators/version_edit.html", {"system": system, "frozen": True}, status=403)
+    if request.method != "POST":
+        return _edit_page(request, system, _plan_from_database(system))
+    plan = _plan_from_post(request.POST)
+    try:
+        version_save_edits(system=system, plan=plan)
+    except VersionEditInvalid as invalid:
+        messages.error(request, _("未保存：请按标出的提示修改后再保存。"))
+        return _edit_page(request, system, invalid.plan, status=400)
+    except ValidationError as error:
+        # Published by someone else between loading the page and saving it.
+        messages.error(request, " ".join(error.messages))
+        return redirect("indicators:version_detail", code=system.code)
+    messages.success(request, _("已保存“%(title)s”。") % {"title": system.title})
+    return redirect("indicators:version_edit", code=system.code)
+
+
+@login_required
+@require_POST
+def version_publish_view(request: HttpRequest, code: str) -> HttpResponse:
+    system = _get_version_to_manage(request, code)
+    try:
+        version_publish(system=system)
+    except VersionNotPublishable as refused:
+        messages.error(request, _("未发布：%(problems)s") % {"problems": "；".join(refused.problems)})
+        if system.status == VersionStatus.DRAFT:
+            return redirect("indicators:version_edit", code=system.code)
+    else:
+        messages.success(request, _("已发布“%(title)s”，此后不能再修改。") % {"title": system.title})
+    return redirect("indicators:version_detail", code=system.code)
+
+
+@login_required
+@require_POST
+def version_archive_view(request: HttpRequest, code: str) -> HttpResponse:
+    system = _get_version_to_manage(request, code)
+    try:
+        version_archive(system=system)
+    except VersionNotPublishable as refused:
+        messages.error(request, _("未归档：%(problems)s") % {"problems": "；".join(refused.problems)})
+    else:
+        messages.success(request, _("已归档“%(title)s”，新的考评批次不能再选用它。") % {"title": system.title})
+    return redirect("indicators:version_detail", code=system.code)
