@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
 from indicators.points import format_points
+from indicators.validators import validate_version_code
 
 
 class VersionNotPublishable(Exception):
@@ -85,6 +86,10 @@ def version_archive(*, system: IndicatorSystem) -> IndicatorSystem:
 @transaction.atomic
 def version_clone(*, source: IndicatorSystem, code: str, title: str, year: int, description: str = "") -> IndicatorSystem:
     """A draft copy of an edition; every category and item remembers the one it came from."""
+    try:
+        validate_version_code(code)
+    except ValidationError as error:
+        raise ValidationError({"code": error.messages}) from None
     if IndicatorSystem.objects.filter(code=code).exists():
         raise ValidationError({"code": _("版本编码“%(code)s”已被使用。") % {"code": code}}, code="duplicate")
     draft = IndicatorSystem.objects.create(

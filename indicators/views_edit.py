@@ -25,6 +25,7 @@ from indicators.models import Category, IndicatorSystem, Item, VersionStatus
 from indicators.points import format_points
 from indicators.services import VersionNotPublishable, version_archive, version_clone, version_problems, version_publish
 from indicators.services_edit import CategoryRow, EditPlan, ItemRow, VersionEditInvalid, version_save_edits
+from indicators.validators import validate_version_code
 
 NEW_CATEGORY = "cnew"
 
@@ -49,6 +50,7 @@ class CloneForm(forms.Form):
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]
+        validate_version_code(code)
         if IndicatorSystem.objects.filter(code=code).exists():
             raise forms.ValidationError(_("版本编码“%(code)s”已被使用。") % {"code": code})
         return code

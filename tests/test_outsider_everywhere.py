@@ -26,6 +26,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 OPEN_TO_ANY_USER = {
     "home", "indicators:version_list", "indicators:version_detail", "orgs:tree", "orgs:tree_export",
     "orgs:tree_template", "assessments:round_list",
+    "indicators:version_diff", "indicators:version_export_xlsx", "indicators:version_export_json",
 }
 PUBLIC = {"login", "set_language", "logout"}
 

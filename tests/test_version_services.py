@@ -77,3 +77,14 @@ def test_a_clone_needs_a_new_code(outline):
 
 def publish_now(system):
     return version_publish(system=system)
+
+
+@pytest.mark.parametrize("code", ["diff", "import"])
+def test_a_clone_may_not_take_a_code_that_names_a_page(outline, code):
+    from django.core.exceptions import ValidationError
+
+    from indicators.services import version_clone
+
+    with pytest.raises(ValidationError) as error:
+        version_clone(source=outline, code=code, title="x", year=2026)
+    assert "系统保留字" in str(error.value)
