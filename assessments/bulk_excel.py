@@ -22,9 +22,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from common.xlsx import XLSX_CONTENT_TYPE, SheetRow, TooManyRows, UnreadableWorkbook, neutralise, read_sheet
 from indicators.models import Item
 from indicators.points import format_points
-from orgs.tree_excel import XLSX_CONTENT_TYPE, SheetRow, TooManyRows, UnreadableWorkbook, neutralise, read_sheet
 
 __all__ = [
     "CODE", "NAME", "XLSX_CONTENT_TYPE", "ItemColumns", "ScoreRow", "SheetRow", "TooManyRows",

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from common.xlsx import SheetRow, TooManyRows, UnreadableWorkbook, read_sheet
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
 from indicators.version_excel import (
     CAP,
@@ -30,9 +31,6 @@ from indicators.version_excel import (
     COLUMNS,
     ITEM,
     STANDARD,
-    SheetRow,
-    UnreadableWorkbook,
-    read_sheet,
 )
 
 # An edition has a few dozen items; anything near these limits is not an outline.
@@ -201,6 +199,8 @@ def _parse_excel_rows(rows: list[SheetRow]) -> tuple[ParsedVersion, list[Problem
 def parse_excel(upload: UploadedFile) -> tuple[ParsedVersion | None, list[Problem]]:
     try:
         header, rows = read_sheet(upload, max_rows=MAX_ROWS)
+    except TooManyRows:
+        return None, [Problem(None, "", _("文件中的记录超过 %(limit)s 条。") % {"limit": MAX_ROWS})]
     except UnreadableWorkbook:
         return None, [Problem(None, "", _("无法读取该文件。请上传 Excel 工作簿（.xlsx 格式）。"))]
     problems = _header_problems(header)

@@ -26,11 +26,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
+from common.xlsx import XLSX_CONTENT_TYPE
 from indicators.access import can_manage_versions, get_version_for_user, versions_for_user
 from indicators.diff import version_diff
 from indicators.models import IndicatorSystem, Item, ItemLink, LinkKind
 from indicators.validators import validate_half_point, validate_version_code
-from indicators.version_excel import XLSX_CONTENT_TYPE, write_version
+from indicators.version_excel import write_version
 from indicators.version_import import MAX_IMPORT_BYTES, fixture_records, parse_upload, version_import
 
 PROBLEMS_SHOWN = 200

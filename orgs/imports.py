@@ -21,6 +21,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from common.xlsx import SheetRow, TooManyRows, UnreadableWorkbook, read_sheet
 from orgs.access import require_admin
 from orgs.bulk import NewNode, bulk_add_nodes
 from orgs.models import Organization
@@ -33,10 +34,6 @@ from orgs.tree_excel import (
     NAME,
     PARENT,
     TYPE,
-    SheetRow,
-    TooManyRows,
-    UnreadableWorkbook,
-    read_sheet,
     type_labels,
 )
 from orgs.validators import RESERVED_CODES, code_validator

@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from common.xlsx import XLSX_CONTENT_TYPE
 from orgs.access import require_admin
 from orgs.imports import MAX_IMPORT_BYTES, import_upload
 from orgs.models import Organization
 from orgs.scope import AnyUser, visible_organizations
 from orgs.selectors import scope_roots, with_parent_code
-from orgs.tree_excel import XLSX_CONTENT_TYPE, TreeRow, write_template, write_tree
+from orgs.tree_excel import TreeRow, write_template, write_tree
 
 # A failed import of a large file can list thousands of problems; the first ones are enough
 # to show what is wrong.

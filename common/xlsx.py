@@ -1,0 +1,105 @@
+"""Reading and writing Excel cells safely, shared by every import and export.
+
+It lives outside the apps because the apps depend on each other one way only
+(indicators ← orgs ← assessments ← reports), and every one of them reads or writes workbooks.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO, Any
+
+from openpyxl import load_workbook
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Spreadsheet programs run text starting with these as a formula (OWASP "CSV injection"); a
+# leading apostrophe keeps such text inert, and reading takes exactly that apostrophe off again.
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def neutralise(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_TRIGGERS) else text
+
+
+def restore(text: str) -> str:
+    if len(text) > 1 and text[0] == "'" and text[1:].startswith(_FORMULA_TRIGGERS):
+        return text[1:]
+    return text
+
+
+class UnreadableWorkbook(Exception):
+    """The upload is not an xlsx workbook openpyxl can read."""
+
+
+class TooManyRows(Exception):
+    """The sheet holds more data rows than an import accepts."""
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    number: int  # as Excel numbers rows: the header is row 1
+    cells: tuple[str, ...]
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        # A code typed as a number comes back as 1001.0, a cap of 2.5 as 2.5000000001 at worst.
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)).normalize(), "f")
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    return restore(str(value).strip())
+
+
+def _rows(sheet: Any, max_rows: int) -> Iterator[SheetRow]:
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = tuple(cell_text(value) for value in values)
+        if any(cells):
+            yield SheetRow(number, cells)
+        # Blank rows cost parsing time too: a file padded with them stops here.
+        if number > 2 * max_rows + 1:
+            raise TooManyRows
+
+
+def read_sheet(source: IO[bytes], *, max_rows: int) -> tuple[tuple[str, ...], list[SheetRow]]:
+    """The header and the non-empty data rows of the first sheet, as stripped text.
+
+    Raises UnreadableWorkbook for anything that is not an xlsx workbook openpyxl can read and
+    TooManyRows past `max_rows` data rows.
+    """
+    try:
+        workbook = load_workbook(source, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds of errors on damaged files
+        raise UnreadableWorkbook(str(error)) from error
+    try:
+        sheet = workbook.worksheets[0]
+        # The stored dimensions may be wrong in files from other programs; read what is there.
+        sheet.reset_dimensions()
+        rows = _rows(sheet, max_rows)
+        first = next(rows, None)
+        if first is None:
+            return (), []
+        data: list[SheetRow] = []
+        for row in rows:
+            data.append(row)
+            if len(data) > max_rows:
+                raise TooManyRows
+    except TooManyRows:
+        raise
+    except Exception as error:
+        raise UnreadableWorkbook(str(error)) from error
+    finally:
+        workbook.close()
+    header = first.cells if first.number == 1 else ()
+    if first.number != 1:
+        data.insert(0, first)
+    while header and not header[-1]:
+        header = header[:-1]
+    return header, data
