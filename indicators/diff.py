@@ -17,6 +17,7 @@ import difflib
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -49,14 +50,11 @@ def mark_text_difference(old: str, new: str) -> SafeString:
 
 
 @dataclass
-class ItemChange:
-    """One row of the diff: an item of edition a, of edition b, or a matched pair."""
+class _Change:
+    """A row of edition a, of edition b, or a matched pair: what both kinds of row share."""
 
-    old: Item | None
-    new: Item | None
-    link_kind: str = ""  # a LinkKind value for matched pairs; "" for added and removed
-    by_number: bool = False
-    standard_diff: SafeString = field(default_factory=lambda: mark_safe(""))
+    old: Any
+    new: Any
 
     @property
     def added(self) -> bool:
@@ -73,6 +71,15 @@ class ItemChange:
     @property
     def renumbered(self) -> bool:
         return bool(self.old and self.new and self.old.number != self.new.number)
+
+
+@dataclass
+class ItemChange(_Change):
+    """One item row of the diff (old and new are Items)."""
+
+    link_kind: str = ""  # a LinkKind value for matched pairs; "" for added and removed
+    by_number: bool = False
+    standard_diff: SafeString = field(default_factory=lambda: mark_safe(""))
 
     @property
     def cap_changed(self) -> bool:
@@ -98,25 +105,8 @@ class ItemChange:
 
 
 @dataclass
-class CategoryChange:
-    old: Category | None
-    new: Category | None
-
-    @property
-    def added(self) -> bool:
-        return self.old is None
-
-    @property
-    def removed(self) -> bool:
-        return self.new is None
-
-    @property
-    def renamed(self) -> bool:
-        return bool(self.old and self.new and self.old.name != self.new.name)
-
-    @property
-    def renumbered(self) -> bool:
-        return bool(self.old and self.new and self.old.number != self.new.number)
+class CategoryChange(_Change):
+    """One category row of the diff (old and new are Categories)."""
 
     @property
     def changed(self) -> bool:
