@@ -48,10 +48,10 @@ class CategoryBlock:
 
 
 def _page(
-    request: HttpRequest, sheet: Sheet, form: SheetForm, *, conflict: ConcurrentEdit | None = None, status: int = 200
+    request: HttpRequest, sheet: Sheet, form: SheetForm, categories: list[Category], *,
+    conflict: ConcurrentEdit | None = None, status: int = 200,
 ) -> HttpResponse:
     assessment = sheet.assessment
-    categories = outline_categories(assessment.round.indicator_system)
     stored = {score.item_id: score for score in Score.objects.filter(sheet=sheet)}
     self_scores: dict[int, Decimal | None] = {}
     if sheet.kind == SheetKind.REVIEW:
@@ -98,10 +98,11 @@ def _page(
 def sheet_page(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk)
     sheet = get_sheet_for_user(request.user, assessment, sheet_pk)
-    items = [item for category in outline_categories(assessment.round.indicator_system) for item in category.items.all()]
+    categories = outline_categories(assessment.round.indicator_system)
+    items = [item for category in categories for item in category.items.all()]
     if request.method == "GET":
         stored = {score.item_id: score for score in Score.objects.filter(sheet=sheet)}
-        return _page(request, sheet, SheetForm(initial=initial_for(stored, sheet.version), items=items))
+        return _page(request, sheet, SheetForm(initial=initial_for(stored, sheet.version), items=items), categories)
 
     if not may_edit_sheet(request.user, sheet):
         if not _is_owner(request.user, sheet):
@@ -113,7 +114,7 @@ def sheet_page(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("有 %(count)s 处输入需要修改，已标在对应的格子旁；您输入的内容都保留着，尚未保存。")
                        % {"count": len(form.errors)})
-        return _page(request, sheet, form, status=400)
+        return _page(request, sheet, form, categories, status=400)
     try:
         sheet = sheet_save(
             sheet=sheet, user=request.user, entries=form.entries, base_version=form.cleaned_data["version"]
@@ -125,7 +126,7 @@ def sheet_page(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
         data["version"] = str(conflict.current_version)
         fresh = Sheet.objects.select_related("evaluator").get(pk=sheet.pk)
         fresh.assessment = assessment
-        return _page(request, fresh, SheetForm(data, items=items), conflict=conflict, status=409)
+        return _page(request, fresh, SheetForm(data, items=items), categories, conflict=conflict, status=409)
     if request.POST.get("action") == "submit":
         try:
             sheet_submit(sheet=sheet, user=request.user)
