@@ -7,18 +7,8 @@
     return;
   }
 
-  function parse(text) {
-    const value = String(text).trim().replace("，", ".").replace("．", ".");
-    if (value === "" || !/^\d+(\.\d+)?$/.test(value)) {
-      return null;
-    }
-    return Number(value);
-  }
-
-  function format(value) {
-    // Half points only: one decimal at most, and none for whole points.
-    return Number.isInteger(value) ? String(value) : value.toFixed(1);
-  }
+  const parse = window.KaopingPoints.parse;
+  const format = window.KaopingPoints.format;
 
   function recompute() {
     const subtotals = {};
