@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from assessments.models import Assessment, AuditEvent, Evidence, Score, Sheet, SheetKind
+from assessments.models import Assessment, AuditAction, AuditEvent, Evidence, Score, Sheet, SheetKind
+from assessments.threeway import REASON, SCORE, FieldKey
 from assessments.totals import ItemInfo
 from indicators.models import Category, IndicatorSystem, Item
 
@@ -48,6 +52,25 @@ def review_scores_by_item(assessment: Assessment) -> dict[int, list[tuple[Sheet,
     for row in rows:
         grouped.setdefault(row.item_id, []).append((row.sheet, row.score))
     return grouped
+
+
+def last_changes(
+    sheet: Sheet, keys: Iterable[FieldKey], *, since_version: int | None = None
+) -> dict[FieldKey, tuple[Any, datetime]]:
+    """Who last changed each of the fields, and when, from the history (one query)."""
+    keys = set(keys)
+    field_of = {AuditAction.SCORE: SCORE, AuditAction.REASON: REASON}
+    events = AuditEvent.objects.filter(
+        sheet=sheet, item_id__in={item_id for item_id, _ in keys}, action__in=list(field_of)
+    ).select_related("actor").order_by("at", "id")
+    if since_version is not None:
+        events = events.filter(sheet_version__gt=since_version)
+    found = {}
+    for event in events:
+        key = (event.item_id, field_of[event.action])
+        if key in keys:
+            found[key] = (event.actor, event.at)
+    return found
 
 
 def history(assessment: Assessment) -> QuerySet[AuditEvent]:

@@ -39,6 +39,10 @@ class TooManyRows(Exception):
     """The sheet holds more data rows than an import accepts."""
 
 
+class MissingSheet(Exception):
+    """The workbook has no sheet of the name asked for."""
+
+
 @dataclass(frozen=True)
 class SheetRow:
     number: int  # as Excel numbers rows: the header is row 1
@@ -68,18 +72,24 @@ def _rows(sheet: Any, max_rows: int) -> Iterator[SheetRow]:
             raise TooManyRows
 
 
-def read_sheet(source: IO[bytes], *, max_rows: int) -> tuple[tuple[str, ...], list[SheetRow]]:
-    """The header and the non-empty data rows of the first sheet, as stripped text.
+def read_sheet(
+    source: IO[bytes], *, max_rows: int, name: str | None = None
+) -> tuple[tuple[str, ...], list[SheetRow]]:
+    """The header and the non-empty data rows of the first sheet (or the sheet `name`, hidden
+    ones included), as stripped text.
 
-    Raises UnreadableWorkbook for anything that is not an xlsx workbook openpyxl can read and
-    TooManyRows past `max_rows` data rows.
+    Raises UnreadableWorkbook for anything that is not an xlsx workbook openpyxl can read,
+    MissingSheet for a `name` the workbook lacks and TooManyRows past `max_rows` data rows.
     """
+    source.seek(0)
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds of errors on damaged files
         raise UnreadableWorkbook(str(error)) from error
     try:
-        sheet = workbook.worksheets[0]
+        if name is not None and name not in workbook.sheetnames:
+            raise MissingSheet(name)
+        sheet = workbook.worksheets[0] if name is None else workbook[name]
         # The stored dimensions may be wrong in files from other programs; read what is there.
         sheet.reset_dimensions()
         rows = _rows(sheet, max_rows)
@@ -91,7 +101,7 @@ def read_sheet(source: IO[bytes], *, max_rows: int) -> tuple[tuple[str, ...], li
             data.append(row)
             if len(data) > max_rows:
                 raise TooManyRows
-    except TooManyRows:
+    except (TooManyRows, MissingSheet):
         raise
     except Exception as error:
         raise UnreadableWorkbook(str(error)) from error

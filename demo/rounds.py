@@ -156,7 +156,7 @@ def build_open_round(year: int, system: IndicatorSystem) -> Round | None:
 
 def fill_sheet(sheet: Sheet, user, rng: random.Random) -> None:
     """Score every item through the service, as an evaluator typing into the form would."""
-    from assessments.services import Entry, sheet_save
+    from assessments.services import Entry, edits_from, sheet_save, stored_values
 
     quality = unit_quality(sheet.assessment.organization.code)
     entries = {}
@@ -166,4 +166,4 @@ def fill_sheet(sheet: Sheet, user, rng: random.Random) -> None:
         score = item_score(rng, cap, quality, 0.12)
         entries[item_id] = Entry(score, reason_for(rng, number, score, cap))
     sheet.refresh_from_db()
-    sheet_save(sheet=sheet, user=user, entries=entries, base_version=sheet.version)
+    sheet_save(sheet=sheet, user=user, edits=edits_from(entries, stored_values(sheet)), base_version=sheet.version)

@@ -143,7 +143,7 @@ def assign(round, organization: Organization, evaluator, *, lead: bool = False):
 
 def fill(sheet, user, scores: dict[str, str | Decimal | None], reason: str = "材料不全"):
     """Save scores by item number through the service, as a form would."""
-    from assessments.services import Entry, sheet_save
+    from assessments.services import Entry, edits_from, sheet_save, stored_values
 
     sheet.refresh_from_db()
     items = dict(Item.objects.filter(system=sheet.assessment.round.indicator_system).values_list("number", "id"))
@@ -152,7 +152,8 @@ def fill(sheet, user, scores: dict[str, str | Decimal | None], reason: str = "�
     for number, value in scores.items():
         score = None if value is None else Decimal(str(value))
         entries[items[number]] = Entry(score, "" if score is None or score == caps[number] else reason)
-    return sheet_save(sheet=sheet, user=user, entries=entries, base_version=sheet.version)
+    edits = edits_from(entries, stored_values(sheet))
+    return sheet_save(sheet=sheet, user=user, edits=edits, base_version=sheet.version).sheet
 
 
 def full_marks(system: IndicatorSystem) -> dict[str, Decimal]:

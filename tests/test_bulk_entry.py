@@ -72,6 +72,16 @@ def edited(content: bytes, changes: dict[tuple[str, str], object]) -> bytes:
     return target.getvalue()
 
 
+def appended(content: bytes, rows: list[list]) -> bytes:
+    """The downloaded file, hidden base and all, with rows added at the end."""
+    workbook = load_workbook(io.BytesIO(content))
+    for row in rows:
+        workbook.worksheets[0].append(row)
+    target = io.BytesIO()
+    workbook.save(target)
+    return target.getvalue()
+
+
 def from_rows(rows: list[list]) -> bytes:
     workbook = Workbook()
     for row in rows:
@@ -140,7 +150,9 @@ def test_the_template_has_a_row_per_assignment_and_a_column_pair_per_item(world,
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]
     assert sheet.freeze_panes == "C2"
     assert sheet.column_dimensions["B"].width == 30 and sheet.column_dimensions["D"].width == 28
-    assert load_workbook(io.BytesIO(content)).sheetnames == ["评分", "说明"]
+    workbook = load_workbook(io.BytesIO(content))
+    assert workbook.sheetnames == ["评分", "说明", "kaoping_base"]
+    assert workbook["kaoping_base"].sheet_state == "veryHidden" and workbook["kaoping_base"].protection.sheet
 
 
 def test_the_template_is_prefilled_and_neutralises_formulas(world):
@@ -235,10 +247,9 @@ def test_it_refuses_a_reason_without_a_score(world):
 
 
 def test_it_refuses_unknown_and_unassigned_organizations_and_repeated_rows(world):
-    rows = rows_of(download(world))
-    rows += [["NOPE", "不存在", 3], ["XG01", "西岗区第一支部", 3], ["GJZ01", "甘井子区第一支部", 3],
-             ["ZS01", "中山区第1支部", 3], [None, "无编码", 3]]
-    assert_refused(world, from_rows(rows), [
+    rows = [["NOPE", "不存在", 3], ["XG01", "西岗区第一支部", 3], ["GJZ01", "甘井子区第一支部", 3],
+            ["ZS01", "中山区第1支部", 3], [None, "无编码", 3]]
+    assert_refused(world, appended(download(world), rows), [
         ("4", "A 编码", "找不到编码为“NOPE”的党组织。"),
         # Another evaluator's unit is as unknown to this one as a code that does not exist.
         ("5", "A 编码", "找不到编码为“XG01”的党组织。"),
@@ -279,7 +290,7 @@ def test_a_failure_while_applying_undoes_the_sheets_already_saved(world, monkeyp
     def failing_save(**kwargs):
         calls.append(kwargs["sheet"].pk)
         if len(calls) == 2:
-            raise bulk_service.ConcurrentEdit([], 99)
+            raise bulk_service.LockedError()
         return real_save(**kwargs)
 
     monkeypatch.setattr(bulk_service, "sheet_save", failing_save)

@@ -11,7 +11,15 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Assessment, AssessmentState, AuditAction, AuditEvent, LockedError, Sheet, SheetState
-from assessments.services import Entry, assessment_approve, round_close, sheet_save, sheet_submit
+from assessments.services import (
+    Entry,
+    assessment_approve,
+    edits_from,
+    round_close,
+    sheet_save,
+    sheet_submit,
+    stored_values,
+)
 from orgs.models import Organization, OrgType, Role
 from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, UserFactory, assign, fill, full_marks, make_round, user_with_role
@@ -204,8 +212,8 @@ def test_an_approved_assessment_refuses_saves_and_shows_it_is_locked(outline):
     sheet = Sheet.objects.get(pk=world.sheets[0].pk)
     item_id = outline.items.get(number="1.1").pk
     with pytest.raises(LockedError):
-        sheet_save(sheet=sheet, user=world.users["evaluator"], entries={item_id: Entry(Decimal("1"), "不足")},
-                   base_version=sheet.version)
+        sheet_save(sheet=sheet, user=world.users["evaluator"],
+                   edits=edits_from({item_id: Entry(Decimal("1"), "不足")}, stored_values(sheet)))
     page = logged_in(world.users["evaluator"]).get(world.url("assessment_detail")).content.decode()
     assert 'id="assessment-locked"' in page and 'id="locked-notice"' in page
     assert "已审核" in page

@@ -7,7 +7,17 @@ from assessments.services.rounds import (
     round_create,
     sheet_unassign,
 )
-from assessments.services.scoring import ConcurrentEdit, Entry, changes_since, clean_entries, sheet_save
+from assessments.services.scoring import (
+    Entry,
+    FieldConflict,
+    OtherChange,
+    SaveResult,
+    SheetConflict,
+    clean_entries,
+    edits_from,
+    sheet_save,
+    stored_values,
+)
 from assessments.services.workflow import (
     WorkflowError,
     assessment_approve,
@@ -17,14 +27,17 @@ from assessments.services.workflow import (
 )
 
 __all__ = [
-    "ConcurrentEdit",
     "Entry",
+    "FieldConflict",
+    "OtherChange",
+    "SaveResult",
+    "SheetConflict",
     "WorkflowError",
     "assessment_approve",
     "assessment_reopen",
     "assessment_return",
-    "changes_since",
     "clean_entries",
+    "edits_from",
     "recompute_results",
     "round_add_organizations",
     "round_assign",
@@ -34,4 +47,5 @@ __all__ = [
     "sheet_unassign",
     "sheet_save",
     "sheet_submit",
+    "stored_values",
 ]

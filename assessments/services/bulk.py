@@ -1,16 +1,18 @@
 """Bulk entry from Excel: an evaluator's scores for all their units in a round, in one file.
 
 The whole file is checked first: the file on its own (format, header, every cell by the same
-rules as the score form, `assessments.validation`), then against the database (whose units these
-are, whether they may still be changed). Only a file without a single problem is applied, sheet
-by sheet through `sheet_save`, inside one transaction: a failure anywhere writes nothing at all.
+rules as the score form, `assessments.validation`, and the signed base the template was made
+with), then against the database (whose units these are, whether they may still be changed).
+It is applied sheet by sheet through `sheet_save`, merged against the template's base exactly
+like the form: cells left as they were are not written, and a cell changed both in the file and
+on the server since is refused with the row. Inside one transaction: any refusal writes nothing.
 A plain function of (round, user, file), so a job queue can run it for very large files.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any, NamedTuple
 
@@ -19,26 +21,33 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.access import EDITABLE_SHEET_STATES
 from assessments.bulk_excel import (
     CODE,
+    BadBase,
+    BaseRow,
     ItemColumns,
     ScoreRow,
     SheetRow,
+    TemplateBase,
     TooManyRows,
     UnreadableWorkbook,
     column_letter,
     header_titles,
     item_columns,
+    read_base,
     read_scores,
 )
 from assessments.models import AssessmentState, LockedError, Round, RoundState, Score, Sheet, SheetKind
-from assessments.services.scoring import ConcurrentEdit, Entry, clean_entries, sheet_save
+from assessments.services.scoring import Entry, FieldConflict, SheetConflict, clean_entries, sheet_save
+from assessments.threeway import REASON, SCORE, UNKNOWN, Edit, FieldKey
 from assessments.totals import ItemInfo
 from indicators.models import Item
+from indicators.points import format_points
 from orgs.scope import visible_organizations
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -72,6 +81,7 @@ class ParsedRow:
     code: str
     entries: dict[int, Entry]  # only the items with a score in the file
     code_letter: str = "A"
+    letters: dict[FieldKey, str] = field(default_factory=dict)  # where each field's cell is
 
 
 def round_items(round: Round) -> list[Item]:
@@ -107,7 +117,8 @@ def template_rows(*, round: Round, user: Any) -> tuple[list[ItemColumns], list[S
     for sheet_id, item_id, score, reason in scores:
         values.setdefault(sheet_id, {})[item_id] = (score, reason)
     rows = [
-        ScoreRow(sheet.assessment.organization.code, sheet.assessment.organization.name, values.get(sheet.pk, {}))
+        ScoreRow(sheet.assessment.organization.code, sheet.assessment.organization.name, values.get(sheet.pk, {}),
+                 sheet_id=sheet.pk, version=sheet.version)
         for sheet in sheets
     ]
     return columns, rows
@@ -169,29 +180,45 @@ def _parse_rows(
             for field_name, message in errors.get(column.item_id, {}).items():
                 problem(sheet_row, column.score_title if field_name == "score" else column.reason_title, message)
         if code and first_row_of.get(code) == sheet_row.number:
-            rows.append(ParsedRow(sheet_row.number, code, entries, column_letter(position[CODE])))
+            letters = {}
+            for column in columns:
+                letters[(column.item_id, SCORE)] = column_letter(position[column.score_title])
+                letters[(column.item_id, REASON)] = column_letter(position[column.reason_title])
+            rows.append(ParsedRow(sheet_row.number, code, entries, column_letter(position[CODE]), letters))
     return rows, problems
 
 
-def parse_upload(upload: Any, columns: list[ItemColumns]) -> tuple[list[ParsedRow] | None, list[Problem]]:
-    """The usable rows and every problem of the file on its own; rows are None when the file
-    cannot be read as this round's template at all (then there is nothing more to check)."""
+def parse_upload(
+    upload: Any, columns: list[ItemColumns]
+) -> tuple[list[ParsedRow] | None, list[Problem], TemplateBase | None]:
+    """The usable rows, every problem of the file on its own, and the template's base; rows are
+    None when the file cannot be read as this round's template at all (then there is nothing
+    more to check)."""
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes():
         return None, [Problem(None, "", _("文件大小为 %(size)s，超过了 %(limit)s 的上限。") % {
-            "size": filesizeformat(size), "limit": filesizeformat(max_bytes())})]
+            "size": filesizeformat(size), "limit": filesizeformat(max_bytes())})], None
     try:
         header, sheet_rows = read_scores(upload, max_rows=MAX_ROWS)
+        problems = _header_problems(header, header_titles(columns))
+        if problems:
+            return None, problems, None
+        if not sheet_rows:
+            return None, [Problem(None, "", _("文件中没有数据行。"))], None
+        base = read_base(upload, columns, max_rows=MAX_ROWS)
     except UnreadableWorkbook:
-        return None, [Problem(None, "", _("无法读取该文件。请上传 Excel 工作簿（.xlsx 格式），可以先下载本页提供的模板。"))]
+        return None, [Problem(None, "", _("无法读取该文件。请上传 Excel 工作簿（.xlsx 格式），可以先下载本页提供的模板。"))], None
     except TooManyRows:
-        return None, [Problem(None, "", _("文件超过了 %(limit)s 行的上限。") % {"limit": MAX_ROWS})]
-    problems = _header_problems(header, header_titles(columns))
-    if problems:
-        return None, problems
-    if not sheet_rows:
-        return None, [Problem(None, "", _("文件中没有数据行。"))]
-    return _parse_rows(header, sheet_rows, columns)
+        return None, [Problem(None, "", _("文件超过了 %(limit)s 行的上限。") % {"limit": MAX_ROWS})], None
+    except BadBase as bad:
+        if bad.code == "missing":
+            message = _("这个文件没有模板的版本信息（可能是旧版模板，或把内容复制到了新文件里），无法判断哪些格子是您改过的。"
+                        "为免覆盖他人的修改，请在本页重新下载模板，填好后再上传。")
+        else:
+            message = _("模板中隐藏的版本信息被改动过，无法判断哪些格子是您改过的。请在本页重新下载模板，填好后再上传。")
+        return None, [Problem(None, "", message)], None
+    rows, problems = _parse_rows(header, sheet_rows, columns)
+    return rows, problems, base
 
 
 # --- The file against the database -----------------------------------------------------------
@@ -219,11 +246,51 @@ def _row_problems(rows: list[ParsedRow], sheets: dict[str, Sheet], user: Any) ->
     return problems
 
 
-def _changed(row: ParsedRow, stored: dict[int, tuple[Decimal | None, str]]) -> dict[int, Entry]:
-    return {
-        item_id: entry for item_id, entry in row.entries.items()
-        if stored.get(item_id, (None, "")) != (entry.score, entry.reason)
+def _base_problems(rows: list[ParsedRow], sheets: dict[str, Sheet], base: TemplateBase) -> list[Problem]:
+    problems = []
+    again = _("请在本页重新下载模板，填好后再上传。")
+    for row in rows:
+        known = base.rows.get(row.code)
+        if known is None:
+            message = _("下载模板时没有党组织“%(code)s”这一行，无法判断哪些格子是您改过的。") % {"code": row.code} + again
+        elif known.sheet_id != sheets[row.code].pk:
+            message = _("“%(code)s”的评分表在下载模板后重新分配过。") % {"code": row.code} + again
+        else:
+            continue
+        problems.append(Problem(row.number, CODE, message, row.code_letter))
+    return problems
+
+
+def _edits(row: ParsedRow, known: BaseRow) -> dict[FieldKey, Edit]:
+    """The row's cells against what the template held: a cell left blank keeps the item as it is."""
+    edits = {}
+    for item_id, entry in row.entries.items():
+        base_score = known.values.get((item_id, SCORE), "")
+        try:
+            score = Decimal(base_score) if base_score else None
+        except ArithmeticError:
+            score = UNKNOWN
+        edits[(item_id, SCORE)] = Edit(score, entry.score)
+        edits[(item_id, REASON)] = Edit(known.values.get((item_id, REASON), ""), entry.reason)
+    return edits
+
+
+def _conflict_problem(row: ParsedRow, sheet: Sheet, conflict: FieldConflict, columns: dict[int, ItemColumns]) -> Problem:
+    item_id, field_kind = conflict.key
+    column = columns[item_id]
+    shown = format_points if field_kind == SCORE else str
+    change = conflict.theirs
+    who = change.who or _("他人")
+    when = timezone.localtime(change.at).strftime("%Y-%m-%d %H:%M") if change.at else ""
+    message = _(
+        "“%(name)s”这一格在您下载模板后已被 %(who)s（%(when)s）改为“%(theirs)s”，文件中是“%(mine)s”，"
+        "两边都改了。没有写入任何数据：请重新下载模板，核对后再改这一格。"
+    ) % {
+        "name": sheet.assessment.organization.name, "who": who, "when": when,
+        "theirs": shown(change.value or "") or _("（空）"), "mine": shown(conflict.mine or "") or _("（空）"),
     }
+    title = column.score_title if field_kind == SCORE else column.reason_title
+    return Problem(row.number, title, message, row.letters.get(conflict.key, ""))
 
 
 class _Rejected(Exception):
@@ -232,12 +299,16 @@ class _Rejected(Exception):
         self.problems = problems
 
 
-def _check_and_apply(round: Round, user: Any, rows: list[ParsedRow], problems: list[Problem]) -> BulkResult:
+def _check_and_apply(
+    round: Round, user: Any, rows: list[ParsedRow], problems: list[Problem], base: TemplateBase
+) -> BulkResult:
     # Locking the round first makes closing it wait for the import; locking the sheets in one
     # order keeps two imports (or an import and a form save) from deadlocking.
     round = Round.objects.select_for_update().get(pk=round.pk)
     if round.state != RoundState.OPEN:
         raise _Rejected([Problem(None, "", _("本批次已结束，不能再导入评分。"))])
+    if (base.round_id, base.user_id) != (round.pk, user.pk):
+        raise _Rejected([Problem(None, "", _("这份模板是为其他考评批次或其他考评员生成的。请在本页重新下载模板，填好后再上传。"))])
     sheets = {
         sheet.assessment.organization.code: sheet
         for sheet in review_sheets(round, user)
@@ -246,39 +317,43 @@ def _check_and_apply(round: Round, user: Any, rows: list[ParsedRow], problems: l
         .order_by("pk")
     }
     # Checked even when the cells already failed, so that the user sees every problem at once.
-    problems = problems + _row_problems(rows, sheets, user)
+    refused = _row_problems(rows, sheets, user)
+    # A row refused for its organization needs no second word about its base.
+    clear = [row for row in rows if row.number not in {problem.row for problem in refused}]
+    problems = problems + refused + _base_problems(clear, sheets, base)
     if problems:
         raise _Rejected(problems)
-    stored: dict[int, dict[int, tuple[Decimal | None, str]]] = {}
-    wanted = [sheets[row.code].pk for row in rows]
-    for sheet_id, item_id, score, reason in Score.objects.filter(sheet_id__in=wanted).values_list(
-        "sheet_id", "item_id", "score", "reason"
-    ):
-        stored.setdefault(sheet_id, {})[item_id] = (score, reason)
+    columns = {column.item_id: column for column in item_columns(round_items(round))}
     changed_sheets = changed_items = 0
     for row in rows:
-        sheet = sheets[row.code]
-        changes = _changed(row, stored.get(sheet.pk, {}))
-        if not changes:
+        sheet, known = sheets[row.code], base.rows[row.code]
+        try:
+            result = sheet_save(sheet=sheet, user=user, edits=_edits(row, known), base_version=known.version,
+                                note=IMPORT_NOTE)
+        except SheetConflict as conflict:
+            # Every sheet is still tried, so that one upload lists every conflict of the file.
+            problems += [_conflict_problem(row, sheet, c, columns) for c in conflict.conflicts]
             continue
-        sheet_save(sheet=sheet, user=user, entries=changes, base_version=sheet.version, note=IMPORT_NOTE)
-        changed_sheets += 1
-        changed_items += len(changes)
+        if result.written:
+            changed_sheets += 1
+            changed_items += len({item_id for item_id, _field in result.written})
+    if problems:
+        raise _Rejected(problems)
     return BulkResult(changed_sheets, changed_items, len(rows) - changed_sheets)
 
 
 def bulk_import(*, round: Round, user: Any, upload: IO[bytes]) -> tuple[BulkResult | None, list[Problem]]:
     """Check the whole file and apply it, or apply nothing and return every problem found."""
     columns = item_columns(round_items(round))
-    rows, problems = parse_upload(upload, columns)
-    if rows is None:
+    rows, problems, base = parse_upload(upload, columns)
+    if rows is None or base is None:
         return None, _sorted(problems, columns)
     try:
         with transaction.atomic():
-            return _check_and_apply(round, user, rows, problems), []
+            return _check_and_apply(round, user, rows, problems, base), []
     except _Rejected as rejected:
         return None, _sorted(rejected.problems, columns)
-    except (ConcurrentEdit, LockedError, PermissionDenied, ValidationError):
+    except (LockedError, PermissionDenied, ValidationError):
         # Checked under lock just before, so only a change of rules between the check and the
         # save ends here; the transaction has undone every sheet already saved.
         return None, [Problem(None, "", _("导入时评分表发生了变化，没有写入任何数据。请重新下载模板后再试。"))]

@@ -1,9 +1,15 @@
-"""Saving a score sheet: validate everything, write it all or nothing, record every change."""
+"""Saving a score sheet: merge against the user's base, write it all or nothing, record every change.
+
+The merge rule itself is `assessments.threeway`; this module applies it under the sheet's row
+lock, checks the merged items by the form's rules, and writes scores, history and totals in one
+transaction. The form, the Excel upload and any future API call all save through `sheet_save`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,11 +19,14 @@ from django.utils import timezone
 
 from assessments.access import ensure_can_edit_sheet
 from assessments.models import Assessment, AuditAction, AuditEvent, Score, Sheet, SheetKind
-from assessments.selectors import outline_items
+from assessments.selectors import last_changes, outline_items
 from assessments.services.results import recompute_results
+from assessments.threeway import REASON, SCORE, Edit, FieldKey, Value, canonical, merge
 from assessments.totals import ItemInfo, compute_totals
 from assessments.validation import clean_reason, parse_score
 from indicators.points import format_points
+
+_ACTION = {SCORE: AuditAction.SCORE, REASON: AuditAction.REASON}
 
 
 @dataclass(frozen=True)
@@ -26,13 +35,43 @@ class Entry:
     reason: str = ""
 
 
-class ConcurrentEdit(Exception):
-    """The sheet changed after the form was loaded; nothing was saved."""
+@dataclass(frozen=True)
+class OtherChange:
+    """A field someone else changed after the user loaded the sheet: what it is now, who, when."""
 
-    def __init__(self, changes: list[AuditEvent], current_version: int) -> None:
-        super().__init__(f"sheet is at version {current_version}")
-        self.changes = changes
-        self.current_version = current_version
+    key: FieldKey
+    value: Value
+    by: Any = None
+    at: datetime | None = None
+
+    @property
+    def who(self) -> str:
+        return (self.by.get_full_name() or self.by.get_username()) if self.by is not None else ""
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    key: FieldKey
+    base: Any
+    mine: Value
+    theirs: OtherChange
+
+
+class SheetConflict(Exception):
+    """Someone else changed a field this save changed too; nothing was saved."""
+
+    def __init__(self, conflicts: list[FieldConflict], others: dict[FieldKey, OtherChange], version: int) -> None:
+        super().__init__(f"{len(conflicts)} conflicting fields; sheet at version {version}")
+        self.conflicts = conflicts
+        self.others = others
+        self.version = version
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    sheet: Sheet
+    written: list[FieldKey]
+    kept: list[OtherChange]  # others' changes the save left as they were
 
 
 def clean_entries(
@@ -47,82 +86,135 @@ def clean_entries(
         try:
             score = parse_score(raw_score, cap)
         except ValidationError as error:
-            errors.setdefault(item_id, {})["score"] = error.messages[0]
+            errors.setdefault(item_id, {})[SCORE] = error.messages[0]
             continue
         try:
             entries[item_id] = Entry(score, clean_reason(raw_reason, score, cap))
         except ValidationError as error:
-            errors.setdefault(item_id, {})["reason"] = error.messages[0]
+            errors.setdefault(item_id, {})[REASON] = error.messages[0]
     return entries, errors
 
 
-def changes_since(sheet: Sheet, version: int) -> list[AuditEvent]:
-    return list(
-        AuditEvent.objects.filter(sheet=sheet, sheet_version__gt=version)
-        .select_related("actor", "item")
-        .order_by("at", "id")
-    )
+def stored_values(sheet: Sheet) -> dict[FieldKey, Value]:
+    """The sheet's fields as they are stored now: what a page or template is loaded with."""
+    return values_of(Score.objects.filter(sheet=sheet).values_list("item_id", "score", "reason"))
 
 
-def _text(score: Decimal | None) -> str:
-    return "" if score is None else format_points(score)
+def values_of(rows: Iterable[tuple[int, Decimal | None, str]]) -> dict[FieldKey, Value]:
+    values: dict[FieldKey, Value] = {}
+    for item_id, score, reason in rows:
+        values[(item_id, SCORE)], values[(item_id, REASON)] = score, reason
+    return values
+
+
+def edits_from(entries: Mapping[int, Entry], base: Mapping[FieldKey, Value]) -> dict[FieldKey, Edit]:
+    """Entries typed over `base` (the values the user loaded) as field edits."""
+    edits = {}
+    for item_id, entry in entries.items():
+        edits[(item_id, SCORE)] = Edit(base.get((item_id, SCORE)), entry.score)
+        edits[(item_id, REASON)] = Edit(base.get((item_id, REASON), ""), entry.reason)
+    return edits
+
+
+def _invalid_items(writes: Mapping[FieldKey, Value], current: Mapping[FieldKey, Value],
+                   caps: Mapping[int, Decimal]) -> list[int]:
+    """Items whose score and reason, once merged, break the form's rules (say: the user lowered
+    the score while someone else emptied its reason)."""
+    bad = []
+    for item_id in sorted({item_id for item_id, _ in writes}):
+        score = writes.get((item_id, SCORE), current.get((item_id, SCORE)))
+        reason = writes.get((item_id, REASON), current.get((item_id, REASON), ""))
+        try:
+            parse_score(score, caps[item_id])
+            clean_reason(reason, score, caps[item_id])
+        except ValidationError:
+            bad.append(item_id)
+    return bad
 
 
 @transaction.atomic
 def sheet_save(
-    *, sheet: Sheet, user: Any, entries: Mapping[int, Entry], base_version: int, note: str = ""
-) -> Sheet:
-    """Write the entries to the sheet if it is still at `base_version`; raise ConcurrentEdit if not."""
+    *, sheet: Sheet, user: Any, edits: Mapping[FieldKey, Edit], base_version: int | None = None, note: str = ""
+) -> SaveResult:
+    """Merge the user's edits into the sheet (see `assessments.threeway`) and write them.
+
+    Raises SheetConflict, writing nothing, when a field was changed by the user and by someone
+    else since the user's base; ValidationError for edits the form would refuse.
+    """
     sheet = Sheet.objects.select_for_update(of=("self",)).select_related(
         "assessment", "assessment__round", "assessment__round__indicator_system"
     ).get(pk=sheet.pk)
     ensure_can_edit_sheet(user, sheet)
-    if sheet.version != base_version:
-        raise ConcurrentEdit(changes_since(sheet, base_version), sheet.version)
     items = outline_items(sheet.assessment.round.indicator_system)
     caps = {item.id: item.cap for item in items}
-    if set(entries) - set(caps):
-        raise ValidationError("entries for items outside the sheet's edition")
-    for item_id, entry in entries.items():
-        # Defence in depth: the same rules as the form, for callers that skipped it.
-        parse_score(entry.score, caps[item_id])
-        clean_reason(entry.reason, entry.score, caps[item_id])
-
+    if {item_id for item_id, _ in edits} - set(caps):
+        raise ValidationError("edits for items outside the sheet's edition")
     existing = {score.item_id: score for score in Score.objects.filter(sheet=sheet)}
-    version = sheet.version + 1
+    current = values_of((row.item_id, row.score, row.reason) for row in existing.values())
+    result = merge(edits, current)
+    conflicts = list(result.conflicts)
+    if not conflicts:
+        for item_id in _invalid_items(result.writes, current, caps):
+            own = [key for key in result.others if key[0] == item_id]
+            if not own:
+                # Defence in depth: the same rules as the form, for callers that skipped it.
+                raise ValidationError(f"edits of item {item_id} break the scoring rules")
+            conflicts += own
+    attribution = last_changes(sheet, result.others, since_version=base_version) if result.others else {}
+    others = {
+        key: OtherChange(key, current.get(key), *attribution.get(key, (None, None))) for key in result.others
+    }
+    if conflicts:
+        raise SheetConflict(
+            [FieldConflict(key, edits[key].base, edits[key].value, others[key]) for key in conflicts],
+            others, sheet.version,
+        )
+    kept = [change for key, change in others.items() if key not in result.writes]
+    if not result.writes:
+        return SaveResult(sheet, [], kept)
+    _write(sheet, user, result.writes, existing, caps, note)
+    totals = compute_totals(items, {item_id: row.score for item_id, row in existing.items()})
+    sheet.total, sheet.scored_count = totals.total, totals.scored
+    sheet.save(update_fields=["version", "total", "scored_count", "updated_at"])
+    if sheet.kind == SheetKind.REVIEW:
+        recompute_results(sheet.assessment, items)
+    else:
+        Assessment.objects.filter(pk=sheet.assessment_id).update(self_total=totals.total)
+    return SaveResult(sheet, sorted(result.writes), kept)
+
+
+def _text(key: FieldKey, value: Value) -> str:
+    if key[1] == SCORE:
+        return "" if value is None else format_points(value)
+    return str(value or "")
+
+
+def _write(sheet: Sheet, user: Any, writes: Mapping[FieldKey, Value], existing: dict[int, Score],
+           caps: Mapping[int, Decimal], note: str) -> None:
+    """The merged fields into their rows, one history row a field; bumps the sheet's version."""
+    sheet.version += 1
     now = timezone.now()
     created, updated, events = [], [], []
-    for item_id, entry in entries.items():
+    for item_id in sorted({item_id for item_id, _ in writes}):
         row = existing.get(item_id)
-        old_score, old_reason = (row.score, row.reason) if row else (None, "")
-        if old_score == entry.score and old_reason == entry.reason:
-            continue
         if row is None:
-            row = Score(sheet=sheet, item_id=item_id, cap=caps[item_id])
-            existing[item_id] = row
+            row = existing[item_id] = Score(sheet=sheet, item_id=item_id, cap=caps[item_id])
             created.append(row)
         else:
             updated.append(row)
-        row.score, row.reason, row.updated_by, row.updated_at = entry.score, entry.reason, user, now
-        common = {"assessment_id": sheet.assessment_id, "sheet": sheet, "item_id": item_id, "actor": user,
-                  "at": now, "note": note, "sheet_version": version}
-        if old_score != entry.score:
-            events.append(AuditEvent(action=AuditAction.SCORE, old=_text(old_score), new=_text(entry.score), **common))
-        if old_reason != entry.reason:
-            events.append(AuditEvent(action=AuditAction.REASON, old=old_reason, new=entry.reason, **common))
-    if not events:
-        return sheet
-
+        for field in (SCORE, REASON):
+            key = (item_id, field)
+            if key not in writes:
+                continue
+            old = getattr(row, field)
+            new = writes[key] if field == SCORE else canonical(writes[key] or "")
+            setattr(row, field, new)
+            events.append(AuditEvent(
+                assessment_id=sheet.assessment_id, sheet=sheet, item_id=item_id, actor=user, at=now, note=note,
+                sheet_version=sheet.version, action=_ACTION[field], old=_text(key, old), new=_text(key, new),
+            ))
+        row.updated_by, row.updated_at = user, now
     Score.objects.bulk_create(created)
     if updated:
         Score.objects.bulk_update(updated, ["score", "reason", "updated_by", "updated_at"])
     AuditEvent.objects.bulk_create(events)
-    totals = compute_totals(items, {item_id: row.score for item_id, row in existing.items()})
-    sheet.version, sheet.total, sheet.scored_count = version, totals.total, totals.scored
-    sheet.save(update_fields=["version", "total", "scored_count", "updated_at"])
-    assessment = sheet.assessment
-    if sheet.kind == SheetKind.REVIEW:
-        recompute_results(assessment, items)
-    else:
-        Assessment.objects.filter(pk=assessment.pk).update(self_total=totals.total)
-    return sheet

@@ -62,7 +62,7 @@ def bulk_template(request: HttpRequest, pk: int) -> FileResponse:
     ]
     # To a temporary file, not to memory; FileResponse streams it and deletes it afterwards.
     target = tempfile.TemporaryFile()
-    write_scores(columns, rows, target, about=about)
+    write_scores(columns, rows, target, about=about, round_id=round.pk, user_id=request.user.pk)
     target.seek(0)
     filename = _("%(round)s_我的评分.xlsx") % {"round": f"{round.year}{round.title}"}
     return FileResponse(target, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)

@@ -1,4 +1,4 @@
-"""The score page: the official table with one sheet's scores, saved all or nothing."""
+"""The score page: the official table with one sheet's scores, merged on save, all or nothing."""
 
 from __future__ import annotations
 
@@ -16,12 +16,44 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from assessments.access import get_assessment_for_user, get_sheet_for_user, is_reporter_for, may_edit_sheet
-from assessments.forms_sheet import SheetForm, initial_for, reason_field, score_field
+from assessments.forms_sheet import (
+    MINE,
+    THEIRS,
+    SheetForm,
+    after_conflict,
+    as_text,
+    base_field,
+    choice_field,
+    field_name,
+    initial_for,
+    reason_field,
+    score_field,
+)
 from assessments.models import Score, Sheet, SheetKind
-from assessments.selectors import evidence_by_item, outline_categories, self_sheet_of
-from assessments.services import ConcurrentEdit, WorkflowError, sheet_save, sheet_submit
+from assessments.selectors import evidence_by_item, last_changes, outline_categories, self_sheet_of
+from assessments.services import (
+    OtherChange,
+    SaveResult,
+    SheetConflict,
+    WorkflowError,
+    sheet_save,
+    sheet_submit,
+    stored_values,
+)
+from assessments.threeway import REASON, SCORE, FieldKey
 from assessments.totals import ItemInfo, compute_totals
 from indicators.models import Category, Item
+
+
+@dataclass
+class Choice:
+    """A conflicting field on the page: the other person's value against the user's."""
+
+    name: str
+    theirs: str
+    mine: str
+    change: OtherChange
+    chosen: str = ""
 
 
 @dataclass
@@ -29,9 +61,13 @@ class Row:
     item: Item
     score: Any
     reason: Any
+    base_score: Any
+    base_reason: Any
     stored: Score | None
     self_score: Decimal | None = None
     evidence: list[Any] = field(default_factory=list)
+    choices: dict[str, Choice] = field(default_factory=dict)  # SCORE/REASON → Choice
+    others: dict[str, OtherChange] = field(default_factory=dict)  # fields others changed meanwhile
 
     @property
     def differs_from_self(self) -> bool:
@@ -47,11 +83,20 @@ class CategoryBlock:
     cap: Decimal
 
 
+@dataclass
+class Conflicts:
+    """What the page shows of others' work: the fields to decide, and the ones kept as they are."""
+
+    choices: dict[FieldKey, Choice] = field(default_factory=dict)
+    others: dict[FieldKey, OtherChange] = field(default_factory=dict)
+
+
 def _page(
     request: HttpRequest, sheet: Sheet, form: SheetForm, categories: list[Category], *,
-    conflict: ConcurrentEdit | None = None, status: int = 200,
+    conflicts: Conflicts | None = None, status: int = 200,
 ) -> HttpResponse:
     assessment = sheet.assessment
+    conflicts = conflicts or Conflicts()
     stored = {score.item_id: score for score in Score.objects.filter(sheet=sheet)}
     self_scores: dict[int, Decimal | None] = {}
     if sheet.kind == SheetKind.REVIEW:
@@ -61,17 +106,20 @@ def _page(
     evidence = evidence_by_item(assessment)
     items = [ItemInfo(i.id, c.id, i.cap) for c in categories for i in c.items.all()]
     totals = compute_totals(items, {item_id: row.score for item_id, row in stored.items()})
+
+    def row(item: Item) -> Row:
+        return Row(
+            item=item, score=form[score_field(item.id)], reason=form[reason_field(item.id)],
+            base_score=form[base_field((item.id, SCORE))], base_reason=form[base_field((item.id, REASON))],
+            stored=stored.get(item.id), self_score=self_scores.get(item.id), evidence=evidence.get(item.id, []),
+            choices={f: conflicts.choices[(item.id, f)] for f in (SCORE, REASON) if (item.id, f) in conflicts.choices},
+            others={f: conflicts.others[(item.id, f)] for f in (SCORE, REASON) if (item.id, f) in conflicts.others},
+        )
+
     blocks = [
         CategoryBlock(
             category=category,
-            rows=[
-                Row(
-                    item=item, score=form[score_field(item.id)], reason=form[reason_field(item.id)],
-                    stored=stored.get(item.id), self_score=self_scores.get(item.id),
-                    evidence=evidence.get(item.id, []),
-                )
-                for item in category.items.all()
-            ],
+            rows=[row(item) for item in category.items.all()],
             subtotal=totals.by_category.get(category.id, Decimal("0")),
             cap=totals.cap_by_category.get(category.id, Decimal("0")),
         )
@@ -87,10 +135,47 @@ def _page(
         "editable": editable,
         "can_upload_evidence": editable and sheet.kind == SheetKind.SELF,
         "show_self": sheet.kind == SheetKind.REVIEW,
-        "conflict": conflict,
+        "conflicts": conflicts,
         "next_url": request.get_full_path(),
     }
     return render(request, "assessments/sheet.html", context, status=status)
+
+
+def _conflict_page_data(conflict: SheetConflict, form_data: Any) -> Conflicts:
+    choices = {
+        c.key: Choice(choice_field(c.key), as_text(c.key, c.theirs.value), str(form_data.get(field_name(c.key), "")),
+                      c.theirs)
+        for c in conflict.conflicts
+    }
+    others = {key: change for key, change in conflict.others.items() if key not in choices}
+    return Conflicts(choices, others)
+
+
+def _pending_choices(sheet: Sheet, form: SheetForm) -> Conflicts:
+    """The choices a refused conflict page still asks for, with who made the other change."""
+    keys = form.pending_keys()
+    if not keys:
+        return Conflicts()
+    current = stored_values(sheet)
+    by = last_changes(sheet, keys)
+    return Conflicts({
+        key: Choice(
+            choice_field(key), as_text(key, form.data.get(base_field(key), "")), str(form.data.get(field_name(key), "")),
+            OtherChange(key, current.get(key), *by.get(key, (None, None))),
+            chosen=form.data.get(choice_field(key), "") if form.data.get(choice_field(key)) in (THEIRS, MINE) else "",
+        )
+        for key in sorted(keys)
+    })
+
+
+def _kept_message(result: SaveResult, items: list[Item]) -> str:
+    numbers = {item.id: item.number for item in items}
+    order = {item.id: index for index, item in enumerate(items)}
+    labels = {SCORE: _("得分"), REASON: _("扣分理由")}
+    kept = sorted(result.kept, key=lambda c: (order[c.key[0]], c.key[1] != SCORE))
+    fields = "、".join(f"{numbers[c.key[0]]} {labels[c.key[1]]}" for c in kept)
+    return _("在您编辑期间，他人修改了 %(count)s 处（%(fields)s），已一并保留。") % {
+        "count": len(result.kept), "fields": fields}
 
 
 @login_required
@@ -101,8 +186,8 @@ def sheet_page(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
     categories = outline_categories(assessment.round.indicator_system)
     items = [item for category in categories for item in category.items.all()]
     if request.method == "GET":
-        stored = {score.item_id: score for score in Score.objects.filter(sheet=sheet)}
-        return _page(request, sheet, SheetForm(initial=initial_for(stored, sheet.version), items=items), categories)
+        form = SheetForm(initial=initial_for(stored_values(sheet), sheet.version, items), items=items)
+        return _page(request, sheet, form, categories)
 
     if not may_edit_sheet(request.user, sheet):
         if not _is_owner(request.user, sheet):
@@ -114,28 +199,34 @@ def sheet_page(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("有 %(count)s 处输入需要修改，已标在对应的格子旁；您输入的内容都保留着，尚未保存。")
                        % {"count": len(form.errors)})
-        return _page(request, sheet, form, categories, status=400)
+        return _page(request, sheet, form, categories, conflicts=_pending_choices(sheet, form), status=400)
     try:
-        sheet = sheet_save(
-            sheet=sheet, user=request.user, entries=form.entries, base_version=form.cleaned_data["version"]
+        result = sheet_save(
+            sheet=sheet, user=request.user, edits=form.edits, base_version=form.cleaned_data["version"]
         )
-    except ConcurrentEdit as conflict:
-        # Keep what this user typed, show what the other person changed, and let a second save
-        # (now from the current version) decide.
-        data = request.POST.copy()
-        data["version"] = str(conflict.current_version)
+    except SheetConflict as conflict:
         fresh = Sheet.objects.select_related("evaluator").get(pk=sheet.pk)
         fresh.assessment = assessment
-        return _page(request, fresh, SheetForm(data, items=items), categories, conflict=conflict, status=409)
+        form = SheetForm(initial=after_conflict(request.POST, conflict), items=items)
+        return _page(request, fresh, form, categories, conflicts=_conflict_page_data(conflict, request.POST),
+                     status=409)
+    kept = _kept_message(result, items) if result.kept else ""
     if request.POST.get("action") == "submit":
+        if result.kept:
+            # The sheet now holds values this user has not seen: they look before it goes in.
+            messages.warning(request, _("已保存，但尚未提交。") + kept + _("请核对后再提交。"))
+            return redirect(_url(sheet))
         try:
-            sheet_submit(sheet=sheet, user=request.user)
+            sheet_submit(sheet=result.sheet, user=request.user)
         except WorkflowError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(_url(sheet))
         messages.success(request, _("已提交。"))
         return redirect("assessments:assessment_detail", pk=assessment.pk)
-    messages.success(request, _("已保存草稿。"))
+    if result.written:
+        messages.success(request, _("已保存草稿。") + kept)
+    else:
+        messages.info(request, _("没有修改，无需保存。") + kept)
     return redirect(_url(sheet))
 
 
