@@ -15,8 +15,8 @@ from openpyxl import Workbook, load_workbook
 
 import assessments.services.bulk as bulk_service
 from assessments.models import Assessment, AssessmentState, AuditAction, AuditEvent, Score, Sheet, SheetState
-from assessments.services import round_close
-from orgs.models import Role
+from assessments.services import round_assign, round_close
+from orgs.models import Organization, Role
 from tests.conftest import logged_in
 from tests.factories import AdminFactory, OrganizationFactory, UserFactory, assign, fill, make_round, user_with_role
 
@@ -353,3 +353,99 @@ def test_the_page_explains_the_rules_and_links_the_template(world):
     assert template_url(world) in html and 'enctype="multipart/form-data"' in html
     assert "分配给您的 2 个党组织中，2 个的评分表现在可以填写。" in html
     assert "得分留空表示该子项目保持不变" in html
+
+
+# --- Round trips merge against the template's base --------------------------------------------
+
+S13 = "1.3 计划完善（3分）"
+
+
+def stored(sheet, number):
+    row = Score.objects.filter(sheet=sheet, item__number=number).first()
+    return (row.score, row.reason) if row else (None, "")
+
+
+def test_an_untouched_stale_template_undoes_nothing(world):
+    """The issue's case: template downloaded, a form edit saved, the old file uploaded as it is."""
+    first = world["sheets"][0]
+    content = download(world)
+    fill(first, world["evaluator"], {"1.1": 2}, reason="表单上改的")
+    before = state()
+    response = post(world, content)
+    assert response.status_code == 302
+    assert str(list(get_messages(response.wsgi_request))[-1]) == "文件中的评分与系统中的一致，没有需要更新的内容。"
+    assert state() == before and stored(first, "1.1") == (Decimal("2"), "表单上改的")
+
+
+def test_cells_changed_only_in_the_file_are_written_and_the_form_edit_stays(world):
+    first = world["sheets"][0]
+    content = edited(download(world), {("ZS01", S12): 1, ("ZS01", "1.2 扣分理由"): "文件里改的"})
+    fill(first, world["evaluator"], {"1.1": 2}, reason="表单上改的")
+    assert post(world, content).status_code == 302
+    assert stored(first, "1.1") == (Decimal("2"), "表单上改的")
+    assert stored(first, "1.2") == (Decimal("1"), "文件里改的")
+
+
+def test_a_cell_changed_on_both_sides_refuses_the_whole_file_row_by_row(world):
+    first, second = world["sheets"]
+    content = edited(download(world), {("ZS01", S11): 1, ("ZS01", R11): "文件", ("ZS02", S13): 2,
+                                       ("ZS02", "1.3 扣分理由"): "好的一行"})
+    fill(first, world["evaluator"], {"1.1": "2.5"}, reason="表单")
+    before = state()
+    response = post(world, content)
+    assert response.status_code == 400
+    assert state() == before and stored(second, "1.3") == (None, "")
+    found = problems(response)
+    assert [(row, column) for row, column, _message in found] == [("2", f"C {S11}"), ("2", f"D {R11}")]
+    message = found[0][2]
+    for part in ("中山区第1支部", "王考评", "2.5", "“1”", "没有写入任何数据"):
+        assert part in message
+
+
+def test_a_template_without_version_data_is_refused(world):
+    old = from_rows(rows_of(edited(download(world), {("ZS01", S11): 3})))
+    before = state()
+    response = post(world, old)
+    assert response.status_code == 400 and state() == before
+    assert "这个文件没有模板的版本信息" in response.content.decode()
+
+
+def test_an_altered_base_is_refused(world):
+    workbook = load_workbook(io.BytesIO(download(world)))
+    base = workbook["kaoping_base"]
+    base.cell(row=3, column=4, value="0")  # ZS01's 1.1 base, as if the template had held 0
+    target = io.BytesIO()
+    workbook.save(target)
+    response = post(world, target.getvalue())
+    assert response.status_code == 400
+    assert "隐藏的版本信息被改动过" in response.content.decode()
+
+
+def test_another_evaluators_template_is_refused(world):
+    other = user_with_role(Role.EVALUATOR, username="other")
+    round_assign(round=world["round"], organizations=Organization.objects.filter(code__in=["ZS01", "ZS02"]),
+                 evaluator=other, user=UserFactory(is_superuser=True))
+    theirs = download({**world, "client": logged_in(other)})
+    response = post(world, theirs)
+    assert response.status_code == 400
+    assert "这份模板是为其他考评批次或其他考评员生成的" in response.content.decode()
+
+
+def test_a_row_the_template_did_not_have_is_refused(world):
+    unit = OrganizationFactory(code="ZS03", name="中山区第3支部")
+    content = download(world)
+    round_assign(round=world["round"], organizations=Organization.objects.filter(pk=unit.pk),
+                 evaluator=world["evaluator"], user=UserFactory(is_superuser=True))
+    response = post(world, appended(content, [["ZS03", "中山区第3支部", 3]]))
+    assert response.status_code == 400
+    assert problems(response)[0][:2] == ("4", "A 编码")
+    assert "下载模板时没有党组织“ZS03”这一行" in problems(response)[0][2]
+
+
+def test_the_same_change_made_on_both_sides_is_no_conflict(world):
+    first = world["sheets"][0]
+    content = edited(download(world), {("ZS01", S11): 2, ("ZS01", R11): "一样"})
+    fill(first, world["evaluator"], {"1.1": 2}, reason="一样")
+    before = AuditEvent.objects.count()
+    assert post(world, content).status_code == 302
+    assert AuditEvent.objects.count() == before
