@@ -99,7 +99,7 @@ class SheetForm(forms.Form):
             return self.data.get(base_field(key), "")
         if choice == MINE:
             return self.cleaned_data.get(field_name(key))
-        self.add_error(field_name(key), _("这一处与他人的修改冲突，请选择保留对方的值还是使用您的值。"))
+        self.add_error(field_name(key), _("与他人的修改冲突，请选择保留哪个值。"))
         return None
 
     def clean(self) -> dict[str, Any]:

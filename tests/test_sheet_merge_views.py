@@ -74,7 +74,7 @@ def test_overlapping_edits_are_shown_side_by_side_and_nothing_is_saved(world):
     html = response.content.decode()
     assert response.status_code == 409
     assert 'id="conflict"' in html and "有 2 处您和对方都改了" in html
-    assert "保留 张三" in html and "使用您的值：" in html
+    assert "张三（" in html and "您的值：" in html
     # 4.2 only 张三 changed: 李四's page now shows 张三's value, marked.
     fields, radios = read_form(html)
     score42 = f"score_{world['items']['4.2']}"
@@ -96,7 +96,7 @@ def test_resending_the_conflict_page_as_rendered_overwrites_nothing(world):
     for _attempt in range(2):
         again = world["b"].post(sheet_url(world["sheet"]), {**fields, "action": "save"})
         assert again.status_code == 400
-        assert "这一处与他人的修改冲突，请选择保留对方的值还是使用您的值。" in again.content.decode()
+        assert "与他人的修改冲突，请选择保留哪个值。" in again.content.decode()
         assert (stored(world, "2.2"), AuditEvent.objects.count()) == before
         fields, _radios = read_form(again.content.decode())
     # Submitting instead of saving is refused the same way.
