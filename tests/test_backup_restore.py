@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from assessments.models import Assessment, AuditEvent
+from assessments.models import Assessment, AuditEvent, Evidence
 from assessments.services.evidence import evidence_add
 from common.backup.archive import ArchiveReader
 from common.backup.database import BackupError, current_fingerprint
@@ -204,6 +204,15 @@ def test_by_default_it_writes_a_dated_archive_under_var_backups_and_never_overwr
         call_command("backup", output=str(archive), stdout=StringIO())
 
 
+def test_it_warns_of_a_file_the_database_names_but_media_root_lacks(world, tmp_path):
+    evidence = Evidence.objects.order_by("pk").first()
+    (world["media"] / evidence.file.name).unlink()
+    errors = StringIO()
+    call_command("backup", output=str(tmp_path / "kaoping.tar.gz"), stdout=StringIO(), stderr=errors)
+    assert "1 个文件在 MEDIA_ROOT 中找不到" in errors.getvalue() and evidence.file.name in errors.getvalue()
+    assert json.loads(members(tmp_path / "kaoping.tar.gz")[0][1])["missing_files"] == [evidence.file.name]
+
+
 def test_it_refuses_a_target_database_that_already_has_tables(world, tmp_path):
     archive = back_up(tmp_path)
     with pytest.raises(CommandError, match="里已有数据表，恢复只写入空数据库"):
@@ -290,6 +299,7 @@ DUMP = ("database/kaoping.sqlite3", b"dump")
 @pytest.mark.parametrize(("stored", "message"), [
     ([(tarfile.TarInfo(DUMP[0]), DUMP[1]), (link("media/passwd", "/etc/passwd"), b"")], "链接或特殊文件“media/passwd”"),
     ([(tarfile.TarInfo(DUMP[0]), DUMP[1]), (tarfile.TarInfo("media/extra.pdf"), PDF)], "不在清单中"),
+    ([(tarfile.TarInfo("/etc/cron.d/kaoping"), b"* * * * * root id")], "不安全的路径“/etc/cron.d/kaoping”"),
     ([(tarfile.TarInfo(DUMP[0]), DUMP[1] * 2)], "大小与清单不符"),
     ([(padded(DUMP[0]), DUMP[1])], "超出了清单所列的大小"),
     ([], "缺少 1 个文件"),
@@ -303,10 +313,17 @@ def test_it_refuses_hostile_archive_members_before_unpacking_them(tmp_path, stor
     assert not (tmp_path / "staging" / "media").exists()
 
 
-def test_it_refuses_a_manifest_listing_an_unsafe_path_and_a_file_that_is_no_archive(tmp_path):
+def test_it_refuses_an_unsafe_manifest_a_cut_archive_and_a_file_that_is_no_archive(tmp_path):
     with ArchiveReader(hostile(tmp_path, [DUMP, ("media/../../etc/cron.d/x", b"x")], [])) as reader:
         with pytest.raises(BackupError, match="不安全的路径"):
             reader.manifest()
+    dump = (DUMP[0], os.urandom(256 * 1024))  # incompressible: half the file is half the dump
+    whole = hostile(tmp_path, [dump], [(tarfile.TarInfo(dump[0]), dump[1])]).read_bytes()
+    (tmp_path / "cut.tar.gz").write_bytes(whole[: len(whole) // 2])
+    with ArchiveReader(tmp_path / "cut.tar.gz") as reader:
+        reader.manifest()
+        with pytest.raises(BackupError, match="不是有效的 Kaoping 备份文件"):
+            reader.extract(tmp_path / "staging")
     (tmp_path / "plain.tar.gz").write_bytes(b"not a backup at all")
     with ArchiveReader(tmp_path / "plain.tar.gz") as reader:
         with pytest.raises(BackupError, match="不是有效的 Kaoping 备份文件"):

@@ -74,12 +74,13 @@ class _HashingReader:
 
 def write_archive(target: Path, manifest: dict[str, Any], entries: list[Entry]) -> None:
     """Write the archive under a temporary name and rename it at the end, so that a half-written
-    archive is never taken for a backup. Only the owner may read it: it holds password hashes."""
+    archive is never taken for a backup. Only the owner may read it: it holds password hashes.
+    (Level 6, not 9: evidence is mostly PDFs and photos, already compressed.)"""
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
             data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
             tar.addfile(_info(MANIFEST, len(data)), io.BytesIO(data))
             for entry in entries:
@@ -173,6 +174,13 @@ class ArchiveReader:
             raise _invalid()
         return stream
 
+    @staticmethod
+    def _read_chunk(source: IO[bytes]) -> bytes:
+        try:
+            return source.read(CHUNK)
+        except (tarfile.TarError, OSError, EOFError, zlib.error):  # a truncated or corrupt stream
+            raise _invalid() from None
+
     def _read_member(self, member: tarfile.TarInfo) -> bytes:
         return self._open_member(member).read()
 
@@ -209,13 +217,10 @@ class ArchiveReader:
         source = self._open_member(member)
         target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
-        try:
-            with open(target, "xb") as out:
-                while chunk := source.read(CHUNK):
-                    digest.update(chunk)
-                    out.write(chunk)
-        except (tarfile.TarError, EOFError, zlib.error):
-            raise _invalid() from None
+        with open(target, "xb") as out:
+            while chunk := self._read_chunk(source):
+                digest.update(chunk)
+                out.write(chunk)
         os.utime(target, (member.mtime, member.mtime))
         return digest.hexdigest()
 
