@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # make run serves a development server; DEBUG=1 lets it start without a SECRET_KEY.
 MANAGE := DEBUG=1 $(BIN)/python manage.py
 RUN_PACKAGES := fonts-noto-cjk gettext libpango-1.0-0 libpangoft2-1.0-0
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils libreoffice-calc-nogui
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils libreoffice-calc-nogui postgresql-client
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

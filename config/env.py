@@ -56,6 +56,18 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"环境变量 {name}={raw!r} 不是整数：请设为一个整数。") from None
 
 
+def env_path(name: str, default: Path) -> Path:
+    """An absolute folder: a relative one would depend on the directory a command is started from
+    (cron starts in the home directory), so it is refused."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        raise ConfigError(f"环境变量 {name}={raw!r} 不是绝对路径：请写成以 / 开头的完整路径。")
+    return path
+
+
 def secret_key(debug: bool) -> str:
     key = os.environ.get("SECRET_KEY", "").strip()
     if key:

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "assessments",
     "reports",
     "demo",
+    "common",
 ]
 
 MIDDLEWARE = [
@@ -118,7 +119,7 @@ STORAGES = {
     },
 }
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_ROOT = env.env_path("MEDIA_ROOT", BASE_DIR / "var" / "media")
 MEDIA_URL = "media/"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

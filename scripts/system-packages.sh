@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages named as arguments that are missing, where this machine lets us:
 # a CJK font so PDFs print Chinese, gettext to compile the English catalogue, the Pango libraries
-# WeasyPrint renders with, and for tests Debian's chromium and poppler-utils.
+# WeasyPrint renders with, and for tests Debian's chromium, poppler-utils and postgresql-client (pg_dump for
+# the backup tests on PostgreSQL).
 # Never fails the build by itself: a machine without apt gets a note with what to install.
 set -u
 missing=()
