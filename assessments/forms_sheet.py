@@ -6,9 +6,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 
 from assessments.services import Entry
-from assessments.validation import MAX_REASON_LENGTH, clean_reason, parse_score
+from assessments.validation import MAX_REASON_LENGTH, SCORE_MAX_LENGTH, clean_reason, parse_score
 from indicators.models import Item
 from indicators.points import format_points
 
@@ -21,6 +22,18 @@ def reason_field(item_id: int) -> str:
     return f"reason_{item_id}"
 
 
+class RawText(forms.CharField):
+    """Text handed to assessments.validation exactly as typed, for it alone to judge.
+
+    Django's own stripping and null-character check would answer some inputs with a second,
+    different message than the browser's live check (static/js/points.js) shows.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, strip=False, **kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+
 class SheetForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -29,9 +42,10 @@ class SheetForm(forms.Form):
         self.items = items
         for item in items:
             # Scores stay text so that whatever was typed ("9", "abc") comes back unchanged.
-            self.fields[score_field(item.id)] = forms.CharField(required=False, max_length=20)
-            self.fields[reason_field(item.id)] = forms.CharField(
-                required=False, max_length=MAX_REASON_LENGTH + 200, widget=forms.Textarea(attrs={"rows": 2})
+            self.fields[score_field(item.id)] = RawText(max_length=SCORE_MAX_LENGTH)
+            # The limit is clean_reason's, counted after its cleaning; the attribute only stops typing.
+            self.fields[reason_field(item.id)] = RawText(
+                widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_REASON_LENGTH})
             )
 
     def clean(self) -> dict[str, Any]:

@@ -83,10 +83,12 @@ def sheet_save(
     caps = {item.id: item.cap for item in items}
     if set(entries) - set(caps):
         raise ValidationError("entries for items outside the sheet's edition")
-    for item_id, entry in entries.items():
-        # Defence in depth: the same rules as the form, for callers that skipped it.
-        parse_score(entry.score, caps[item_id])
-        clean_reason(entry.reason, entry.score, caps[item_id])
+    # Defence in depth: the same rules as the form, for callers that skipped it; what they
+    # produce is what is stored (a reason's newlines normalised, its direction controls removed).
+    entries = {
+        item_id: Entry(parse_score(entry.score, caps[item_id]), clean_reason(entry.reason, entry.score, caps[item_id]))
+        for item_id, entry in entries.items()
+    }
 
     existing = {score.item_id: score for score in Score.objects.filter(sheet=sheet)}
     version = sheet.version + 1

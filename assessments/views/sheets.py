@@ -21,6 +21,8 @@ from assessments.models import Score, Sheet, SheetKind
 from assessments.selectors import evidence_by_item, outline_categories, self_sheet_of
 from assessments.services import ConcurrentEdit, WorkflowError, sheet_save, sheet_submit
 from assessments.totals import ItemInfo, compute_totals
+from assessments.validation import browser_rules
+from assessments.views.evidence import pop_refusals
 from indicators.models import Category, Item
 
 
@@ -32,6 +34,7 @@ class Row:
     stored: Score | None
     self_score: Decimal | None = None
     evidence: list[Any] = field(default_factory=list)
+    evidence_error: str = ""
 
     @property
     def differs_from_self(self) -> bool:
@@ -59,6 +62,7 @@ def _page(
         if own is not None:
             self_scores = dict(Score.objects.filter(sheet=own).values_list("item_id", "score"))
     evidence = evidence_by_item(assessment)
+    evidence_refusals = pop_refusals(request, assessment)
     items = [ItemInfo(i.id, c.id, i.cap) for c in categories for i in c.items.all()]
     totals = compute_totals(items, {item_id: row.score for item_id, row in stored.items()})
     blocks = [
@@ -68,7 +72,7 @@ def _page(
                 Row(
                     item=item, score=form[score_field(item.id)], reason=form[reason_field(item.id)],
                     stored=stored.get(item.id), self_score=self_scores.get(item.id),
-                    evidence=evidence.get(item.id, []),
+                    evidence=evidence.get(item.id, []), evidence_error=evidence_refusals.get(item.id, ""),
                 )
                 for item in category.items.all()
             ],
@@ -89,6 +93,7 @@ def _page(
         "show_self": sheet.kind == SheetKind.REVIEW,
         "conflict": conflict,
         "next_url": request.get_full_path(),
+        "input_rules": browser_rules(),
     }
     return render(request, "assessments/sheet.html", context, status=status)
 
