@@ -146,3 +146,11 @@ def server_reason_length(typed: str) -> int | None:
         return len(normalise_reason(typed))
     except ValidationError:
         return None
+
+
+def server_reason_message(typed: str) -> str:
+    try:
+        clean_reason(typed, None, Decimal("1"))
+    except ValidationError as error:
+        return error.messages[0]
+    return ""
