@@ -23,12 +23,16 @@
       return;
     }
     let live = feedback.querySelector(".live-error");
-    if (!live) {
-      live = document.createElement("div");
-      live.className = "live-error";
-      feedback.appendChild(live);
+    if (live && !text) {
+      live.remove();  // an empty feedback takes no room (kaoping.css)
+    } else if (text) {
+      if (!live) {
+        live = document.createElement("div");
+        live.className = "live-error";
+        feedback.appendChild(live);
+      }
+      live.textContent = text;
     }
-    live.textContent = text;
     field.classList.toggle("is-warning", text !== "");
     if (text) {
       field.setAttribute("aria-invalid", "true");
