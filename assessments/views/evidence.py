@@ -37,6 +37,7 @@ from assessments.services.evidence import (
     inspect_upload,
     max_bytes,
     max_per_item,
+    too_large_text,
 )
 from indicators.models import Item
 
@@ -165,10 +166,7 @@ def _oversized(request: HttpRequest) -> ValidationError | None:
         length = 0
     if length <= max_bytes() + FORM_OVERHEAD:
         return None
-    return ValidationError(
-        _("文件超过了 %(limit)s 的上限，请压缩或拆分后再上传。") % {"limit": filesizeformat(max_bytes())},
-        code="too_large",
-    )
+    return ValidationError(too_large_text(), code="too_large")
 
 
 def _query_item(assessment: Assessment, raw: str | None) -> Item | None:

@@ -20,6 +20,7 @@ from assessments.forms_sheet import SheetForm, initial_for, reason_field, score_
 from assessments.models import Score, Sheet, SheetKind
 from assessments.selectors import evidence_by_item, outline_categories, self_sheet_of
 from assessments.services import ConcurrentEdit, WorkflowError, sheet_save, sheet_submit
+from assessments.services.evidence import max_bytes, too_large_text
 from assessments.totals import ItemInfo, compute_totals
 from assessments.validation import browser_rules
 from assessments.views.evidence import pop_refusals
@@ -94,6 +95,7 @@ def _page(
         "conflict": conflict,
         "next_url": request.get_full_path(),
         "input_rules": browser_rules(),
+        "evidence_limit": {"bytes": max_bytes(), "message": too_large_text()},
     }
     return render(request, "assessments/sheet.html", context, status=status)
 

@@ -51,9 +51,10 @@
       headers: { Accept: "application/json", "X-CSRFToken": body.get("csrfmiddlewaretoken") },
     })
       .then(function (response) {
-        // Anything else (a login page after the session ended, a 403 page) is no answer of ours.
+        // Anything else (a login page after the session ended, a 403 page, a proxy's own 413)
+        // is no answer of ours.
         if (!(response.headers.get("Content-Type") || "").startsWith("application/json")) {
-          throw new Error(String(response.status));
+          throw new Error(response.status === 413 ? forms.dataset.tooLarge : forms.dataset.failed);
         }
         return response.json();
       })
@@ -65,8 +66,8 @@
           refuse(cell, answer.message);
         }
       })
-      .catch(function () {
-        refuse(cell, forms.dataset.failed);
+      .catch(function (error) {
+        refuse(cell, error.message === forms.dataset.tooLarge ? error.message : forms.dataset.failed);
       });
   }
 
@@ -77,6 +78,13 @@
       return;
     }
     event.preventDefault();
+    const file = cell.querySelector("input[type=file]");
+    const limit = Number(forms.dataset.maxBytes);
+    const uploading = event.target.enctype === "multipart/form-data";
+    if (uploading && file && file.files.length && limit && file.files[0].size > limit) {
+      refuse(cell, forms.dataset.tooLarge);  // the server would refuse it: spare the upload
+      return;
+    }
     // Read before the controls are disabled: a disabled file input is left out of the form data.
     const body = new FormData(event.target);
     send(submitter.getAttribute("formaction") || event.target.getAttribute("action"), body, cell);

@@ -107,3 +107,16 @@ def test_without_script_a_refusal_comes_back_next_to_its_item(browser, self_shee
     expect(cell(page, "1.2")).to_contain_text("学习计划.pdf")
     expect(page.locator(".evidence-error")).to_have_count(0)
     context.close()
+
+
+def test_a_file_too_big_is_refused_before_it_is_sent(page: Page, self_sheet, settings):
+    settings.KAOPING_EVIDENCE_MAX_BYTES = 1024
+    open_as_reporter(page, self_sheet)
+    score_input(page, "1.1").fill("3")
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    choose(page, "1.2", "扫描件.pdf", PDF + b"0" * 4096)
+    expect(cell(page, "1.2").locator(".evidence-error")).to_have_text("文件超过了 1.0\xa0KB 的上限，请压缩或拆分后再上传。")
+    expect(page.locator("#evidence-status")).to_have_text("文件超过了 1.0\xa0KB 的上限，请压缩或拆分后再上传。")
+    assert posts == [] and not Evidence.objects.exists()
+    expect(score_input(page, "1.1")).to_have_value("3")
