@@ -13,10 +13,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext as _
 
 from assessments.threeway import REASON, SCORE, UNKNOWN, Edit, FieldKey, Value
-from assessments.validation import clean_reason, parse_score
+from assessments.validation import MAX_REASON_LENGTH, SCORE_MAX_LENGTH, clean_reason, parse_score
 from indicators.models import Item
 from indicators.points import format_points
 
@@ -50,6 +51,18 @@ def as_text(key: FieldKey, value: Value) -> str:
     return str(value or "")
 
 
+class RawText(forms.CharField):
+    """Text handed to assessments.validation exactly as typed, for it alone to judge.
+
+    Django's own stripping and null-character check would answer some inputs with a second,
+    different message than the browser's live check (static/js/points.js) shows.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, strip=False, **kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+
 class SheetForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     pending = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -59,9 +72,10 @@ class SheetForm(forms.Form):
         self.items = items
         for item in items:
             # Scores stay text so that whatever was typed ("9", "abc") comes back unchanged.
-            self.fields[score_field(item.id)] = forms.CharField(required=False, max_length=20, strip=False)
-            self.fields[reason_field(item.id)] = forms.CharField(
-                required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2})
+            self.fields[score_field(item.id)] = RawText(max_length=SCORE_MAX_LENGTH)
+            # The limit is clean_reason's, counted after its cleaning; the attribute only stops typing.
+            self.fields[reason_field(item.id)] = RawText(
+                widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_REASON_LENGTH})
             )
             for field in (SCORE, REASON):
                 self.fields[base_field((item.id, field))] = forms.CharField(

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final, Union
 
+from assessments.validation import reason_text
+
 SCORE: Final = "score"
 REASON: Final = "reason"
 FIELDS: Final = (SCORE, REASON)
@@ -52,7 +54,7 @@ def canonical(value: Value | _Unknown) -> object:
     """The form of a value that comparisons use: line breaks as the browser posts them (CRLF)
     and as stored (LF) are the same reason, and so are 2 and 2.0."""
     if isinstance(value, str):
-        return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+        return reason_text(value)
     if isinstance(value, Decimal):
         return value.normalize()
     return value

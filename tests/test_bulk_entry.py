@@ -240,6 +240,21 @@ def test_it_refuses_bad_scores_with_row_and_column(world):
     ])
 
 
+def test_it_reads_reasons_by_the_same_rule_as_the_form(world):
+    first, second = world["sheets"]
+    too_long = "很" * 1001
+    assert_refused(world, edited(download(world), {("ZS01", S11): 2, ("ZS01", R11): too_long}), [
+        ("2", f"D {R11}", "扣分理由不能超过 1000 个字。"),
+    ])
+    content = edited(download(world), {
+        ("ZS01", S11): 2, ("ZS01", R11): "\u202e录记议会\u202c\r\n第二行",
+        ("ZS02", S11): 2, ("ZS02", R11): " " + "很" * 1000 + "\u200f ",
+    })
+    assert post(world, content).status_code == 302
+    assert Score.objects.get(sheet=first).reason == "录记议会\n第二行"
+    assert Score.objects.get(sheet=second).reason == "很" * 1000
+
+
 def test_it_refuses_a_reason_without_a_score(world):
     assert_refused(world, edited(download(world), {("ZS01", R11): "材料不全"}), [
         ("2", f"D {R11}", "填写了扣分理由但没有填写得分。请填写得分，或清空扣分理由。"),

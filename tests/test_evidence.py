@@ -10,7 +10,7 @@ from django.contrib.messages import get_messages
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -83,8 +83,8 @@ def upload(client, world, file, item=None, next_url=NEXT):
     return client.post(url, {"item": (item or world["item"]).pk, "file": file, "next": next_url})
 
 
-def delete(client, evidence, next_url=NEXT):
-    return client.post(reverse("assessments:evidence_delete", args=[evidence.pk]), {"next": next_url})
+def delete(client, evidence, next_url=NEXT, accept="text/html"):
+    return client.post(reverse("assessments:evidence_delete", args=[evidence.pk]), {"next": next_url}, HTTP_ACCEPT=accept)
 
 
 def download(client, evidence):
@@ -93,6 +93,26 @@ def download(client, evidence):
 
 def last_message(response) -> str:
     return str(list(get_messages(response.wsgi_request))[-1])
+
+
+def sheet_url(world) -> str:
+    sheet = Sheet.objects.get(assessment=world["assessment"], kind=SheetKind.SELF)
+    return reverse("assessments:sheet", args=[world["assessment"].pk, sheet.pk])
+
+
+def refused_on_the_sheet(client, world, response, item=None) -> str:
+    """The refusal a plain post was answered with: back on the score page, in the item's cell."""
+    item = item or world["item"]
+    assert response.status_code == 302
+    assert response["Location"] == f"{sheet_url(world)}#evidence-{item.pk}"
+    html = client.get(response["Location"]).content.decode().replace("\xa0", " ")
+    cell = html[html.index(f'id="evidence-{item.pk}"'):]
+    cell = cell[: cell.index("</td>")]
+    errors = re.findall(r'<div class="invalid-feedback d-block evidence-error">(.*?)</div>', cell, re.S)
+    assert len(errors) == 1, cell
+    # Shown once: the page after it no longer carries it.
+    assert 'class="invalid-feedback d-block evidence-error"' not in client.get(response["Location"]).content.decode()
+    return errors[0]
 
 
 def stored_files(media) -> list:
@@ -188,12 +208,10 @@ def test_it_records_uploads_and_removals(world, django_capture_on_commit_callbac
     ("表格.xlsx", zipped("[Content_Types].xml", "word/document.xml"), "文件内容与扩展名“.xlsx”不符"),
 ])
 def test_it_refuses_files_that_are_not_what_they_claim(world, media, name, content, message):
-    response = upload(logged_in(world["reporter"]), world, SimpleUploadedFile(name, content))
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert message in html
-    # The message sits with the file field, on a page that lets the user try again.
-    assert 'id="evidence-upload-form"' in html and "invalid-feedback" in html
+    client = logged_in(world["reporter"])
+    response = upload(client, world, SimpleUploadedFile(name, content))
+    # The message sits next to the item, on the score page the upload came from.
+    assert message in refused_on_the_sheet(client, world, response)
     assert not Evidence.objects.exists() and stored_files(media) == []
     assert not AuditEvent.objects.filter(action=AuditAction.EVIDENCE).exists()
 
@@ -220,9 +238,9 @@ def test_it_accepts_pictures_and_office_documents(world, name, content, content_
 
 def test_it_refuses_files_over_the_size_limit(world, settings, media):
     settings.KAOPING_EVIDENCE_MAX_BYTES = 1024
-    response = upload(logged_in(world["reporter"]), world, pdf(content=PDF + b"0" * 2048))
-    assert response.status_code == 400
-    assert "超过了 1.0 KB 的上限" in response.content.decode().replace("\xa0", " ")
+    client = logged_in(world["reporter"])
+    response = upload(client, world, pdf(content=PDF + b"0" * 2048))
+    assert "超过了 1.0 KB 的上限" in refused_on_the_sheet(client, world, response)
     assert not Evidence.objects.exists() and stored_files(media) == []
 
 
@@ -232,8 +250,7 @@ def test_it_limits_the_number_of_files_per_item(world, settings, media):
     for n in range(2):
         assert upload(client, world, pdf(f"第{n}份.pdf")).status_code == 302
     response = upload(client, world, pdf("第三份.pdf"))
-    assert response.status_code == 400
-    assert "每个子项目最多上传 2 个文件" in response.content.decode()
+    assert "每个子项目最多上传 2 个文件" in refused_on_the_sheet(client, world, response)
     other_item = Item.objects.get(system=world["round"].indicator_system, number="1.2")
     assert upload(client, world, pdf("另一项.pdf"), item=other_item).status_code == 302
     assert Evidence.objects.count() == 3 and len(stored_files(media)) == 3
@@ -249,9 +266,9 @@ def test_it_refuses_an_item_of_another_edition(world):
 
 def test_it_asks_for_a_file(world):
     url = reverse("assessments:evidence_upload", args=[world["assessment"].pk])
-    response = logged_in(world["reporter"]).post(url, {"item": world["item"].pk, "next": NEXT})
-    assert response.status_code == 400
-    assert "请选择要上传的文件。" in response.content.decode()
+    client = logged_in(world["reporter"])
+    response = client.post(url, {"item": world["item"].pk, "next": NEXT})
+    assert refused_on_the_sheet(client, world, response) == "请选择要上传的文件。"
 
 
 def test_it_shows_the_upload_form_on_its_own_page(world):
@@ -278,9 +295,9 @@ def test_a_locked_assessment_refuses_uploads_and_deletions(world, stored, media,
     lock(world, how)
     client = logged_in(world["reporter"])
     response = upload(client, world, pdf("迟到的.pdf"))
-    assert response.status_code == 302 and "已审核锁定或所属批次已结束" in last_message(response)
+    assert "已审核锁定或所属批次已结束" in refused_on_the_sheet(client, world, response)
     response = delete(client, stored)
-    assert response.status_code == 302 and "已审核锁定或所属批次已结束" in last_message(response)
+    assert "已审核锁定或所属批次已结束" in refused_on_the_sheet(client, world, response)
     assert list(Evidence.objects.all()) == [stored] and len(stored_files(media)) == 1
     assert AuditEvent.objects.filter(action=AuditAction.EVIDENCE).count() == 1
     # Downloading stays possible: a locked assessment is read, not hidden.
@@ -291,9 +308,9 @@ def test_a_submitted_self_assessment_refuses_changes(world, stored, media):
     Sheet.objects.filter(assessment=world["assessment"], kind=SheetKind.SELF).update(state="submitted")
     client = logged_in(world["reporter"])
     response = upload(client, world, pdf("补充.pdf"))
-    assert response.status_code == 400 and "自评表已提交，不能再修改佐证材料。" in response.content.decode()
+    assert refused_on_the_sheet(client, world, response) == "自评表已提交，不能再修改佐证材料。"
     response = delete(client, stored)
-    assert response.status_code == 302 and last_message(response) == "自评表已提交，不能再修改佐证材料。"
+    assert refused_on_the_sheet(client, world, response) == "自评表已提交，不能再修改佐证材料。"
     assert list(Evidence.objects.all()) == [stored] and len(stored_files(media)) == 1
 
 
@@ -361,3 +378,127 @@ def test_the_forms_match_the_cells(world):
     assert f'id="evidence-delete-{assessment.pk}"' in html
     assert html.count("csrfmiddlewaretoken") == 33
     assert render_to_string("assessments/_evidence_forms.html", {**context, "can_upload": False}).strip() == ""
+
+
+# --- Answers for the page's script (JSON) --------------------------------------------------------
+
+def ask(client, world, file, item=None):
+    """An upload as static/js/evidence.js sends it: to the form's address, asking for JSON."""
+    item = item or world["item"]
+    url = reverse("assessments:evidence_upload", args=[world["assessment"].pk]) + f"?item={item.pk}"
+    return client.post(url, {"item": item.pk, "file": file, "next": NEXT}, HTTP_ACCEPT="application/json")
+
+
+def cell_errors(html: str) -> list[str]:
+    return re.findall(r'<div class="invalid-feedback d-block evidence-error">(.*?)</div>', html, re.S)
+
+
+def test_it_answers_an_upload_with_the_new_cell(world, media):
+    response = ask(logged_in(world["reporter"]), world, pdf("述职报告.pdf"))
+    answer = response.json()
+    assert response.status_code == 200 and answer["ok"] is True
+    assert answer["message"] == "已上传“述职报告.pdf”（1.1 领导重视）。"
+    evidence = Evidence.objects.get()
+    assert answer["html"].startswith(f'<div class="evidence-cell" id="evidence-{world["item"].pk}">')
+    assert reverse("assessments:evidence_download", args=[evidence.pk]) in answer["html"]
+    assert reverse("assessments:evidence_delete", args=[evidence.pk]) in answer["html"]
+    assert cell_errors(answer["html"]) == [] and "<form" not in answer["html"]
+
+
+@pytest.mark.parametrize("name, content, code, message", [
+    ("说明.txt", b"just text", "file_type", "只能上传 PDF、图片（PNG、JPG、GIF）或 Office 文档"),
+    ("伪装.pdf", b"not a pdf at all", "content_mismatch", "文件内容与扩展名“.pdf”不符"),
+    ("空文件.pdf", b"", "empty", "文件是空的"),
+])
+def test_it_answers_a_refused_file_in_the_cell(world, media, name, content, code, message):
+    response = ask(logged_in(world["reporter"]), world, SimpleUploadedFile(name, content))
+    answer = response.json()
+    assert response.status_code == 400 and answer["ok"] is False and answer["code"] == code
+    assert message in answer["message"]
+    assert cell_errors(answer["html"]) == [answer["message"]]
+    # The cell still offers the upload: the reporter picks another file.
+    assert 'type="file"' in answer["html"]
+    assert not Evidence.objects.exists() and stored_files(media) == []
+
+
+def test_it_answers_a_file_over_the_size_limit(world, settings, media):
+    settings.KAOPING_EVIDENCE_MAX_BYTES = 1024
+    response = ask(logged_in(world["reporter"]), world, pdf(content=PDF + b"0" * 2048))
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
+    assert "超过了 1.0 KB 的上限" in response.json()["message"].replace("\xa0", " ")
+
+
+def test_it_refuses_a_body_too_big_before_reading_it(world, settings, media, monkeypatch):
+    settings.KAOPING_EVIDENCE_MAX_BYTES = 1024
+
+    def never(*args, **kwargs):
+        raise AssertionError("the body was parsed")
+
+    monkeypatch.setattr("django.http.multipartparser.MultiPartParser.parse", never)
+    big = pdf(content=PDF + b"0" * (200 * 1024))
+    response = ask(logged_in(world["reporter"]), world, big)
+    answer = response.json()
+    assert response.status_code == 413 and answer["code"] == "too_large"
+    assert answer["message"].replace("\xa0", " ") == "文件超过了 1.0 KB 的上限，请压缩或拆分后再上传。"
+    assert cell_errors(answer["html"]) == [answer["message"]]
+    # Without script, the same refusal waits next to the item on the score page.
+    client = logged_in(world["reporter"])
+    plain = client.post(
+        reverse("assessments:evidence_upload", args=[world["assessment"].pk]) + f"?item={world['item'].pk}",
+        {"item": world["item"].pk, "file": pdf(content=PDF + b"0" * (200 * 1024))},
+    )
+    monkeypatch.undo()
+    assert "上限" in refused_on_the_sheet(client, world, plain)
+    assert not Evidence.objects.exists() and stored_files(media) == []
+
+
+def test_it_answers_too_many_files(world, settings, media):
+    settings.KAOPING_EVIDENCE_MAX_PER_ITEM = 1
+    client = logged_in(world["reporter"])
+    assert ask(client, world, pdf("第一份.pdf")).status_code == 200
+    response = ask(client, world, pdf("第二份.pdf"))
+    answer = response.json()
+    assert response.status_code == 400 and answer["code"] == "too_many"
+    assert answer["message"] == "每个子项目最多上传 1 个文件，请先删除不需要的文件。"
+    assert "第一份.pdf" in answer["html"] and cell_errors(answer["html"]) == [answer["message"]]
+
+
+@pytest.mark.parametrize("how", ["closed", "approved", "submitted"])
+def test_it_answers_a_locked_or_submitted_sheet(world, stored, media, how):
+    if how == "submitted":
+        Sheet.objects.filter(assessment=world["assessment"], kind=SheetKind.SELF).update(state="submitted")
+    else:
+        lock(world, how)
+    client = logged_in(world["reporter"])
+    response = ask(client, world, pdf("迟到的.pdf"))
+    answer = response.json()
+    assert response.status_code == 409 and answer["code"] == ("self_submitted" if how == "submitted" else "locked")
+    # The cell comes back without controls: nothing can be changed any more.
+    assert "会议记录.pdf" in answer["html"] and 'type="file"' not in answer["html"]
+    response = delete(client, stored, accept="application/json")
+    assert response.status_code == 409 and response.json()["message"] == answer["message"]
+    assert list(Evidence.objects.all()) == [stored]
+
+
+def test_it_answers_a_deletion_with_the_new_cell(world, stored, django_capture_on_commit_callbacks, media):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = delete(logged_in(world["reporter"]), stored, accept="application/json")
+    answer = response.json()
+    assert response.status_code == 200 and answer["message"] == "已删除“会议记录.pdf”。"
+    assert "会议记录.pdf" not in answer["html"] and 'type="file"' in answer["html"]
+    assert not Evidence.objects.exists() and stored_files(media) == []
+
+
+@pytest.mark.parametrize("who, status", [("outsider", 404), ("other_reporter", 404), ("analyst", 403), ("evaluator", 403)])
+def test_it_answers_others_as_for_a_plain_post(world, stored, who, status):
+    client = logged_in(world[who])
+    assert ask(client, world, pdf("别人的.pdf")).status_code == status
+    assert delete(client, stored, accept="application/json").status_code == status
+    assert list(Evidence.objects.all()) == [stored]
+
+
+def test_it_still_checks_the_csrf_token(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["reporter"])
+    assert ask(client, world, pdf()).status_code == 403
+    assert not Evidence.objects.exists()

@@ -13,10 +13,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Length
 from django.db.models.functions import Round as SqlRound
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models.rounds import Round, RoundState
+from assessments.validation import MAX_REASON_LENGTH
 from indicators.models import Category, Item
 from orgs.models import Organization
 
@@ -199,6 +202,10 @@ class Score(models.Model):
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score=F("cap")) | ~Q(reason=""),
                 name="score_below_cap_has_reason",
+            ),
+            # Counted as assessments.validation counts it: characters of the cleaned text.
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("reason"), MAX_REASON_LENGTH), name="score_reason_within_limit"
             ),
         ]
 

@@ -71,6 +71,11 @@ def max_per_item() -> int:
     return int(getattr(settings, "KAOPING_EVIDENCE_MAX_PER_ITEM", DEFAULT_MAX_PER_ITEM))
 
 
+def too_large_text() -> str:
+    """For a body refused unread, and for the page's script to refuse a file before sending it."""
+    return _("文件超过了 %(limit)s 的上限，请压缩或拆分后再上传。") % {"limit": filesizeformat(max_bytes())}
+
+
 def allowed_types_text() -> str:
     return _("只能上传 PDF、图片（PNG、JPG、GIF）或 Office 文档（Word、Excel、PowerPoint、WPS）。")
 

@@ -1,8 +1,10 @@
 """Evidence files: upload and delete (the unit's reporter), download (everyone who sees the assessment).
 
 The upload and delete controls sit in a cell of the score table, inside the score form, so they
-post through forms rendered outside it (`_evidence_forms.html`) and come back to the page they
-came from. A refused file is shown on a page of its own, with the message next to the field.
+post through forms rendered outside it (`_evidence_forms.html`). With script (static/js/evidence.js)
+they post by fetch and ask for JSON: the answer carries the item's cell, re-rendered, with a
+refusal's message in it, and the typed scores on the page are never touched. Without script the
+post comes back to the score page, a refusal's message waiting in the session next to its item.
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments.access import get_assessment_for_user, is_reporter_for
-from assessments.models import Assessment, Evidence, LockedError
+from assessments.models import Assessment, Evidence, LockedError, Sheet, SheetKind
 from assessments.services.evidence import (
     ACCEPT,
     allowed_types_text,
@@ -33,12 +37,14 @@ from assessments.services.evidence import (
     inspect_upload,
     max_bytes,
     max_per_item,
+    too_large_text,
 )
 from indicators.models import Item
 
-# Refusals about the file itself; the others (count limit, sheet submitted) concern the item or
-# the whole sheet and are shown above the form.
-FILE_ERRORS = frozenset({"file_type", "empty", "too_large", "content_mismatch"})
+REFUSAL_STATUS = {"too_large": 413, "locked": 409, "self_submitted": 409}
+REFUSALS_KEY = "evidence_refusals"
+# Room for the multipart headers, the CSRF token and the item next to the file itself.
+FORM_OVERHEAD = 64 * 1024
 
 
 class EvidenceUploadForm(forms.Form):
@@ -97,33 +103,116 @@ def _upload_page(request: HttpRequest, assessment: Assessment, form: EvidenceUpl
     return render(request, "assessments/evidence_upload.html", context, status=status)
 
 
+def _wants_json(request: HttpRequest) -> bool:
+    # A browser's own form post accepts */*, which `accepts()` would read as JSON too.
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def _cell(request: HttpRequest, assessment: Assessment, item: Item, error: str = "") -> str:
+    evidence_list = Evidence.objects.filter(assessment=assessment, item=item).select_related("uploaded_by")
+    context = {
+        "assessment": assessment, "item": item, "evidence_list": list(evidence_list), "evidence_error": error,
+        "can_upload": can_change_evidence(request.user, assessment),
+    }
+    return render_to_string("assessments/_evidence_cell.html", context, request=request)
+
+
+def _done(request: HttpRequest, assessment: Assessment, item: Item, message: str) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "message": message, "html": _cell(request, assessment, item)})
+    messages.success(request, message)
+    return redirect(_back(request, assessment.pk, item.pk))
+
+
+def _refused(request: HttpRequest, assessment: Assessment, item: Item | None, error: ValidationError) -> HttpResponse:
+    """A refusal, answered next to the item: in the JSON answer, or on the score page it came from."""
+    message = error.messages[0]
+    if _wants_json(request):
+        body: dict[str, Any] = {"ok": False, "code": error.code, "message": message}
+        if item is not None:
+            body["html"] = _cell(request, assessment, item, message)
+        return JsonResponse(body, status=REFUSAL_STATUS.get(error.code or "", 400))
+    if item is None:
+        messages.error(request, message)
+        return redirect(_back(request, assessment.pk))
+    refusals = request.session.get(REFUSALS_KEY, {})
+    refusals.setdefault(str(assessment.pk), {})[str(item.pk)] = message
+    request.session[REFUSALS_KEY] = refusals
+    # The message waits next to the item on the self-assessment page, whichever page posted.
+    sheet_pk = Sheet.objects.filter(assessment=assessment, kind=SheetKind.SELF).values_list("pk", flat=True).first()
+    if sheet_pk is None:
+        return redirect(_back(request, assessment.pk, item.pk))
+    return redirect(reverse("assessments:sheet", args=[assessment.pk, sheet_pk]) + f"#evidence-{item.pk}")
+
+
+def pop_refusals(request: HttpRequest, assessment: Assessment) -> dict[int, str]:
+    """The refusals of plain (script-less) posts waiting for this assessment's score page, per item id."""
+    refusals = request.session.get(REFUSALS_KEY)
+    if not refusals or str(assessment.pk) not in refusals:
+        return {}
+    waiting = refusals.pop(str(assessment.pk))
+    request.session[REFUSALS_KEY] = refusals
+    return {int(item_pk): message for item_pk, message in waiting.items()}
+
+
+def _oversized(request: HttpRequest) -> ValidationError | None:
+    """Refuses a body too big for any accepted file, from its declared length, before it is read.
+
+    Django's parser never reads past CONTENT_LENGTH, so this bounds the whole upload.
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= max_bytes() + FORM_OVERHEAD:
+        return None
+    return ValidationError(too_large_text(), code="too_large")
+
+
+def _query_item(assessment: Assessment, raw: str | None) -> Item | None:
+    if not raw or not raw.isdigit():
+        return None
+    return Item.objects.filter(pk=int(raw), system_id=assessment.round.indicator_system_id).first()
+
+
+@csrf_exempt  # checked by csrf_protect below, once the size is known to be acceptable
 @login_required
 @require_http_methods(["GET", "POST"])
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk)
     if not is_reporter_for(request.user, assessment):
         raise PermissionDenied("only the unit's reporter uploads evidence")
+    if request.method == "POST":
+        # Reading request.POST (as the CSRF check does) would store the whole body first.
+        oversized = _oversized(request)
+        if oversized is not None:
+            return _refused(request, assessment, _query_item(assessment, request.GET.get("item")), oversized)
+    return _evidence_upload(request, assessment)
+
+
+@csrf_protect
+def _evidence_upload(request: HttpRequest, assessment: Assessment) -> HttpResponse:
     if request.method == "GET":
         form = EvidenceUploadForm(assessment=assessment, initial={"item": request.GET.get("item")})
         return _upload_page(request, assessment, form)
     form = EvidenceUploadForm(request.POST, request.FILES, assessment=assessment)
+    valid = form.is_valid()
+    item = form.cleaned_data.get("item")
     if assessment.is_locked:
-        messages.error(request, LockedError().messages[0])
-        return redirect(_back(request, assessment.pk))
-    if not form.is_valid():
+        return _refused(request, assessment, item, LockedError())
+    if item is None:
+        if _wants_json(request):
+            return _refused(request, assessment, None, ValidationError(form.errors["item"][0], code="item"))
         return _upload_page(request, assessment, form, status=400)
-    item, upload = form.cleaned_data["item"], form.cleaned_data["file"]
+    if not valid:
+        return _refused(request, assessment, item, form.errors.as_data()["file"][0])
+    upload = form.cleaned_data["file"]
     try:
         evidence = evidence_add(assessment=assessment, item=item, upload=upload, user=request.user)
-    except LockedError as error:
-        messages.error(request, error.messages[0])
-        return redirect(_back(request, assessment.pk, item.pk))
     except ValidationError as error:
-        form.add_error("file" if error.code in FILE_ERRORS else None, error)
-        return _upload_page(request, assessment, form, status=400)
-    messages.success(request, _("已上传“%(name)s”（%(number)s %(item)s）。") % {
+        return _refused(request, assessment, item, error)
+    return _done(request, assessment, item, _("已上传“%(name)s”（%(number)s %(item)s）。") % {
         "name": evidence.original_name, "number": item.number, "item": item.name})
-    return redirect(_back(request, assessment.pk, item.pk))
 
 
 @login_required
@@ -133,14 +222,11 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = evidence.assessment
     if not is_reporter_for(request.user, assessment):
         raise PermissionDenied("only the unit's reporter deletes evidence")
-    back = _back(request, assessment.pk, evidence.item_id)
     try:
         evidence_remove(evidence=evidence, user=request.user)
     except ValidationError as error:
-        messages.error(request, error.messages[0])
-        return redirect(back)
-    messages.success(request, _("已删除“%(name)s”。") % {"name": evidence.original_name})
-    return redirect(back)
+        return _refused(request, assessment, evidence.item, error)
+    return _done(request, assessment, evidence.item, _("已删除“%(name)s”。") % {"name": evidence.original_name})
 
 
 @login_required

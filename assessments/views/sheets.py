@@ -40,8 +40,11 @@ from assessments.services import (
     sheet_submit,
     stored_values,
 )
+from assessments.services.evidence import max_bytes, too_large_text
 from assessments.threeway import REASON, SCORE, FieldKey
 from assessments.totals import ItemInfo, compute_totals
+from assessments.validation import browser_rules
+from assessments.views.evidence import pop_refusals
 from indicators.models import Category, Item
 
 
@@ -66,6 +69,7 @@ class Row:
     stored: Score | None
     self_score: Decimal | None = None
     evidence: list[Any] = field(default_factory=list)
+    evidence_error: str = ""
     choices: dict[str, Choice] = field(default_factory=dict)  # SCORE/REASON → Choice
     others: dict[str, OtherChange] = field(default_factory=dict)  # fields others changed meanwhile
 
@@ -104,6 +108,7 @@ def _page(
         if own is not None:
             self_scores = dict(Score.objects.filter(sheet=own).values_list("item_id", "score"))
     evidence = evidence_by_item(assessment)
+    evidence_refusals = pop_refusals(request, assessment)
     items = [ItemInfo(i.id, c.id, i.cap) for c in categories for i in c.items.all()]
     totals = compute_totals(items, {item_id: row.score for item_id, row in stored.items()})
 
@@ -112,6 +117,7 @@ def _page(
             item=item, score=form[score_field(item.id)], reason=form[reason_field(item.id)],
             base_score=form[base_field((item.id, SCORE))], base_reason=form[base_field((item.id, REASON))],
             stored=stored.get(item.id), self_score=self_scores.get(item.id), evidence=evidence.get(item.id, []),
+            evidence_error=evidence_refusals.get(item.id, ""),
             choices={f: conflicts.choices[(item.id, f)] for f in (SCORE, REASON) if (item.id, f) in conflicts.choices},
             others={f: conflicts.others[(item.id, f)] for f in (SCORE, REASON) if (item.id, f) in conflicts.others},
         )
@@ -137,6 +143,8 @@ def _page(
         "show_self": sheet.kind == SheetKind.REVIEW,
         "conflicts": conflicts,
         "next_url": request.get_full_path(),
+        "input_rules": browser_rules(),
+        "evidence_limit": {"bytes": max_bytes(), "message": too_large_text()},
     }
     return render(request, "assessments/sheet.html", context, status=status)
 

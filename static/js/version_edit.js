@@ -27,8 +27,9 @@
     let sum = 0;
     table.querySelectorAll("tr.item-row").forEach(function (row) {
       const input = row.querySelector(".cap-input");
-      const value = parse(input.value);
-      const bad = input.value.trim() !== "" && (value === null || value <= 0 || value * 2 !== Math.floor(value * 2));
+      const read = parse(input.value);
+      const value = read.value;
+      const bad = Boolean(read.error) || (value !== null && value <= 0);
       input.classList.toggle("is-warning", bad);
       row.classList.toggle("text-decoration-line-through", Boolean(deleted(row)));
       if (value === null || bad || deleted(row)) {
@@ -41,7 +42,7 @@
       cell.textContent = format(subtotals[cell.dataset.category] || 0);
     });
     document.getElementById("edit-sum").textContent = format(sum);
-    const total = parse(document.getElementById("version-total").value);
+    const total = parse(document.getElementById("version-total").value).value;
     const balance = document.getElementById("edit-balance");
     if (total === null) {
       balance.textContent = "";

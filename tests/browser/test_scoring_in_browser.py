@@ -63,7 +63,7 @@ def test_the_evaluators_season_from_draft_to_locked(page: Page, browser: Browser
     expect(score_input(page, "1.1")).to_have_class(re.compile("is-warning"))
     page.get_by_role("button", name="保存草稿").click()
 
-    expect(page.locator("tr.item-row[data-item='1.1'] .invalid-feedback")).to_have_text("得分不能超过本项分值 3 分。")
+    expect(page.locator("tr.item-row[data-item='1.1'] .score-col .invalid-feedback")).to_have_text("得分不能超过本项分值 3 分。")
     expect(score_input(page, "1.1")).to_have_value("9")
     expect(score_input(page, "4.2")).to_have_value("6")
     expect(reason_input(page, "4.2")).to_have_value("中心组集中学习不足每两个月1次")
