@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +40,12 @@ _numbers = itertools.count()
 
 
 def canonical_score(raw: object) -> str:
+    """As the audit trail writes scores (3, 2.5); what is not a number stays as typed."""
     text = "" if raw is None else str(raw).strip()
-    return format_points(Decimal(text)) if text else ""
+    try:
+        return format_points(Decimal(text)) if text else ""
+    except InvalidOperation:
+        return text
 
 
 def canonical_reason(raw: object) -> str:

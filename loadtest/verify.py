@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -266,6 +267,7 @@ def main() -> int:
     args = parser.parse_args()
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     summary = verify(json.loads(args.manifest.read_text()), args.log_dir)
     if args.summary:
