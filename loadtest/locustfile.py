@@ -151,7 +151,8 @@ class Person(HttpUser):
             with self.call("POST", sheet["url"], name, data=[*fields, ("action", "save")]) as response:
                 status = response.status_code
                 answer["response"] = response
-                if status == 302 and response.headers.get("Location", "").endswith(sheet["url"]):
+                # Saved: redirected back, as after every successful save (not to the login page).
+                if status == 302 and MANIFEST["urls"]["login"] not in response.headers.get("Location", ""):
                     response.success()
                     return "saved", status
                 if status == 409:
@@ -225,7 +226,6 @@ class Person(HttpUser):
                 return "conflict", status
             response.failure(f"status {status}")
             return ("invalid" if status == 400 else "error"), status
-
 
 
 def _item_columns(header: list[Any]) -> list[tuple[str, int, int]]:
