@@ -9,8 +9,13 @@ RUN_PACKAGES := fonts-noto-cjk gettext libpango-1.0-0 libpangoft2-1.0-0
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils libreoffice-calc-nogui postgresql-client
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# make load: simulated people, how long, how fast they arrive, gunicorn workers.
+USERS ?= 100
+TIME ?= 60s
+SPAWN_RATE ?= 10
+WORKERS ?= 4
 
-.PHONY: run test setup install system-packages test-packages messages clean
+.PHONY: run test load setup install system-packages test-packages messages clean
 
 run: system-packages setup
 	@echo
@@ -22,6 +27,11 @@ run: system-packages setup
 test: test-packages setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Its own database (var/load.sqlite3, or <name>_load beside DATABASE_URL's), gunicorn on loopback,
+# locust headless, then the verifier: fails on any 5xx, lost update or total that does not add up.
+load: system-packages setup
+	$(BIN)/python -m loadtest.run --users $(USERS) --time $(TIME) --spawn-rate $(SPAWN_RATE) --workers $(WORKERS)
 
 setup: install messages
 	@mkdir -p var

@@ -21,6 +21,15 @@ SUPPORTED_DB_SCHEMES = {
     "postgres": "django.db.backends.postgresql",
     "postgresql": "django.db.backends.postgresql",
 }
+# Several gunicorn workers write one SQLite file. BEGIN IMMEDIATE takes the write lock when a
+# transaction starts, so a saver waits in the busy timeout instead of failing at once with
+# "database is locked" when its read lock cannot be upgraded; WAL lets pages be read meanwhile,
+# and synchronous=NORMAL is safe with WAL (a power cut may lose the last commits, never corrupt).
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 
 
 class ConfigError(ImproperlyConfigured):
@@ -98,6 +107,7 @@ def database(base_dir: Path) -> dict[str, Any]:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": base_dir / "var" / "kaoping.sqlite3",
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme not in SUPPORTED_DB_SCHEMES:
@@ -110,6 +120,8 @@ def database(base_dir: Path) -> dict[str, Any]:
     except ValueError as exc:
         raise ConfigError(f"DATABASE_URL 无法解析（{exc}）：请检查其格式。") from None
     config["ENGINE"] = SUPPORTED_DB_SCHEMES[scheme]
+    if scheme == "sqlite":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     if scheme.startswith("postgres") and not config.get("NAME"):
         raise ConfigError("DATABASE_URL 缺少数据库名：请写成 postgres://用户@主机:端口/库名。")
     return config

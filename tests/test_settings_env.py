@@ -1,7 +1,9 @@
 """Settings come from the environment; bad values stop the program with one line of advice."""
 
+import json
 import os
 import secrets
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -78,6 +80,41 @@ def test_database_defaults_to_sqlite_under_var(monkeypatch, tmp_path):
     config = env.database(tmp_path)
     assert config["ENGINE"] == "django.db.backends.sqlite3"
     assert config["NAME"] == tmp_path / "var" / "kaoping.sqlite3"
+
+
+SQLITE_CONCURRENCY = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+SQLITE_PRAGMAS = ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"]
+
+
+@pytest.mark.parametrize("url", ["", "sqlite:////srv/kaoping/kaoping.sqlite3"])
+def test_it_configures_sqlite_for_concurrent_savers(monkeypatch, tmp_path, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    options = env.database(tmp_path)["OPTIONS"]
+    assert {key: options[key] for key in SQLITE_CONCURRENCY} == SQLITE_CONCURRENCY
+    assert [part.strip() for part in options["init_command"].split(";") if part.strip()] == SQLITE_PRAGMAS
+
+
+def test_it_leaves_postgres_without_sqlite_options(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://kp@db.internal:5432/kaoping")
+    assert "transaction_mode" not in env.database(tmp_path).get("OPTIONS", {})
+
+
+def _savers(db_path: Path, *flags: str) -> dict:
+    base = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
+    result = subprocess.run(
+        [sys.executable, "tests/sqlite_savers.py", str(db_path), "--threads", "8", "--saves", "20", *flags],
+        cwd=ROOT, env=base, capture_output=True, text=True, timeout=150,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_it_holds_concurrent_savers_in_one_sqlite_file(tmp_path):
+    outcome = _savers(tmp_path / "savers.sqlite3")
+    assert outcome == {"saves": 8 * 20, "conflicts": 0, "locked": 0, "errors": [], "hung": 0}
+    with sqlite3.connect(tmp_path / "savers.sqlite3") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert db.execute("SELECT count(*) FROM assessments_sheet WHERE version = 21").fetchone() == (8,)
 
 
 def test_database_reads_a_postgres_url(monkeypatch, tmp_path):

@@ -1,0 +1,241 @@
+"""The people of `make load`: evaluators and reporters saving score sheets, a few through Excel.
+
+Each client logs in through the login form, opens one of its sheets, changes one to three items
+and saves the form exactly as the browser would send it. On a conflict (409) it sometimes clicks
+save again on the page as shown, as people do, and otherwise reloads later. Every save attempt
+and what it was told go to the client log (loadtest.clientlog) for loadtest.verify.
+
+Needs LOAD_MANIFEST (written by loadtest.seed) and LOAD_LOG_DIR in the environment.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import os
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from locust import HttpUser, between, task
+from locust.exception import StopUser
+from openpyxl import load_workbook
+
+from indicators.points import format_points
+from loadtest.clientlog import ClientLog
+from loadtest.forms import Form, find_form
+
+MANIFEST = json.loads(Path(os.environ["LOAD_MANIFEST"]).read_text())
+LOG = ClientLog(Path(os.environ["LOAD_LOG_DIR"]))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REPOST_SHARE = 0.5  # of conflicts answered by clicking save again on the conflict page
+MAX_REPOSTS = 2
+_numbers = itertools.count()
+
+
+def canonical_score(raw: object) -> str:
+    """As the audit trail writes scores (3, 2.5); what is not a number stays as typed."""
+    text = "" if raw is None else str(raw).strip()
+    try:
+        return format_points(Decimal(text)) if text else ""
+    except InvalidOperation:
+        return text
+
+
+def canonical_reason(raw: object) -> str:
+    return "" if raw is None else str(raw).strip()
+
+
+class Person(HttpUser):
+    wait_time = between(0.2, 1.5)
+
+    def on_start(self) -> None:
+        self.number = next(_numbers)
+        self.identity = MANIFEST["clients"][self.number % len(MANIFEST["clients"])]
+        self.username = self.identity["username"]
+        self.chooser = random.Random(f"{MANIFEST['run']}-{self.number}")
+        self.tokens = itertools.count(1)
+        self.login()
+
+    @task
+    def work(self) -> None:
+        if self.identity["kind"] == "excel":
+            self.excel_round_trip()
+        else:
+            self.edit_sheet()
+
+    # --- helpers -------------------------------------------------------------------------
+
+    @contextmanager
+    def call(self, method: str, url: str, name: str, **options: Any) -> Iterator[Any]:
+        with self.client.request(method, url, name=name, catch_response=True, allow_redirects=False,
+                                 **options) as response:
+            # With DEBUG off the session and CSRF cookies are Secure. Browsers send them to
+            # http://127.0.0.1 all the same (loopback is a secure context); requests does not
+            # unless the flag is dropped on the client's side. The server is left as deployed.
+            for cookie in self.client.cookies:
+                cookie.secure = False
+            yield response
+
+    def fetch(self, url: str, name: str) -> Any:
+        with self.call("GET", url, name) as response:
+            if response.status_code == 200:
+                return response
+            response.failure(f"status {response.status_code}")
+        LOG.write(type="error", client=self.number, request=name, status=response.status_code)
+        return None
+
+    def token(self) -> str:
+        return f"压测{MANIFEST['run']}-{self.number}-{next(self.tokens)} 扣分"
+
+    def new_score(self, cap: Decimal, base: str) -> str:
+        choices = [format_points(Decimal(n) / 2) for n in range(int(cap * 2) + 1)]
+        return self.chooser.choice([choice for choice in choices if choice != base] or choices)
+
+    def login(self) -> None:
+        url = MANIFEST["urls"]["login"]
+        page = self.fetch(url, "login page")
+        form = find_form(page.text, having="username") if page is not None else None
+        if form is None:
+            raise StopUser()
+        data = form.replaced({"username": self.username, "password": MANIFEST["password"]})
+        with self.call("POST", url, "login", data=data) as response:
+            if response.status_code != 302:
+                response.failure(f"login answered {response.status_code}")
+                LOG.write(type="error", client=self.number, request="login", status=response.status_code)
+                raise StopUser()
+
+    def record(self, *, via: str, sheet: int | None, changes: list[dict[str, Any]], post: Any, **extra: Any) -> str:
+        """Log the attempt before sending it, so that a save cut off mid-request is still known."""
+        attempt = uuid.uuid4().hex
+        LOG.write(type="attempt", id=attempt, via=via, client=self.number, actor=self.username, sheet=sheet,
+                  changes=changes, t0=time.time(), **extra)
+        outcome, status = post()
+        LOG.write(type="result", id=attempt, outcome=outcome, status=status, t1=time.time())
+        return outcome
+
+    # --- the score page --------------------------------------------------------------------
+
+    def edit_sheet(self) -> None:
+        sheet = self.chooser.choice(self.identity["sheets"])
+        page = self.fetch(sheet["url"], "sheet")
+        form = find_form(page.text, form_id="sheet-form") if page is not None else None
+        if form is None or not form.caps:
+            LOG.write(type="error", client=self.number, request="sheet", status=0, note="no editable form")
+            return
+        typed, changes = {}, []
+        for item in self.chooser.sample(sorted(form.caps), self.chooser.randint(1, min(3, len(form.caps)))):
+            base_score = canonical_score(form.get(f"score_{item}"))
+            score = self.new_score(form.caps[item], base_score)
+            reason = self.token()
+            typed[f"score_{item}"], typed[f"reason_{item}"] = score, reason
+            changes += [
+                {"item": item, "field": "score", "value": score, "base": base_score},
+                {"item": item, "field": "reason", "value": reason, "base": canonical_reason(form.get(f"reason_{item}"))},
+            ]
+        time.sleep(self.chooser.uniform(0.2, 1.5))  # reading and typing: others may save meanwhile
+        self.save(sheet, form.replaced(typed), changes, repost=0)
+
+    def save(self, sheet: dict[str, Any], fields: list[tuple[str, str]], changes: list[dict[str, Any]],
+             *, repost: int) -> None:
+        answer: dict[str, Any] = {}
+
+        def post() -> tuple[str, int]:
+            name = "save" if repost == 0 else "save again after conflict"
+            with self.call("POST", sheet["url"], name, data=[*fields, ("action", "save")]) as response:
+                status = response.status_code
+                answer["response"] = response
+                # Saved: redirected back, as after every successful save (not to the login page).
+                if status == 302 and MANIFEST["urls"]["login"] not in response.headers.get("Location", ""):
+                    response.success()
+                    return "saved", status
+                if status == 409:
+                    response.success()
+                    return "conflict", status
+                response.failure(f"status {status}")
+                return ("invalid" if status == 400 else "error"), status
+
+        outcome = self.record(via="form", sheet=sheet["id"], changes=changes, post=post, repost=repost)
+        if outcome != "conflict" or repost >= MAX_REPOSTS or self.chooser.random() >= REPOST_SHARE:
+            return
+        # A person reads the conflict note and clicks save again: the page goes back as rendered.
+        form = find_form(answer["response"].text, form_id="sheet-form")
+        if form is None:
+            return
+        again = [{**change, "value": (canonical_score if change["field"] == "score" else canonical_reason)(
+            form.get(f"{change['field']}_{change['item']}"))} for change in changes]
+        time.sleep(self.chooser.uniform(0.2, 1.0))
+        self.save(sheet, form.fields, again, repost=repost + 1)
+
+    # --- the Excel round trip ----------------------------------------------------------------
+
+    def excel_round_trip(self) -> None:
+        urls = MANIFEST["urls"]
+        download = self.fetch(urls["bulk_template"], "bulk template")
+        if download is None:
+            return
+        workbook = load_workbook(io.BytesIO(download.content))
+        # The first visible sheet holds the scores; any other sheet, hidden or not, goes back untouched.
+        scores = next(sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible")
+        columns = _item_columns([cell.value for cell in scores[1]])
+        sheet_of = {sheet["code"]: sheet["id"] for sheet in self.identity["sheets"]}
+        rows = [row for row in scores.iter_rows(min_row=2) if row[0].value in sheet_of]
+        if not rows or not columns:
+            LOG.write(type="error", client=self.number, request="bulk template", status=0, note="no rows")
+            return
+        changes = []
+        for _ in range(self.chooser.randint(1, 3)):
+            row = self.chooser.choice(rows)
+            number, score_at, reason_at = self.chooser.choice(columns)
+            item = MANIFEST["items"][number]
+            base_score, base_reason = canonical_score(row[score_at].value), canonical_reason(row[reason_at].value)
+            score, reason = self.new_score(Decimal(item["cap"]), base_score), self.token()
+            # Typed into Excel, a score is a number.
+            row[score_at].value = float(score) if "." in score else int(score)
+            row[reason_at].value = reason
+            where = {"sheet": sheet_of[row[0].value], "item": item["id"]}
+            changes = [change for change in changes if {k: change[k] for k in where} != where] + [
+                {**where, "field": "score", "value": score, "base": base_score},
+                {**where, "field": "reason", "value": reason, "base": base_reason},
+            ]
+        upload = io.BytesIO()
+        workbook.save(upload)
+        time.sleep(self.chooser.uniform(0.5, 2.5))  # filling in Excel takes a while: others save meanwhile
+        page = self.fetch(urls["bulk_upload"], "bulk upload page")
+        form = find_form(page.text, having="file") if page is not None else None
+        if form is None:
+            return
+        self.record(via="excel", sheet=None, changes=changes,
+                    post=lambda: self.upload(urls["bulk_upload"], form, upload.getvalue()))
+
+    def upload(self, url: str, form: Form, content: bytes) -> tuple[str, int]:
+        files = {form.file_inputs[0]: ("我的评分.xlsx", content, XLSX)}
+        with self.call("POST", url, "bulk upload", data=form.fields, files=files) as response:
+            status = response.status_code
+            if status == 302:
+                response.success()
+                return "saved", status
+            if status == 400 and ("冲突" in response.text or "发生了变化" in response.text):
+                response.success()
+                return "conflict", status
+            response.failure(f"status {status}")
+            return ("invalid" if status == 400 else "error"), status
+
+
+def _item_columns(header: list[Any]) -> list[tuple[str, int, int]]:
+    """(item number, score column, reason column) from the template's header row."""
+    titles = [str(title or "") for title in header]
+    columns = []
+    for reason_at, title in enumerate(titles):
+        if title.endswith(" 扣分理由"):
+            number = title.split(" ", 1)[0]
+            score_at = next((i for i, t in enumerate(titles) if t.startswith(f"{number} ") and i != reason_at), None)
+            if score_at is not None and number in MANIFEST["items"]:
+                columns.append((number, score_at, reason_at))
+    return columns

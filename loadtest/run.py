@@ -1,0 +1,263 @@
+"""`make load`: many people saving score sheets at once, then proof that no saved score was lost.
+
+    python -m loadtest.run [--users 100] [--time 60s] [--spawn-rate 10] [--workers 4]
+
+1. a load database of its own: SQLite var/load.sqlite3, or with DATABASE_URL=postgres://…/NAME
+   the database NAME_load, dropped and created afresh (and dropped at the end unless --keep);
+2. migrate, the outline, collectstatic if stale, and loadtest.seed (a round, 100 evaluators);
+3. gunicorn with DEBUG off on a free port of 127.0.0.1, several workers;
+4. locust, headless, bounded in users and time (loadtest/locustfile.py);
+5. gunicorn stopped, then loadtest.verify holds the clients' log against the database.
+Everything of the run is kept under var/load/<time>-<database>/. Exits 1 when the verifier fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+READY_SECONDS = 30
+STOP_SECONDS = 20
+# Locust lets a user finish the task it is in (a save, or a conflict and its re-post) before
+# stopping, so that no save is cut off between being sent and being logged.
+TASK_SECONDS = 30
+# Variables of a developer's shell that must not reach the production-like server.
+DROPPED = {"DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY", "ALLOWED_HOSTS"}
+
+
+def seconds(text: str) -> int:
+    """Locust's run time ("60s", "2m", "90") in seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    text = text.strip().lower()
+    return int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LoadDatabase:
+    """The run's own database, never the one DATABASE_URL names."""
+
+    def __init__(self, url: str, sqlite_path: Path, suffix: str) -> None:
+        self.postgres = url.split("://", 1)[0] in ("postgres", "postgresql")
+        self.sqlite_path = sqlite_path.resolve()
+        if self.postgres:
+            parts = urlsplit(url)
+            self.name = parts.path.lstrip("/") + suffix
+            self.parts = parts
+            self.url = urlunsplit(parts._replace(path="/" + self.name))
+        else:
+            self.name = str(self.sqlite_path)
+            self.url = f"sqlite:///{self.sqlite_path}"
+
+    @property
+    def kind(self) -> str:
+        return "PostgreSQL" if self.postgres else "SQLite"
+
+    def _admin(self, *statements: str) -> None:
+        import psycopg2
+
+        parts = self.parts
+        connection = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
+                                      password=parts.password, dbname="postgres")
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+        connection.close()
+
+    def create(self) -> None:
+        if self.postgres:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', f'CREATE DATABASE "{self.name}"')
+        else:
+            self.drop()
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+
+    def drop(self) -> None:
+        if self.postgres:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        else:
+            for end in ("", "-wal", "-shm"):
+                Path(f"{self.sqlite_path}{end}").unlink(missing_ok=True)
+
+
+def server_environment(database: LoadDatabase) -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if key not in DROPPED}
+    environment.update({
+        "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": database.url, "PYTHONPATH": str(ROOT),
+    })
+    return environment
+
+
+def prepare(environment: dict[str, str], out: Path, clients: int) -> dict[str, Any]:
+    """Schema, outline, static files and load data, in this process (Django set up on the load database)."""
+    os.environ.update(environment)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    from loadtest.seed import seed
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("loaddata", "dalian_2010", verbosity=0)
+    manifest_file = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    # The project's static files, and the packages' as installed by `make install` (its stamp).
+    sources = [path for path in (ROOT / "static").rglob("*") if path.is_file()]
+    sources += [stamp for stamp in [Path(sys.prefix) / ".installed"] if stamp.exists()]
+    # Compressing every static file takes half a minute; pages only need the manifest to be current.
+    if not manifest_file.exists() or manifest_file.stat().st_mtime < max(p.stat().st_mtime for p in sources):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    manifest = seed(password=secrets.token_urlsafe(16), run=secrets.token_hex(3), clients=clients)
+    connections.close_all()
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    return manifest
+
+
+def serve(environment: dict[str, str], port: int, workers: int, out: Path) -> subprocess.Popen:
+    command = [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+               "--timeout", "60", "--graceful-timeout", str(STOP_SECONDS // 2), "--no-control-socket",
+               "--error-logfile", str(out / "gunicorn.log")]
+    server = subprocess.Popen(command, cwd=ROOT, env=environment, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}; see {out / 'gunicorn.log'}")
+        if _answers(port):
+            # Each worker imports the views and compiles templates on its first request (a second
+            # or two): warm them all up at once rather than timing that as the first users' wait.
+            with ThreadPoolExecutor(workers * 2) as pool:
+                list(pool.map(lambda _: _answers(port), range(workers * 4)))
+            return server
+        time.sleep(0.3)
+    stop(server)
+    raise SystemExit(f"gunicorn did not answer within {READY_SECONDS} s; see {out / 'gunicorn.log'}")
+
+
+def _answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=10) as answer:
+            return answer.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, 9)
+        server.wait(STOP_SECONDS)
+
+
+def run_locust(args: argparse.Namespace, port: int, out: Path) -> None:
+    command = [str(BIN / "locust"), "-f", str(ROOT / "loadtest" / "locustfile.py"), "--headless",
+               "--users", str(args.users), "--spawn-rate", str(args.spawn_rate), "--run-time", args.time,
+               "--host", f"http://127.0.0.1:{port}", "--stop-timeout", str(TASK_SECONDS),
+               "--csv", str(out / "locust"), "--only-summary", "--exit-code-on-error", "0", "--loglevel", "WARNING"]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "LOAD_MANIFEST": str(out / "manifest.json"),
+                   "LOAD_LOG_DIR": str(out / "log")}
+    with (out / "locust.log").open("w") as log:
+        subprocess.run(command, cwd=ROOT, env=environment, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                       timeout=seconds(args.time) + TASK_SECONDS + 60, check=True)
+
+
+def request_stats(out: Path) -> dict[str, dict[str, float]]:
+    with (out / "locust_stats.csv").open() as table:
+        return {
+            row["Name"]: {"count": int(row["Request Count"]), "failures": int(row["Failure Count"]),
+                          "rps": float(row["Requests/s"]), "p50": float(row["50%"] or 0),
+                          "p95": float(row["95%"] or 0)}
+            for row in csv.DictReader(table)
+        }
+
+
+def print_results(args: argparse.Namespace, database: LoadDatabase, stats: dict[str, Any],
+                  summary: dict[str, Any]) -> None:
+    from loadtest.verify import report
+
+    print(f"\nmake load: {args.users} users, {args.time}, {args.workers} gunicorn workers, "
+          f"{database.kind} ({database.name})")
+    for name, row in stats.items():
+        print(f"  {name:28} {row['count']:6} requests  {row['failures']:4} failed  {row['rps']:6.1f}/s  "
+              f"p50 {row['p50']:6.0f} ms  p95 {row['p95']:6.0f} ms")
+    print(report(summary))
+    total = stats.get("Aggregated", {"rps": 0, "p50": 0, "p95": 0})
+    print("\nbenchmarks.md row:\n"
+          f"| {database.kind} | {args.users} | {seconds(args.time)} s | {total['rps']:.1f} | {total['p50']:.0f} ms | "
+          f"{total['p95']:.0f} ms | {summary['saves_ok']} | {summary['conflicts']} | {summary['invalid']} | "
+          f"{summary['5xx']} | {summary['lost_updates']} | {summary['mismatches']} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--time", default="60s")
+    parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--sqlite-path", type=Path, default=ROOT / "var" / "load.sqlite3")
+    parser.add_argument("--suffix", default="_load", help="added to the PostgreSQL database name")
+    parser.add_argument("--keep", action="store_true", help="keep the load database afterwards")
+    args = parser.parse_args()
+    seconds(args.time)  # refuse a bad duration before any work
+
+    database = LoadDatabase(os.environ.get("DATABASE_URL", "").strip(), args.sqlite_path, args.suffix)
+    out = args.out or ROOT / "var" / "load" / f"{time.strftime('%Y%m%d-%H%M%S')}-{database.kind.lower()}"
+    (out / "log").mkdir(parents=True, exist_ok=True)
+    environment = server_environment(database)
+    database.create()
+    try:
+        manifest = prepare(environment, out, clients=max(args.users, 10))
+        port = free_port()
+        server = serve(environment, port, args.workers, out)
+        try:
+            run_locust(args, port, out)
+        finally:
+            stop(server)
+        from loadtest.verify import passed, verify
+
+        summary = verify(manifest, out / "log")
+        stats = request_stats(out)
+        (out / "result.json").write_text(json.dumps({"database": database.kind, "users": args.users,
+                                                     "time": args.time, "workers": args.workers,
+                                                     "requests": stats, "verifier": summary}, indent=1))
+        print_results(args, database, stats, summary)
+        print(f"\nrun kept in {out}")
+        return 0 if passed(summary) else 1
+    finally:
+        from django.apps import apps
+
+        if apps.ready:
+            from django.db import connections
+
+            connections.close_all()
+        if not args.keep:
+            database.drop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

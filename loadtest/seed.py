@@ -1,0 +1,139 @@
+"""The load database: a round of 100 units, 100 evaluators and a few reporters, every sheet filled.
+
+Who each simulated client is comes from here too (the manifest), so that the crowding is on
+purpose: in every ten clients three form clients and one Excel client share one evaluator's
+login (and so that evaluator's two sheets), one is a reporter of a unit whose self-assessment
+three other reporters edit as well, and five have an evaluator of their own.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db.models import Max
+from django.urls import reverse
+
+from assessments.models import AuditEvent, Sheet, SheetKind
+from assessments.services import Entry, round_assign, round_create, sheet_save
+from indicators.models import IndicatorSystem, Item
+from orgs.bulk import NewNode, bulk_add_nodes
+from orgs.models import Organization, OrgType, Role, RoleGrant
+
+UNITS = 100
+EVALUATORS = 100
+SHARED_SELF_UNITS = 3
+REPORTERS_PER_UNIT = 4
+GROUP = 10  # clients per group: slots 0-2 and 9 share one evaluator, 8 is a reporter, 3-7 on their own
+OUTLINE = "dalian-2010"
+
+
+def unit_code(number: int) -> str:
+    return f"LT-D{number // 20}-B{number:03d}"
+
+
+def _tree() -> list[Organization]:
+    nodes = [NewNode("LT", "压测市委", OrgType.CITY)]
+    nodes += [NewNode(f"LT-D{d}", f"压测区{d}", OrgType.DISTRICT, "LT") for d in range(UNITS // 20)]
+    nodes += [NewNode(unit_code(n), f"压测支部{n:03d}", OrgType.BRANCH, f"LT-D{n // 20}") for n in range(UNITS)]
+    bulk_add_nodes(nodes)
+    by_code = Organization.objects.in_bulk([unit_code(n) for n in range(UNITS)], field_name="code")
+    return [by_code[unit_code(n)] for n in range(UNITS)]
+
+
+def _accounts(password: str, units: list[Organization]) -> tuple[list[Any], list[list[Any]]]:
+    User = get_user_model()
+    # One hash for all: hashing a password costs about half a second, on purpose.
+    hashed = make_password(password)
+    evaluators = [User(username=f"load_e{n:03d}", first_name=f"压测考评员{n:03d}", password=hashed)
+                  for n in range(EVALUATORS)]
+    reporters = [[User(username=f"load_r{u}_{r}", first_name=f"压测填报员{u}-{r}", password=hashed)
+                  for r in range(REPORTERS_PER_UNIT)] for u in range(SHARED_SELF_UNITS)]
+    User.objects.bulk_create(evaluators + [user for group in reporters for user in group])
+    by_name = User.objects.in_bulk([u.username for u in evaluators] + [u.username for g in reporters for u in g],
+                                   field_name="username")
+    evaluators = [by_name[u.username] for u in evaluators]
+    reporters = [[by_name[u.username] for u in group] for group in reporters]
+    RoleGrant.objects.bulk_create([RoleGrant(user=user, role=Role.EVALUATOR) for user in evaluators])
+    RoleGrant.objects.bulk_create([
+        RoleGrant(user=user, role=Role.REPORTER, organization=units[_self_unit(u)])
+        for u, group in enumerate(reporters) for user in group
+    ])
+    return evaluators, reporters
+
+
+def _self_unit(shared: int) -> int:
+    return UNITS // 2 + shared
+
+
+def _fill(sheet: Sheet, user: Any, items: list[Item], chooser: random.Random) -> None:
+    entries = {}
+    for item in items:
+        score = Decimal(chooser.randint(int(item.cap), int(item.cap * 2))) / 2
+        entries[item.pk] = Entry(score, "" if score == item.cap else "初始：部分材料不全")
+    sheet_save(sheet=sheet, user=user, entries=entries, base_version=sheet.version)
+
+
+def _sheet_ref(sheet: Sheet) -> dict[str, Any]:
+    return {
+        "id": sheet.pk,
+        "code": sheet.assessment.organization.code,
+        "url": reverse("assessments:sheet", args=[sheet.assessment_id, sheet.pk]),
+    }
+
+
+def _client(slot: int, group: int, evaluators: list[Any], reporters: list[list[Any]],
+            sheets_of: dict[int, list[Sheet]], self_sheets: list[Sheet]) -> dict[str, Any]:
+    if slot == 8:
+        shared = group % SHARED_SELF_UNITS
+        user = reporters[shared][(group // SHARED_SELF_UNITS) % REPORTERS_PER_UNIT]
+        return {"username": user.username, "kind": "self", "sheets": [_sheet_ref(self_sheets[shared])]}
+    evaluator = evaluators[(group * GROUP + (0 if slot in (0, 1, 2, 9) else slot)) % EVALUATORS]
+    return {
+        "username": evaluator.username, "kind": "excel" if slot == 9 else "form",
+        "sheets": [_sheet_ref(sheet) for sheet in sheets_of[evaluator.pk]],
+    }
+
+
+def seed(*, password: str, run: str, clients: int = 200) -> dict[str, Any]:
+    """Create the load data in an empty database (after migrate and the outline); return the manifest."""
+    outline = IndicatorSystem.objects.get(code=OUTLINE)
+    items = list(Item.objects.filter(system=outline).order_by("category__number", "order"))
+    units = _tree()
+    evaluators, reporters = _accounts(password, units)
+    round = round_create(year=2026, title="压测批次", indicator_system=outline, deadline=datetime.date(2026, 12, 31))
+    for number, evaluator in enumerate(evaluators):
+        # Two evaluators for every unit: each save also rewrites results another evaluator feeds.
+        pair = [units[number].pk, units[(number + 1) % UNITS].pk]
+        round_assign(round=round, organizations=Organization.objects.filter(pk__in=pair), evaluator=evaluator)
+    chooser = random.Random(run)
+    sheets = list(Sheet.objects.filter(assessment__round=round).select_related("assessment__organization", "evaluator")
+                  .order_by("pk"))
+    sheets_of: dict[int, list[Sheet]] = {}
+    for sheet in sheets:
+        if sheet.kind == SheetKind.REVIEW:
+            sheets_of.setdefault(sheet.evaluator_id, []).append(sheet)
+            _fill(sheet, sheet.evaluator, items, chooser)
+    by_unit = {sheet.assessment.organization_id: sheet for sheet in sheets if sheet.kind == SheetKind.SELF}
+    self_sheets = [by_unit[units[_self_unit(shared)].pk] for shared in range(SHARED_SELF_UNITS)]
+    for shared, sheet in enumerate(self_sheets):
+        _fill(sheet, reporters[shared][0], items, chooser)
+    plan = [_client(n % GROUP, n // GROUP, evaluators, reporters, sheets_of, self_sheets) for n in range(clients)]
+    return {
+        "run": run,
+        "round": round.pk,
+        "password": password,
+        "audit_after": AuditEvent.objects.aggregate(last=Max("pk"))["last"] or 0,
+        "urls": {
+            "login": reverse("login"),
+            "bulk_template": reverse("assessments:bulk_template", args=[round.pk]),
+            "bulk_upload": reverse("assessments:bulk_upload", args=[round.pk]),
+        },
+        "items": {item.number: {"id": item.pk, "cap": str(item.cap)} for item in items},
+        "clients": plan,
+    }
+
