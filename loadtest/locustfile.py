@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import random
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -35,7 +36,8 @@ MANIFEST = json.loads(Path(os.environ["LOAD_MANIFEST"]).read_text())
 LOG = ClientLog(Path(os.environ["LOAD_LOG_DIR"]))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPOST_SHARE = 0.5  # of conflicts answered by clicking save again on the conflict page
-MAX_REPOSTS = 2
+MAX_REPOSTS = 3
+CHOICE = re.compile(r'name="(choice_(?:score|reason)_\d+)"')
 _numbers = itertools.count()
 
 
@@ -158,20 +160,34 @@ class Person(HttpUser):
                 if status == 409:
                     response.success()
                     return "conflict", status
+                if status == 400 and "请选择保留哪个值" in response.text:
+                    # The conflict page sent back undecided: refused, as it must be.
+                    response.success()
+                    return "undecided", status
                 response.failure(f"status {status}")
                 return ("invalid" if status == 400 else "error"), status
 
         outcome = self.record(via="form", sheet=sheet["id"], changes=changes, post=post, repost=repost)
-        if outcome != "conflict" or repost >= MAX_REPOSTS or self.chooser.random() >= REPOST_SHARE:
+        if outcome not in ("conflict", "undecided") or repost >= MAX_REPOSTS or self.chooser.random() >= REPOST_SHARE:
             return
-        # A person reads the conflict note and clicks save again: the page goes back as rendered.
-        form = find_form(answer["response"].text, form_id="sheet-form")
+        # A person reads the conflict note and clicks save again: some as the page stands (which
+        # must overwrite nothing), some after choosing, field by field, their value or the other's.
+        text = answer["response"].text
+        form = find_form(text, form_id="sheet-form")
         if form is None:
             return
-        again = [{**change, "value": (canonical_score if change["field"] == "score" else canonical_reason)(
-            form.get(f"{change['field']}_{change['item']}"))} for change in changes]
+        groups = sorted(set(CHOICE.findall(text)))
+        choices = {group: self.chooser.choice(["mine", "theirs"]) for group in groups} \
+            if groups and self.chooser.random() < 0.6 else {}
+        again = []
+        for change in changes:
+            name = f"{change['field']}_{change['item']}"
+            if choices.get(f"choice_{name}") == "theirs":
+                continue  # given up for the other person's value: no longer a change of theirs
+            again.append({**change, "value": (canonical_score if change["field"] == "score" else canonical_reason)(
+                form.get(name))})
         time.sleep(self.chooser.uniform(0.2, 1.0))
-        self.save(sheet, form.fields, again, repost=repost + 1)
+        self.save(sheet, [*form.fields, *choices.items()], again, repost=repost + 1)
 
     # --- the Excel round trip ----------------------------------------------------------------
 
@@ -221,7 +237,7 @@ class Person(HttpUser):
             if status == 302:
                 response.success()
                 return "saved", status
-            if status == 400 and ("冲突" in response.text or "发生了变化" in response.text):
+            if status == 400 and any(word in response.text for word in ("两边都改了", "冲突", "发生了变化")):
                 response.success()
                 return "conflict", status
             response.failure(f"status {status}")

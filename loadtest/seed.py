@@ -19,7 +19,7 @@ from django.db.models import Max
 from django.urls import reverse
 
 from assessments.models import AuditEvent, Sheet, SheetKind
-from assessments.services import Entry, round_assign, round_create, sheet_save
+from assessments.services import Entry, edits_from, round_assign, round_create, sheet_save, stored_values
 from indicators.models import IndicatorSystem, Item
 from orgs.bulk import NewNode, bulk_add_nodes
 from orgs.models import Organization, OrgType, Role, RoleGrant
@@ -75,7 +75,7 @@ def _fill(sheet: Sheet, user: Any, items: list[Item], chooser: random.Random) ->
     for item in items:
         score = Decimal(chooser.randint(int(item.cap), int(item.cap * 2))) / 2
         entries[item.pk] = Entry(score, "" if score == item.cap else "初始：部分材料不全")
-    sheet_save(sheet=sheet, user=user, entries=entries, base_version=sheet.version)
+    sheet_save(sheet=sheet, user=user, edits=edits_from(entries, stored_values(sheet)), base_version=sheet.version)
 
 
 def _sheet_ref(sheet: Sheet) -> dict[str, Any]:

@@ -216,6 +216,7 @@ def verify(manifest: dict[str, Any], log_dir: Path) -> dict[str, Any]:
         "saves_ok": outcomes["form saved"] + outcomes["excel saved"],
         "excel_saves_ok": outcomes["excel saved"],
         "conflicts": outcomes["form conflict"] + outcomes["excel conflict"],
+        "undecided": outcomes["form undecided"],
         "invalid": outcomes["form invalid"] + outcomes["excel invalid"],
         "errors": outcomes["form error"] + outcomes["excel error"] + sum(
             n for key, n in outcomes.items() if key.endswith(" failed")),
@@ -247,6 +248,7 @@ def report(summary: dict[str, Any]) -> str:
     lines = [
         f"saves ok            {summary['saves_ok']} (Excel {summary['excel_saves_ok']})",
         f"conflicts reported  {summary['conflicts']}",
+        f"undecided re-sends  {summary['undecided']} (conflict page sent back without a choice: refused)",
         f"invalid (400)       {summary['invalid']}",
         f"5xx                 {summary['5xx']}",
         f"other failures      {summary['errors']}  unanswered {summary['unanswered']}",

@@ -51,7 +51,7 @@ def run(*, threads: int, saves: int) -> dict[str, object]:
     from django.db import OperationalError, connection
 
     from assessments.models import Sheet
-    from assessments.services import ConcurrentEdit, Entry, sheet_save
+    from assessments.services import Entry, SheetConflict, edits_from, sheet_save, stored_values
     from indicators.models import IndicatorSystem, Item
     from orgs.models import Role
     from tests.factories import OrganizationFactory, assign, make_round, user_with_role
@@ -80,9 +80,10 @@ def run(*, threads: int, saves: int) -> dict[str, object]:
                 entries = {item.id: Entry(Decimal(chooser.randrange(int(item.cap * 2))) / 2, f"第{n}次 缺材料")
                            for item in chosen}
                 try:
-                    sheet_save(sheet=sheet, user=sheet.evaluator, entries=entries, base_version=sheet.version)
+                    sheet_save(sheet=sheet, user=sheet.evaluator, edits=edits_from(entries, stored_values(sheet)),
+                               base_version=sheet.version)
                     key = "saves"
-                except ConcurrentEdit:
+                except SheetConflict:
                     key = "conflicts"
                 except OperationalError as error:
                     key = "locked" if "locked" in str(error) else "errors"
