@@ -1,12 +1,14 @@
-"""Several threads saving score sheets at once into one SQLite file, as gunicorn workers do.
+"""Several threads saving the sheets of one assessment at once, as gunicorn workers do, into one
+SQLite file or one fresh PostgreSQL database.
 
-The suite's own database lives in memory, so tests/test_sqlite_concurrency.py runs this in a
-subprocess on a file of its own:
+The suite's own database lives in memory, so tests/test_settings_env.py runs this in a
+subprocess on a database of its own:
 
-    python tests/sqlite_savers.py DB_PATH [--threads 8] [--saves 20] [--plain]
+    python tests/sqlite_savers.py DB_PATH_OR_POSTGRES_URL [--threads 8] [--saves 20] [--plain]
 
-It prints one JSON object: saves done, conflicts, and every error ("database is locked" among
-them). --plain drops the OPTIONS of config.env.SQLITE_OPTIONS, to see the failure they prevent.
+It prints one JSON object: saves done, conflicts, every error ("database is locked" and
+deadlocks among them), and whether the assessment's stored results still equal its sheets merged
+afresh. --plain drops the OPTIONS of config.env.SQLITE_OPTIONS, to see the failure they prevent.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def main() -> int:
     parser.add_argument("--saves", type=int, default=20)
     parser.add_argument("--plain", action="store_true")
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = f"sqlite:///{Path(args.db_path).resolve()}"
+    target = args.db_path
+    os.environ["DATABASE_URL"] = target if "://" in target else f"sqlite:///{Path(target).resolve()}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.test_settings"
     sys.path.insert(0, str(ROOT))
     import django
@@ -48,7 +51,7 @@ def main() -> int:
 
 def run(*, threads: int, saves: int) -> dict[str, object]:
     from django.core.management import call_command
-    from django.db import OperationalError, connection
+    from django.db import DatabaseError, OperationalError, connection
 
     from assessments.models import Sheet
     from assessments.services import Entry, SheetConflict, edits_from, sheet_save, stored_values
@@ -85,7 +88,7 @@ def run(*, threads: int, saves: int) -> dict[str, object]:
                     key = "saves"
                 except SheetConflict:
                     key = "conflicts"
-                except OperationalError as error:
+                except (OperationalError, DatabaseError) as error:
                     key = "locked" if "locked" in str(error) else "errors"
                     if key == "errors":
                         with lock:
@@ -102,7 +105,21 @@ def run(*, threads: int, saves: int) -> dict[str, object]:
     for worker in workers:
         worker.join(THREAD_DEADLINE_SECONDS)
     outcome["hung"] = sum(worker.is_alive() for worker in workers)
+    outcome["results_match"] = _results_match(sheets[0].assessment_id)
     return outcome
+
+
+def _results_match(assessment_id: int) -> bool:
+    """The stored item results and total against the sheets merged again from scratch."""
+    from assessments.models import Assessment, ItemResult
+    from assessments.selectors import outline_items
+    from assessments.services import recompute_results
+
+    assessment = Assessment.objects.select_related("round").get(pk=assessment_id)
+    stored = (assessment.total, sorted(ItemResult.objects.filter(assessment=assessment).values_list("item_id", "score")))
+    recompute_results(assessment, outline_items(assessment.round.indicator_system))
+    assessment.refresh_from_db()
+    return stored == (assessment.total, sorted(ItemResult.objects.filter(assessment=assessment).values_list("item_id", "score")))
 
 
 if __name__ == "__main__":

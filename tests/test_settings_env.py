@@ -111,10 +111,31 @@ def _savers(db_path: Path, *flags: str) -> dict:
 
 def test_it_holds_concurrent_savers_in_one_sqlite_file(tmp_path):
     outcome = _savers(tmp_path / "savers.sqlite3")
-    assert outcome == {"saves": 8 * 20, "conflicts": 0, "locked": 0, "errors": [], "hung": 0}
+    assert outcome == {"saves": 8 * 20, "conflicts": 0, "locked": 0, "errors": [], "hung": 0, "results_match": True}
     with sqlite3.connect(tmp_path / "savers.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert db.execute("SELECT count(*) FROM assessments_sheet WHERE version = 21").fetchone() == (8,)
+
+
+def test_it_holds_concurrent_savers_of_one_assessment_in_postgresql():
+    """Every save of one assessment rewrites its merged results: on PostgreSQL they must wait for
+    each other (the assessment's row lock), or they deadlock, collide on the result rows, or
+    merge scores not yet committed."""
+    import psycopg2
+
+    name = f"kaoping_savers_{os.getpid()}"
+    admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        cursor.execute(f"CREATE DATABASE {name}")
+    try:
+        outcome = _savers(f"postgres://postgres@127.0.0.1:5432/{name}")
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+    assert outcome == {"saves": 8 * 20, "conflicts": 0, "locked": 0, "errors": [], "hung": 0, "results_match": True}
 
 
 def test_database_reads_a_postgres_url(monkeypatch, tmp_path):

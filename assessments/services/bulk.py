@@ -42,7 +42,7 @@ from assessments.bulk_excel import (
     read_base,
     read_scores,
 )
-from assessments.models import AssessmentState, LockedError, Round, RoundState, Score, Sheet, SheetKind
+from assessments.models import Assessment, AssessmentState, LockedError, Round, RoundState, Score, Sheet, SheetKind
 from assessments.services.scoring import Entry, FieldConflict, SheetConflict, clean_entries, sheet_save
 from assessments.threeway import REASON, SCORE, UNKNOWN, Edit, FieldKey
 from assessments.totals import ItemInfo
@@ -302,13 +302,16 @@ class _Rejected(Exception):
 def _check_and_apply(
     round: Round, user: Any, rows: list[ParsedRow], problems: list[Problem], base: TemplateBase
 ) -> BulkResult:
-    # Locking the round first makes closing it wait for the import; locking the sheets in one
-    # order keeps two imports (or an import and a form save) from deadlocking.
+    # Locking the round first makes closing it wait for the import; then the assessments and the
+    # sheets, each in one order and in the order of `services.locking`, so that two imports (or an
+    # import and a form save) never deadlock.
     round = Round.objects.select_for_update().get(pk=round.pk)
     if round.state != RoundState.OPEN:
         raise _Rejected([Problem(None, "", _("本批次已结束，不能再导入评分。"))])
     if (base.round_id, base.user_id) != (round.pk, user.pk):
         raise _Rejected([Problem(None, "", _("这份模板是为其他考评批次或其他考评员生成的。请在本页重新下载模板，填好后再上传。"))])
+    list(Assessment.objects.filter(sheets__in=review_sheets(round, user)).select_for_update(of=("self",))
+         .order_by("pk").values_list("pk", flat=True))
     sheets = {
         sheet.assessment.organization.code: sheet
         for sheet in review_sheets(round, user)

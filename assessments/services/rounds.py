@@ -26,6 +26,7 @@ from assessments.models import (
     SheetKind,
     SheetState,
 )
+from assessments.services.locking import locked_sheet
 from indicators.models import IndicatorSystem, VersionStatus
 from orgs.models import Organization, Role
 
@@ -110,7 +111,7 @@ def round_assign(
 
 @transaction.atomic
 def sheet_unassign(*, sheet: Sheet, user: Any) -> None:
-    sheet = Sheet.objects.select_for_update(of=("self",)).select_related("assessment__round").get(pk=sheet.pk)
+    sheet = locked_sheet(sheet)
     _check_open(sheet.assessment.round)
     if sheet.kind != SheetKind.REVIEW:
         raise ValidationError(_("自评表不能移除。"), code="self_sheet")

@@ -20,6 +20,7 @@ from django.utils import timezone
 from assessments.access import ensure_can_edit_sheet
 from assessments.models import Assessment, AuditAction, AuditEvent, Score, Sheet, SheetKind
 from assessments.selectors import last_changes, outline_items
+from assessments.services.locking import locked_sheet
 from assessments.services.results import recompute_results
 from assessments.threeway import REASON, SCORE, Edit, FieldKey, Value, canonical, merge
 from assessments.totals import ItemInfo, compute_totals
@@ -141,9 +142,7 @@ def sheet_save(
     Raises SheetConflict, writing nothing, when a field was changed by the user and by someone
     else since the user's base; ValidationError for edits the form would refuse.
     """
-    sheet = Sheet.objects.select_for_update(of=("self",)).select_related(
-        "assessment", "assessment__round", "assessment__round__indicator_system"
-    ).get(pk=sheet.pk)
+    sheet = locked_sheet(sheet)
     ensure_can_edit_sheet(user, sheet)
     items = outline_items(sheet.assessment.round.indicator_system)
     caps = {item.id: item.cap for item in items}

@@ -24,6 +24,7 @@ from assessments.models import (
     SheetKind,
     SheetState,
 )
+from assessments.services.locking import locked_sheet
 from indicators.models import Item
 
 
@@ -45,9 +46,7 @@ def _locked_assessment(assessment: Assessment) -> Assessment:
 
 @transaction.atomic
 def sheet_submit(*, sheet: Sheet, user: Any) -> Sheet:
-    sheet = Sheet.objects.select_for_update(of=("self",)).select_related("assessment", "assessment__round").get(
-        pk=sheet.pk
-    )
+    sheet = locked_sheet(sheet)
     ensure_can_edit_sheet(user, sheet)
     items = Item.objects.filter(system_id=sheet.assessment.round.indicator_system_id).count()
     scored = Score.objects.filter(sheet=sheet, score__isnull=False).count()
@@ -61,7 +60,7 @@ def sheet_submit(*, sheet: Sheet, user: Any) -> Sheet:
     sheet.save(update_fields=["state", "submitted_at", "version", "updated_at"])
     _record(sheet.assessment, user, str(old), str(sheet.get_state_display()), sheet=sheet, sheet_version=sheet.version)
     if sheet.kind == SheetKind.REVIEW:
-        assessment = _locked_assessment(sheet.assessment)
+        assessment = sheet.assessment
         pending = Sheet.objects.filter(assessment=assessment, kind=SheetKind.REVIEW).exclude(state=SheetState.SUBMITTED)
         if not pending.exists():
             old = assessment.get_state_display()
