@@ -117,8 +117,9 @@
     }
   }
 
-  // Typed but unsaved scores would be lost by leaving the page.
-  let dirty = false;
+  // Typed but unsaved scores would be lost by leaving the page; a conflict page holds such input
+  // before anything is typed on it.
+  let dirty = Boolean(document.getElementById("conflict"));
   const form = document.getElementById("sheet-form");
   table.addEventListener("input", function (event) {
     const row = event.target.closest("tr.item-row");

@@ -7,19 +7,6 @@
   if (!form) {
     return;
   }
-  // A conflict page holds typed input that is not saved yet, even before anything is typed on it.
-  if (document.getElementById("conflict")) {
-    let leaving = true;
-    form.addEventListener("submit", function () {
-      leaving = false;
-    });
-    window.addEventListener("beforeunload", function (event) {
-      if (leaving) {
-        event.preventDefault();
-        event.returnValue = "";
-      }
-    });
-  }
   form.querySelectorAll("fieldset.merge-choice").forEach(function (fieldset) {
     const field = form.elements.namedItem(fieldset.dataset.field.replace(/^choice_/, ""));
     if (!field) {
