@@ -354,7 +354,7 @@ def test_uploading_the_same_file_again_changes_nothing(world):
     before = state()
     response = post(world, content)
     assert response.status_code == 302
-    assert str(list(get_messages(response.wsgi_request))[-1]) == "文件中的评分与系统中的一致，没有需要更新的内容。"
+    assert str(list(get_messages(response.wsgi_request))[-1]) == "文件中没有需要写入的修改：没有改动的格子不会覆盖系统中的值。"
     assert state() == before
     # And a fresh template, neutralised reasons and all, reads back as no change either.
     assert post(world, download(world)).status_code == 302
@@ -383,20 +383,25 @@ def stored(sheet, number):
 def test_an_untouched_stale_template_undoes_nothing(world):
     """The issue's case: template downloaded, a form edit saved, the old file uploaded as it is."""
     first = world["sheets"][0]
+    fill(first, world["evaluator"], {"1.1": 3, "1.2": 2})
     content = download(world)
     fill(first, world["evaluator"], {"1.1": 2}, reason="表单上改的")
     before = state()
     response = post(world, content)
     assert response.status_code == 302
-    assert str(list(get_messages(response.wsgi_request))[-1]) == "文件中的评分与系统中的一致，没有需要更新的内容。"
+    assert str(list(get_messages(response.wsgi_request))[-1]) == (
+        "文件中没有您改动过的格子，没有写入任何内容。下载模板后系统中另有 2 处修改，文件里没有改动这些格子，已保留系统中的值。")
     assert state() == before and stored(first, "1.1") == (Decimal("2"), "表单上改的")
 
 
 def test_cells_changed_only_in_the_file_are_written_and_the_form_edit_stays(world):
     first = world["sheets"][0]
+    fill(first, world["evaluator"], {"1.1": 3})
     content = edited(download(world), {("ZS01", S12): 1, ("ZS01", "1.2 扣分理由"): "文件里改的"})
     fill(first, world["evaluator"], {"1.1": 2}, reason="表单上改的")
-    assert post(world, content).status_code == 302
+    response = post(world, content)
+    assert response.status_code == 302
+    assert str(list(get_messages(response.wsgi_request))[-1]).endswith("已保留系统中的值。")
     assert stored(first, "1.1") == (Decimal("2"), "表单上改的")
     assert stored(first, "1.2") == (Decimal("1"), "文件里改的")
 

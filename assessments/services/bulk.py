@@ -73,6 +73,7 @@ class BulkResult:
     changed_sheets: int
     changed_items: int
     unchanged_sheets: int
+    kept_fields: int = 0  # cells changed in the system since the template and left alone in the file
 
 
 @dataclass
@@ -327,7 +328,7 @@ def _check_and_apply(
     if problems:
         raise _Rejected(problems)
     columns = {column.item_id: column for column in item_columns(round_items(round))}
-    changed_sheets = changed_items = 0
+    changed_sheets = changed_items = kept_fields = 0
     for row in rows:
         sheet, known = sheets[row.code], base.rows[row.code]
         try:
@@ -337,12 +338,13 @@ def _check_and_apply(
             # Every sheet is still tried, so that one upload lists every conflict of the file.
             problems += [_conflict_problem(row, sheet, c, columns) for c in conflict.conflicts]
             continue
+        kept_fields += len(result.kept)
         if result.written:
             changed_sheets += 1
             changed_items += len({item_id for item_id, _field in result.written})
     if problems:
         raise _Rejected(problems)
-    return BulkResult(changed_sheets, changed_items, len(rows) - changed_sheets)
+    return BulkResult(changed_sheets, changed_items, len(rows) - changed_sheets, kept_fields)
 
 
 def bulk_import(*, round: Round, user: Any, upload: IO[bytes]) -> tuple[BulkResult | None, list[Problem]]:

@@ -22,7 +22,7 @@ from assessments.models import Assessment, AuditAction, AuditEvent, Score, Sheet
 from assessments.selectors import last_changes, outline_items
 from assessments.services.locking import locked_sheet
 from assessments.services.results import recompute_results
-from assessments.threeway import REASON, SCORE, Edit, FieldKey, Value, canonical, merge
+from assessments.threeway import REASON, SCORE, Edit, FieldKey, Value, canonical, merge, same
 from assessments.totals import ItemInfo, compute_totals
 from assessments.validation import clean_reason, parse_score
 from indicators.points import format_points
@@ -168,7 +168,11 @@ def sheet_save(
             [FieldConflict(key, edits[key].base, edits[key].value, others[key]) for key in conflicts],
             others, sheet.version,
         )
-    kept = [change for key, change in others.items() if key not in result.writes]
+    # Others' changes the user's save leaves in place; one the user made too is no news to them.
+    kept = [
+        change for key, change in others.items()
+        if key not in result.writes and not same(edits[key].value, change.value)
+    ]
     if not result.writes:
         return SaveResult(sheet, [], kept)
     _write(sheet, user, result.writes, existing, caps, note)

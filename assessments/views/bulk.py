@@ -95,13 +95,17 @@ def bulk_upload(request: HttpRequest, pk: int) -> HttpResponse:
             request, round, form, status=400,
             problems=problems[:PROBLEMS_SHOWN], problem_count=len(problems), file_name=upload.name,
         )
+    kept = _("下载模板后系统中另有 %(kept_fields)s 处修改，文件里没有改动这些格子，已保留系统中的值。") % asdict(
+        result) if result.kept_fields else ""
     if result.changed_sheets:
         messages.success(request, _(
             "导入完成：%(changed_sheets)s 个党组织的 %(changed_items)s 项评分已更新，"
             "%(unchanged_sheets)s 个党组织没有变化。"
-        ) % asdict(result))
+        ) % asdict(result) + kept)
+    elif kept:
+        messages.info(request, _("文件中没有您改动过的格子，没有写入任何内容。") + kept)
     else:
-        messages.info(request, _("文件中的评分与系统中的一致，没有需要更新的内容。"))
+        messages.info(request, _("文件中没有需要写入的修改：没有改动的格子不会覆盖系统中的值。"))
     return redirect("assessments:bulk_upload", pk=round.pk)
 
 
