@@ -33,13 +33,25 @@ def shared(live_server):
     return live_server.url + f"/assessments/{sheet.assessment_id}/sheets/{sheet.pk}/", sheet
 
 
-def person(browser: Browser, live_url: str, username: str, sheet_url: str) -> Page:
-    page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, live_url, username, PASSWORD)
-    page.goto(sheet_url)
-    expect(page.locator("#sheet-table tr.item-row")).to_have_count(32)
-    return page
+@pytest.fixture
+def person(browser: Browser, live_server):
+    """Opens the sheet as one user in a browser of their own; closes every such browser after the
+    test, so that no open connection outlives the live server."""
+    contexts = []
+
+    def open_as(username: str, sheet_url: str) -> Page:
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        log_in(page, live_server.url, username, PASSWORD)
+        page.goto(sheet_url)
+        expect(page.locator("#sheet-table tr.item-row")).to_have_count(32)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
 
 
 def cell(page: Page, number: str, kind: str):
@@ -55,10 +67,9 @@ def save(page: Page) -> None:
     page.get_by_role("button", name="保存草稿").click()
 
 
-def test_two_people_on_one_sheet_lose_nothing(browser: Browser, shared, live_server):
+def test_two_people_on_one_sheet_lose_nothing(shared, person):
     url, sheet = shared
-    a = person(browser, live_server.url, "zhang", url)
-    b = person(browser, live_server.url, "li", url)
+    a, b = person("zhang", url), person("li", url)
 
     # Disjoint edits: both kept, and the second person is told in one line.
     cell(a, "2.2", "score").fill("0.5")
