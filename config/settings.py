@@ -84,13 +84,24 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "orgs.backends.RolePermissionBackend",
 ]
-# Repeated failed logins for one username from one address lock that pair for a while.
+# Login throttling (common/login_throttle.py): 5 failures of one username from one address lock
+# that pair; 20 failures from one address over all usernames (password spraying) lock the address.
 AXES_FAILURE_LIMIT = env.env_int("AXES_FAILURE_LIMIT", 5)
+KAOPING_ADDRESS_FAILURE_LIMIT = env.env_int("AXES_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = env.env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], ["ip_address"]]
+AXES_HANDLER = "common.login_throttle.ThrottleHandler"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.env_int("AXES_PROXY_COUNT", 0) or None
+# Retries while locked do not push the end back, so the minutes the lockout page gives hold.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "common.login_throttle.lockout_response"
+# Behind AXES_PROXY_COUNT proxies the client is read from X-Forwarded-For; with none declared the
+# header is ignored, so it cannot be forged to dodge the throttle or to lock someone else out.
+AXES_CLIENT_IP_CALLABLE = "common.login_throttle.client_ip"
+AXES_IPWARE_PROXY_COUNT = env.env_int("AXES_PROXY_COUNT", 0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

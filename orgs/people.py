@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -130,3 +131,14 @@ def grant_remove(*, grant: RoleGrant, by: AbstractUser) -> None:
     _lock_user(grant.user_id)
     grant.delete()
     forget_roles(grant.user)
+
+
+def user_unlock(*, user: AbstractUser, by: AbstractUser) -> int:
+    """Lift the login lockouts of `user`'s username from every address; returns the count cleared.
+
+    The address-wide throttle stays: it counts a sprayer's failures over all usernames, and
+    clearing them because one account was unlocked would hand the sprayer a fresh budget.
+    There is no administrative audit table yet, so nothing more is recorded here.
+    """
+    del by  # kept in the signature so the audit can be added without touching callers
+    return axes_reset(username=user.get_username())

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern] = [
     path("", people.user_list, name="user_list"),
     path("new/", people.user_create, name="user_create"),
     path("<int:pk>/edit/", people.user_edit, name="user_edit"),
+    path("<int:pk>/unlock/", people.user_unlock, name="user_unlock"),
     path("<int:pk>/grants/", people.grant_add, name="grant_add"),
     path("<int:pk>/grants/<int:grant_pk>/delete/", people.grant_remove, name="grant_remove"),
 ]

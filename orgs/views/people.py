@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from common.login_throttle import account_locks
 from orgs import people as services
 from orgs.access import require_admin
 from orgs.forms_people import GrantForm, UserForm
@@ -102,6 +103,7 @@ def _render_edit(
             "grant_form": grant_form,
             "grants": grants,
             "is_self": person.pk == request.user.pk,
+            "locks": account_locks(person.get_username()),
         },
     )
 
@@ -168,4 +170,16 @@ def grant_remove(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
     else:
         forget_roles(request.user)
         messages.success(request, _("已移除“%(grant)s”。") % {"grant": grant})
+    return redirect("people:user_edit", pk=person.pk)
+
+
+@login_required
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_person(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if services.user_unlock(user=person, by=request.user):
+        messages.success(request, _("已解除用户“%(username)s”的登录锁定。") % {"username": person.username})
+    else:
+        messages.info(request, _("用户“%(username)s”当前没有被锁定。") % {"username": person.username})
     return redirect("people:user_edit", pk=person.pk)
