@@ -143,3 +143,17 @@ def account_locks(username: str) -> list[AccountLock]:
             failures = here.aggregate(total=Sum("failures_since_start"))["total"] or 0
             locks.append(AccountLock(ip_address=ip_address or "", failures=failures, ends_at=ends))
     return locks
+
+
+def locked_usernames(usernames: list[str]) -> set[str]:
+    """Which of `usernames` are locked from some address now, in one query for a list page."""
+    cool_off = get_cool_off()
+    if not cool_off or not usernames:
+        return set()
+    pairs = (
+        AccessAttempt.objects.filter(username__in=usernames, attempt_time__gte=timezone.now() - cool_off)
+        .values("username", "ip_address")
+        .annotate(total=Sum("failures_since_start"))
+        .filter(total__gte=settings.AXES_FAILURE_LIMIT)
+    )
+    return {pair["username"] for pair in pairs}

@@ -180,3 +180,12 @@ def test_it_answers_404_for_unlocking_nobody_and_405_for_a_get(admin_client):
     assert admin_client.post(reverse("people:user_unlock", args=[999_999])).status_code == 404
     person = UserFactory(username="li")
     assert admin_client.get(reverse("people:user_unlock", args=[person.pk])).status_code == 405
+
+
+def test_it_marks_locked_users_in_the_list(admin_client):
+    UserFactory(username="zhang", password=PASSWORD)
+    UserFactory(username="li", password=PASSWORD)
+    lock_out("zhang")
+    response = admin_client.get(reverse("people:user_list"))
+    assert response.context["locked"] == {"zhang"}
+    assert response.content.decode().count("登录已锁定") == 1

@@ -183,15 +183,15 @@ def add_users_with_grants(count: int, organizations) -> None:
 def test_the_list_runs_a_constant_number_of_queries(admin_client, django_assert_num_queries):
     organizations = [OrganizationFactory() for _ in range(3)]
     add_users_with_grants(10, organizations)
-    # session, user, the admin's own roles, count, page, grants with their organizations
-    with django_assert_num_queries(6):
+    # session, user, the admin's own roles, count, page, grants with their organizations, lockouts
+    with django_assert_num_queries(7):
         response = admin_client.get(reverse("people:user_list"))
     assert len(response.context["page_obj"]) == 11
     add_users_with_grants(990, organizations)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = admin_client.get(reverse("people:user_list"))
     assert len(response.context["page_obj"]) == 50
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         admin_client.get(reverse("people:user_list"), {"role": Role.EVALUATOR, "q": "bulk", "page": 3})
 
 

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from common.login_throttle import account_locks
+from common.login_throttle import account_locks, locked_usernames
 from orgs import people as services
 from orgs.access import require_admin
 from orgs.forms_people import GrantForm, UserForm
@@ -65,7 +65,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "people/user_list.html",
-        {"page_obj": page, "query": query, "role": role, "role_choices": Role.choices},
+        {
+            "page_obj": page, "query": query, "role": role, "role_choices": Role.choices,
+            "locked": locked_usernames([person.username for person in page.object_list]),
+        },
     )
 
 
