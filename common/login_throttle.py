@@ -61,8 +61,12 @@ class ThrottleHandler(AxesDatabaseHandler):
         ]
         pair_limit = settings.AXES_FAILURE_LIMIT
         # floor(count × pair / own) reaches pair exactly when count reaches own.
-        scaled = [counts[PAIR]] + [count * pair_limit // address_failure_limit() for count in counts[1:]]
-        address_only = len(counts) > 1 and counts[ADDRESS] >= address_failure_limit() > 0
+        # AXES_ADDRESS_FAILURE_LIMIT=0 turns the address throttle off.
+        address_limit = address_failure_limit()
+        scaled = [counts[PAIR]]
+        if address_limit > 0:
+            scaled += [count * pair_limit // address_limit for count in counts[1:]]
+        address_only = address_limit > 0 and len(counts) > 1 and counts[ADDRESS] >= address_limit
         # The lockout page reads this to say which throttle applies.
         request.kaoping_throttle = "address" if address_only and counts[PAIR] < pair_limit else "account"
         return max(scaled)
@@ -99,7 +103,7 @@ def minutes_until_unlocked(request: HttpRequest, credentials: dict | None = None
         end
         for end in (
             _lock_ends(recent.filter(username=username), settings.AXES_FAILURE_LIMIT, cool_off),
-            _lock_ends(recent, address_failure_limit(), cool_off),
+            _lock_ends(recent, address_failure_limit(), cool_off) if address_failure_limit() > 0 else None,
         )
         if end is not None
     ]

@@ -136,8 +136,8 @@ def grant_remove(*, grant: RoleGrant, by: AbstractUser) -> None:
 def user_unlock(*, user: AbstractUser, by: AbstractUser) -> int:
     """Lift the login lockouts of `user`'s username from every address; returns the count cleared.
 
-    The address-wide throttle stays: it counts a sprayer's failures over all usernames, and
-    clearing them because one account was unlocked would hand the sprayer a fresh budget.
+    Only this username's failures are cleared: the other usernames' failures still count toward
+    the address-wide throttle, so unlocking one account does not hand a sprayer a fresh budget.
     There is no administrative audit table yet, so nothing more is recorded here.
     """
     del by  # kept in the signature so the audit can be added without touching callers

@@ -189,3 +189,11 @@ def test_it_marks_locked_users_in_the_list(admin_client):
     response = admin_client.get(reverse("people:user_list"))
     assert response.context["locked"] == {"zhang"}
     assert response.content.decode().count("登录已锁定") == 1
+
+
+def test_it_turns_the_address_throttle_off_with_a_zero_limit(client, settings):
+    settings.KAOPING_ADDRESS_FAILURE_LIMIT = 0
+    UserFactory(username="victim", password=PASSWORD)
+    for number in range(30):
+        attempt(client, f"user{number}", "wrong")
+    assert attempt(client, "victim", PASSWORD).status_code == 302
