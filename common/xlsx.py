@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from common.xlsx_guard import MAX_COLUMNS, CellProblem, RefusedWorkbook, UnreadableWorkbook, check_archive
+from common.xlsx_guard import (
+    MAX_COLUMNS,
+    CellProblem,
+    RefusedWorkbook,
+    TooManySheetRows,
+    UnreadableWorkbook,
+    check_archive,
+)
 
 __all__ = ["CellProblem", "MissingSheet", "RefusedWorkbook", "SheetRow", "TooManyRows", "UnreadableWorkbook",
            "cell_text", "neutralise", "read_sheet", "restore"]
@@ -110,7 +117,11 @@ def read_sheet(
     workbook lacks and TooManyRows past `max_rows` data rows.
     """
     try:
-        check_archive(source)
+        # Rows are counted before openpyxl parses them: rows repeating one row number would
+        # never reach the limit applied while reading. Blank rows count, as in _rows.
+        check_archive(source, max_row_elements=2 * max_rows + 2)
+    except TooManySheetRows:
+        raise TooManyRows from None
     except RefusedWorkbook:
         raise
     except Exception as error:  # not a zip, or a damaged one

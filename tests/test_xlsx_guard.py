@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from openpyxl import Workbook
 
-from common.xlsx import RefusedWorkbook, UnreadableWorkbook, read_sheet
-from common.xlsx_guard import MAX_COLUMNS, CellProblem
+from common.xlsx import RefusedWorkbook, TooManyRows, UnreadableWorkbook, read_sheet
+from common.xlsx_guard import MAX_COLUMNS, MAX_MEMBER_BYTES, MAX_RATIO, CellProblem
 from tests import xlsx_bombs
 
 HEADER = ["编码", "名称", "得分"]
@@ -115,3 +115,20 @@ def test_it_still_reads_a_hidden_sheet_by_name():
     header, rows = read_sheet(io.BytesIO(content), max_rows=10, name="kaoping_base")
     assert header == ("mark", "1")
     assert [row.cells for row in rows] == [("A01", "3")]
+
+
+def test_it_refuses_rows_that_repeat_one_row_number_before_parsing_them():
+    import zipfile
+    content = xlsx_bombs.repeated_row_number(BASE)
+    info = zipfile.ZipFile(io.BytesIO(content)).getinfo(xlsx_bombs.SHEET)
+    assert info.file_size < MAX_MEMBER_BYTES and info.file_size < MAX_RATIO * info.compress_size
+    started = time.perf_counter()
+    problems = refusal(content)
+    assert time.perf_counter() - started < 2
+    assert "工作表的内容超过了上限（400,000 个单元格）" in problems[0].message
+
+
+def test_it_counts_blank_rows_of_every_sheet_before_opening_the_workbook():
+    content = xlsx_bombs.workbook([HEADER], hidden={"other": [[None]] * 30 + [["x"]]})
+    with pytest.raises(TooManyRows):
+        read_sheet(io.BytesIO(content), max_rows=10)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import random
 import re
 import zipfile
 import zlib
@@ -142,3 +143,13 @@ def lying_size(base: bytes) -> bytes:
     padded = sheet.replace(b"<sheetData>", b"<sheetData>" + b"<row/>" * 200_000, 1)
     data = zlib.compress(padded, 9)[2:-4]
     return _rebuilt(base, raw={SHEET: (data, len(sheet), zlib.crc32(padded))})
+
+
+def repeated_row_number(base: bytes, rows: int = 1_300_000) -> bytes:
+    """Within every size and ratio limit: rows that all claim to be row 1, so that reading never
+    yields one and no row limit applied while reading could stop it. Random attributes keep the
+    compression ratio ordinary."""
+    noise = random.Random(10)
+    head = f"<?xml version='1.0' encoding='UTF-8'?><worksheet {_NS}><sheetData>".encode()
+    body = b"".join(b'<row r="1" x="%d"/>' % noise.randrange(10**6) for _ in range(rows))
+    return _rebuilt(base, replace={SHEET: head + body + b"</sheetData></worksheet>"})
