@@ -31,6 +31,7 @@ from assessments.threeway import FIELDS, REASON, SCORE, FieldKey
 from common.xlsx import (
     XLSX_CONTENT_TYPE,
     MissingSheet,
+    RefusedWorkbook,
     SheetRow,
     TooManyRows,
     UnreadableWorkbook,
@@ -41,7 +42,7 @@ from indicators.models import Item
 from indicators.points import format_points
 
 __all__ = [
-    "CODE", "NAME", "XLSX_CONTENT_TYPE", "BadBase", "BaseRow", "ItemColumns", "ScoreRow", "SheetRow",
+    "CODE", "NAME", "XLSX_CONTENT_TYPE", "BadBase", "BaseRow", "ItemColumns", "RefusedWorkbook", "ScoreRow", "SheetRow",
     "TemplateBase", "TooManyRows", "UnreadableWorkbook", "column_letter", "header_titles", "item_columns",
     "read_base", "read_scores", "write_scores",
 ]

@@ -12,7 +12,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from common.xlsx_guard import (
+    MAX_COLUMNS,
+    CellProblem,
+    RefusedWorkbook,
+    TooManySheetRows,
+    UnreadableWorkbook,
+    check_archive,
+)
+
+__all__ = ["CellProblem", "MissingSheet", "RefusedWorkbook", "SheetRow", "TooManyRows", "UnreadableWorkbook",
+           "cell_text", "neutralise", "read_sheet", "restore"]
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -29,10 +43,6 @@ def restore(text: str) -> str:
     if len(text) > 1 and text[0] == "'" and text[1:].startswith(_FORMULA_TRIGGERS):
         return text[1:]
     return text
-
-
-class UnreadableWorkbook(Exception):
-    """The upload is not an xlsx workbook openpyxl can read."""
 
 
 class TooManyRows(Exception):
@@ -62,14 +72,37 @@ def cell_text(value: Any) -> str:
     return restore(str(value).strip())
 
 
-def _rows(sheet: Any, max_rows: int) -> Iterator[SheetRow]:
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+MAX_FORMULA_PROBLEMS = 50
+
+
+def _rows(sheet: Any, max_rows: int, formulas: list[CellProblem]) -> Iterator[SheetRow]:
+    """Rows as text; formula cells are collected in `formulas` instead of being read, so the
+    caller can refuse them all at once (a cached value is what the formula gave on someone
+    else's machine, and a HYPERLINK text is not what was typed)."""
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        if len(row) > MAX_COLUMNS:
+            raise RefusedWorkbook([CellProblem(number, get_column_letter(len(row)), _(
+                "第 %(row)s 行有内容超出了 %(limit)s 列的上限。") % {"row": number, "limit": MAX_COLUMNS})])
+        values = []
+        for column, cell in enumerate(row, start=1):
+            if cell.data_type == "f":
+                if len(formulas) < MAX_FORMULA_PROBLEMS:
+                    formulas.append(_formula_problem(number, column))
+                values.append(None)
+            else:
+                values.append(cell.value)
         cells = tuple(cell_text(value) for value in values)
         if any(cells):
             yield SheetRow(number, cells)
         # Blank rows cost parsing time too: a file padded with them stops here.
         if number > 2 * max_rows + 1:
             raise TooManyRows
+
+
+def _formula_problem(row: int, column: int) -> CellProblem:
+    letter = get_column_letter(column)
+    return CellProblem(row, letter, _("单元格 %(cell)s 是公式。请只填写数值或文字（可复制后“选择性粘贴为数值”）。") % {
+        "cell": f"{letter}{row}"})
 
 
 def read_sheet(
@@ -79,11 +112,24 @@ def read_sheet(
     ones included), as stripped text.
 
     Raises UnreadableWorkbook for anything that is not an xlsx workbook openpyxl can read,
-    MissingSheet for a `name` the workbook lacks and TooManyRows past `max_rows` data rows.
+    RefusedWorkbook (an UnreadableWorkbook with problems to show) for one that breaks the limits
+    of common.xlsx_guard or holds formulas or external links, MissingSheet for a `name` the
+    workbook lacks and TooManyRows past `max_rows` data rows.
     """
+    try:
+        # Rows are counted before openpyxl parses them: rows repeating one row number would
+        # never reach the limit applied while reading. Blank rows count, as in _rows.
+        check_archive(source, max_row_elements=2 * max_rows + 2)
+    except TooManySheetRows:
+        raise TooManyRows from None
+    except RefusedWorkbook:
+        raise
+    except Exception as error:  # not a zip, or a damaged one
+        raise UnreadableWorkbook(str(error)) from error
     source.seek(0)
     try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
+        # Formulas are read as formulas (not their cached values) so that they can be refused.
+        workbook = load_workbook(source, read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds of errors on damaged files
         raise UnreadableWorkbook(str(error)) from error
     try:
@@ -92,16 +138,21 @@ def read_sheet(
         sheet = workbook.worksheets[0] if name is None else workbook[name]
         # The stored dimensions may be wrong in files from other programs; read what is there.
         sheet.reset_dimensions()
-        rows = _rows(sheet, max_rows)
+        formulas: list[CellProblem] = []
+        rows = _rows(sheet, max_rows, formulas)
         first = next(rows, None)
         if first is None:
+            if formulas:
+                raise RefusedWorkbook(formulas)
             return (), []
         data: list[SheetRow] = []
         for row in rows:
             data.append(row)
             if len(data) > max_rows:
                 raise TooManyRows
-    except (TooManyRows, MissingSheet):
+        if formulas:
+            raise RefusedWorkbook(formulas)
+    except (TooManyRows, MissingSheet, RefusedWorkbook):
         raise
     except Exception as error:
         raise UnreadableWorkbook(str(error)) from error

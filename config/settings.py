@@ -39,6 +39,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "common.uploads.RequestSizeLimitMiddleware",  # before anything can read the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstLocaleMiddleware",
@@ -146,6 +147,17 @@ X_FRAME_OPTIONS = "DENY"
 # Usually the reverse proxy redirects to HTTPS and sets HSTS; these let Django do it instead.
 SECURE_SSL_REDIRECT = env.env_bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.env_int("SECURE_HSTS_SECONDS", 0)
+
+# Bounded uploads (issue 10, point 1). A body declared larger than KAOPING_MAX_REQUEST_BYTES is
+# refused unread (common.uploads); it sits just above the largest legitimate upload, an evidence
+# file (KAOPING_EVIDENCE_MAX_BYTES, 20 MB) with its form. Files above FILE_UPLOAD_MAX_MEMORY_SIZE
+# go to a temporary file; the score form has about 200 fields.
+KAOPING_EVIDENCE_MAX_BYTES = env.env_int("KAOPING_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+KAOPING_MAX_REQUEST_BYTES = env.env_int("KAOPING_MAX_REQUEST_BYTES", KAOPING_EVIDENCE_MAX_BYTES + 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 LOGGING = {
     "version": 1,

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from common.xlsx import SheetRow, TooManyRows, UnreadableWorkbook, read_sheet
+from common.xlsx import RefusedWorkbook, SheetRow, TooManyRows, UnreadableWorkbook, read_sheet
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
 from indicators.version_excel import (
     CAP,
@@ -201,6 +201,8 @@ def parse_excel(upload: UploadedFile) -> tuple[ParsedVersion | None, list[Proble
         header, rows = read_sheet(upload, max_rows=MAX_ROWS)
     except TooManyRows:
         return None, [Problem(None, "", _("文件中的记录超过 %(limit)s 条。") % {"limit": MAX_ROWS})]
+    except RefusedWorkbook as refused:
+        return None, [Problem(p.row, p.letter, p.message) for p in refused.problems]
     except UnreadableWorkbook:
         return None, [Problem(None, "", _("无法读取该文件。请上传 Excel 工作簿（.xlsx 格式）。"))]
     problems = _header_problems(header)

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from common.xlsx import SheetRow, TooManyRows, UnreadableWorkbook, read_sheet
+from common.xlsx import RefusedWorkbook, SheetRow, TooManyRows, UnreadableWorkbook, read_sheet
 from orgs.access import require_admin
 from orgs.bulk import NewNode, bulk_add_nodes
 from orgs.models import Organization
@@ -156,6 +156,8 @@ def parse_upload(upload: UploadedFile) -> tuple[list[ImportRow], list[Problem]]:
             "size": filesizeformat(upload.size), "limit": filesizeformat(MAX_IMPORT_BYTES)})]
     try:
         header, sheet_rows = read_sheet(upload, max_rows=MAX_IMPORT_ROWS)
+    except RefusedWorkbook as refused:
+        return [], [Problem(p.row, p.letter, p.message) for p in refused.problems]
     except UnreadableWorkbook:
         return [], [Problem(None, "", _(
             "无法读取该文件。请上传 Excel 工作簿（.xlsx 格式），可以先下载本页提供的模板。"))]

@@ -31,6 +31,7 @@ from assessments.bulk_excel import (
     BadBase,
     BaseRow,
     ItemColumns,
+    RefusedWorkbook,
     ScoreRow,
     SheetRow,
     TemplateBase,
@@ -207,6 +208,8 @@ def parse_upload(
         if not sheet_rows:
             return None, [Problem(None, "", _("文件中没有数据行。"))], None
         base = read_base(upload, columns, max_rows=MAX_ROWS)
+    except RefusedWorkbook as refused:
+        return None, [Problem(p.row, p.letter, p.message) for p in refused.problems], None
     except UnreadableWorkbook:
         return None, [Problem(None, "", _("无法读取该文件。请上传 Excel 工作簿（.xlsx 格式），可以先下载本页提供的模板。"))], None
     except TooManyRows:

@@ -39,6 +39,7 @@ from assessments.services.evidence import (
     max_per_item,
     too_large_text,
 )
+from common.uploads import declared_length
 from indicators.models import Item
 
 REFUSAL_STATUS = {"too_large": 413, "locked": 409, "self_submitted": 409}
@@ -158,12 +159,11 @@ def pop_refusals(request: HttpRequest, assessment: Assessment) -> dict[int, str]
 def _oversized(request: HttpRequest) -> ValidationError | None:
     """Refuses a body too big for any accepted file, from its declared length, before it is read.
 
-    Django's parser never reads past CONTENT_LENGTH, so this bounds the whole upload.
+    Django's parser never reads past CONTENT_LENGTH, so this bounds the whole upload; the
+    site-wide bound of common.uploads sits a little above this one, so an evidence file too big
+    gets this message in its item's cell rather than the site's 413 page.
     """
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
+    length = declared_length(request) or 0
     if length <= max_bytes() + FORM_OVERHEAD:
         return None
     return ValidationError(too_large_text(), code="too_large")
