@@ -63,6 +63,8 @@ class Person(HttpUser):
         self.username = self.identity["username"]
         self.chooser = random.Random(f"{MANIFEST['run']}-{self.number}")
         self.tokens = itertools.count(1)
+        # The server redirects plain HTTP to HTTPS, as deployed; nginx in front of it would say this.
+        self.client.headers["X-Forwarded-Proto"] = "https"
         self.login()
 
     @task
