@@ -15,11 +15,17 @@ TIME ?= 60s
 SPAWN_RATE ?= 10
 WORKERS ?= 4
 
+# Demo accounts have the README's passwords: they go into the default SQLite file, and into the
+# database DATABASE_URL names only when asked for with DEMO=1 (DATABASE_URL=... make run DEMO=1).
+DEMO ?=
+SEED_DEMO := $(if $(DATABASE_URL),$(filter 1,$(DEMO)),1)
+NO_DEMO_NOTE := @echo "DATABASE_URL 已设置：未写入演示数据和演示账号（需要时加 DEMO=1）。"
+
 .PHONY: run test load setup install system-packages test-packages messages clean
 
 run: system-packages setup
 	@echo
-	@$(MANAGE) seed_demo
+	$(if $(SEED_DEMO),@$(MANAGE) seed_demo)
 	@echo
 	@echo "学习型党组织建设考评系统 Kaoping: http://$(HOST):$(PORT)/"
 	$(MANAGE) runserver $(HOST):$(PORT)
@@ -37,7 +43,7 @@ setup: install messages
 	@mkdir -p var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) loaddata dalian_2010
-	$(MANAGE) seed_demo >/dev/null
+	$(if $(SEED_DEMO),$(MANAGE) seed_demo >/dev/null,$(NO_DEMO_NOTE))
 
 install: $(VENV)/.installed
 

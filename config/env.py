@@ -125,3 +125,29 @@ def database(base_dir: Path) -> dict[str, Any]:
     if scheme.startswith("postgres") and not config.get("NAME"):
         raise ConfigError("DATABASE_URL 缺少数据库名：请写成 postgres://用户@主机:端口/库名。")
     return config
+
+
+# --- HTTPS in production: HSTS and the redirect (check --deploy stays silent) ---------------------
+HSTS_PRODUCTION_SECONDS = 31536000  # one year: what browsers' preload lists ask for
+
+
+def hsts_seconds(debug: bool) -> int:
+    """On by default in production; off under DEBUG, where a browser must not pin localhost to HTTPS."""
+    seconds = env_int("SECURE_HSTS_SECONDS", 0 if debug else HSTS_PRODUCTION_SECONDS)
+    if seconds < 0:
+        raise ConfigError(f"环境变量 SECURE_HSTS_SECONDS={seconds} 不能为负数：请设为秒数，0 表示不发送 HSTS。")
+    return seconds
+
+
+def ssl_redirect(debug: bool) -> bool:
+    """Django redirects http:// to https:// in production unless the proxy is declared to do it.
+
+    The old switch SECURE_SSL_REDIRECT is refused rather than ignored: its `0` meant "the proxy
+    redirects", which is now said with PROXY_REDIRECTS_HTTPS=1.
+    """
+    if "SECURE_SSL_REDIRECT" in os.environ:
+        raise ConfigError(
+            "环境变量 SECURE_SSL_REDIRECT 已不再使用：生产环境默认由 Django 跳转到 HTTPS；"
+            "若反向代理负责跳转，请改设 PROXY_REDIRECTS_HTTPS=1。"
+        )
+    return not debug and not env_bool("PROXY_REDIRECTS_HTTPS", default=False)

@@ -1,13 +1,31 @@
-"""The demo accounts that `make run` creates and prints. Known passwords: demo use only."""
+"""The demo accounts that `make run` creates and prints. Known passwords: demo use only.
+
+Their passwords are printed in the README, so they are refused here, below every caller, unless
+DEBUG is on or the caller says explicitly that demo accounts are wanted (seed_demo --demo).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from orgs.models import Organization, Role, RoleGrant
+
+REFUSAL = (
+    "DEBUG 未开启，拒绝创建演示账号（其密码公开在 README 中）：开发时请设置 DEBUG=1，"
+    "确需演示数据请加 --demo；生产环境请用 manage.py createsuperuser 创建管理员。"
+)
+
+
+class DemoAccountsRefused(Exception):
+    """Demo accounts were asked for with DEBUG off and without an explicit demo flag."""
+
+
+def demo_accounts_allowed(*, demo: bool = False) -> bool:
+    return bool(settings.DEBUG or demo)
 
 
 @dataclass(frozen=True)
@@ -38,11 +56,14 @@ DEMO_ACCOUNTS = (
 
 
 @transaction.atomic
-def ensure_demo_accounts() -> list[DemoAccount]:
+def ensure_demo_accounts(*, demo: bool = False) -> list[DemoAccount]:
     """Create or reset every demo account and its role; running it again changes nothing else.
 
-    Needs the demo tree (demo.dalian.ensure_dalian_tree) for the accounts with an organization.
+    Refused (DemoAccountsRefused) with DEBUG off unless demo=True. Needs the demo tree
+    (demo.dalian.ensure_dalian_tree) for the accounts with an organization.
     """
+    if not demo_accounts_allowed(demo=demo):
+        raise DemoAccountsRefused(REFUSAL)
     User = get_user_model()
     organizations = Organization.objects.in_bulk(
         [a.organization_code for a in DEMO_ACCOUNTS if a.organization_code], field_name="code"

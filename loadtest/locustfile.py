@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from locust import HttpUser, between, task
 from locust.exception import StopUser
@@ -63,6 +64,11 @@ class Person(HttpUser):
         self.username = self.identity["username"]
         self.chooser = random.Random(f"{MANIFEST['run']}-{self.number}")
         self.tokens = itertools.count(1)
+        # The server redirects plain HTTP to HTTPS, as deployed: the clients say what nginx in front
+        # of it would, and, as a browser on the https:// page does, name that page's origin, which
+        # Django's CSRF check asks of every POST over HTTPS.
+        self.client.headers["X-Forwarded-Proto"] = "https"
+        self.client.headers["Origin"] = "https://" + urlsplit(self.host).netloc
         self.login()
 
     @task

@@ -37,7 +37,11 @@ STOP_SECONDS = 20
 # stopping, so that no save is cut off between being sent and being logged.
 TASK_SECONDS = 30
 # Variables of a developer's shell that must not reach the production-like server.
-DROPPED = {"DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY", "ALLOWED_HOSTS"}
+DROPPED = {"DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY", "ALLOWED_HOSTS",
+           "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "PROXY_REDIRECTS_HTTPS"}
+# The server redirects plain HTTP to HTTPS as deployed; the clients say what the README's nginx
+# says in front of it, so their plain-HTTP requests on loopback are served.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 
 
 def seconds(text: str) -> int:
@@ -158,7 +162,8 @@ def serve(environment: dict[str, str], port: int, workers: int, out: Path) -> su
 
 def _answers(port: int) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=10) as answer:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/accounts/login/", headers=PROXY_HEADERS)
+        with urllib.request.urlopen(request, timeout=10) as answer:
             return answer.status == 200
     except (urllib.error.URLError, OSError):
         return False

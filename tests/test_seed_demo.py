@@ -1,6 +1,13 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
@@ -15,7 +22,7 @@ from assessments.models import (
     SheetKind,
     SheetState,
 )
-from demo.accounts import DEMO_ACCOUNTS
+from demo.accounts import DEMO_ACCOUNTS, DemoAccountsRefused, ensure_demo_accounts
 from orgs.models import Organization, OrgType
 from orgs.scope import visible_organizations
 
@@ -23,8 +30,42 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _outline(outline):
+def _outline(outline, settings):
+    # The demo is a development tool: these tests run it as `make run` does, with DEBUG on.
+    settings.DEBUG = True
     return outline
+
+
+def test_it_refuses_with_debug_off_and_creates_nothing(settings, capsys):
+    settings.DEBUG = False
+    with pytest.raises(CommandError) as refused:
+        call_command("seed_demo", years=0)
+    message = str(refused.value)
+    assert "\n" not in message and "DEBUG" in message and "--demo" in message and "createsuperuser" in message
+    assert not get_user_model().objects.exists() and not Organization.objects.exists()
+    assert "kaoping-admin" not in capsys.readouterr().out
+
+
+def test_it_refuses_demo_accounts_to_every_caller_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(DemoAccountsRefused):
+        ensure_demo_accounts()
+    assert not get_user_model().objects.exists()
+
+
+def test_it_creates_the_demo_with_debug_off_when_asked_with_demo_and_warns(settings, capsys):
+    settings.DEBUG = False
+    call_command("seed_demo", years=0, demo=True)
+    captured = capsys.readouterr()
+    assert "警告" in captured.err and "--demo" in captured.err and "admin" in captured.err
+    assert get_user_model().objects.filter(username="admin", is_superuser=True).exists()
+    assert "kaoping-admin" in captured.out
+
+
+def test_it_does_not_warn_under_debug(capsys):
+    call_command("seed_demo", years=0)
+    assert "警告" not in capsys.readouterr().err
+    assert get_user_model().objects.count() == len(DEMO_ACCOUNTS)
 
 
 def test_it_creates_the_demo_accounts_and_prints_their_passwords(capsys):
@@ -98,3 +139,15 @@ def test_it_holds_three_years_of_approved_assessments_that_add_up():
         assert assessment.total == ItemResult.objects.filter(assessment=assessment).aggregate(s=Sum("score"))["s"]
     call_command("seed_demo")
     assert Round.objects.count() == 4
+
+
+def test_manage_py_refuses_it_in_production_in_one_line(tmp_path):
+    database = tmp_path / "production.sqlite3"
+    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    environment.update(DJANGO_SETTINGS_MODULE="config.settings", SECRET_KEY=secrets.token_urlsafe(50),
+                       ALLOWED_HOSTS="kaoping.example.cn", DATABASE_URL=f"sqlite:///{database}")
+    result = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=Path(__file__).resolve().parent.parent,
+                            env=environment, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "DEBUG" in result.stderr
+    assert "kaoping-admin" not in result.stdout and not database.exists()

@@ -21,7 +21,7 @@ def log_in(page: Page, base_url: str, username: str, password: str) -> None:
 def test_a_demo_user_reads_the_outline_and_switches_language(page: Page, live_server):
     call_command("loaddata", "dalian_2010", verbosity=0)
     ensure_dalian_tree()
-    ensure_demo_accounts()
+    ensure_demo_accounts(demo=True)
     account = DEMO_ACCOUNTS[1]
     log_in(page, live_server.url, account.username, account.password)
 
@@ -45,7 +45,7 @@ def test_a_demo_user_reads_the_outline_and_switches_language(page: Page, live_se
 
 def test_a_wrong_password_keeps_the_user_on_the_login_page(page: Page, live_server):
     ensure_dalian_tree()
-    ensure_demo_accounts()
+    ensure_demo_accounts(demo=True)
     log_in(page, live_server.url, "admin", "not-the-password")
     expect(page.locator(".alert, .invalid-feedback, .errorlist").first).to_contain_text("请输入一个正确的")
     expect(page.locator("#id_username")).to_have_value("admin")
@@ -53,7 +53,7 @@ def test_a_wrong_password_keeps_the_user_on_the_login_page(page: Page, live_serv
 
 def test_logging_out_returns_to_the_login_page(page: Page, live_server):
     ensure_dalian_tree()
-    ensure_demo_accounts()
+    ensure_demo_accounts(demo=True)
     account = DEMO_ACCOUNTS[0]
     log_in(page, live_server.url, account.username, account.password)
     page.get_by_role("button", name="退出登录").click()

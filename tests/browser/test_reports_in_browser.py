@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def history(live_server):
     call_command("loaddata", "dalian_2010", verbosity=0)
     ensure_dalian_tree()
-    ensure_demo_accounts()
+    ensure_demo_accounts(demo=True)
     users = demo_users()
     system = IndicatorSystem.objects.get(code="dalian-2010")
     for year in (2023, 2024, 2025):

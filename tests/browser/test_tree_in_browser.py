@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def demo(live_server):
     ensure_dalian_tree()
-    ensure_demo_accounts()
+    ensure_demo_accounts(demo=True)
     return live_server.url
 
 

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def site(live_server):
     call_command("loaddata", "dalian_2010", verbosity=0)
     ensure_dalian_tree()
-    ensure_demo_accounts()
+    ensure_demo_accounts(demo=True)
     users = demo_users()
     build_closed_round(2025, IndicatorSystem.objects.get(code="dalian-2010"), [users["evaluator"]], users["approver"])
     return live_server.url

@@ -1,18 +1,25 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from demo.accounts import ensure_demo_accounts
+from demo.accounts import REFUSAL, demo_accounts_allowed, ensure_demo_accounts
 from demo.dalian import ensure_dalian_tree, grow_to
 from demo.rounds import build_closed_round, build_open_round, demo_users
 from indicators.models import IndicatorSystem
+
+DEMO_WARNING = (
+    "警告：DEBUG 未开启，--demo 正在创建密码公开的演示账号（含超级管理员 admin）。"
+    "这台服务器只能用于演示，切勿存放真实数据。"
+)
 
 
 class Command(BaseCommand):
     help = (
         "Build the demo Dalian organization tree and the demo accounts (idempotent) and print "
-        "the accounts with their passwords. --orgs N grows the tree to N organizations."
+        "the accounts with their passwords. --orgs N grows the tree to N organizations. "
+        "Refused with DEBUG off unless --demo is given: the passwords are public."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,14 +27,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--years", type=int, default=3, help="closed, approved rounds for this many past years (default 3)"
         )
+        parser.add_argument(
+            "--demo", action="store_true",
+            help="create the demo accounts even with DEBUG off (a demonstration server, never production)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Checked before anything is written: a refused run leaves no demo tree behind either.
+        if not demo_accounts_allowed(demo=options["demo"]):
+            raise CommandError(REFUSAL)
+        if options["demo"] and not settings.DEBUG:
+            self.stderr.write(self.style.WARNING(DEMO_WARNING))
         added = ensure_dalian_tree()
         if options["orgs"]:
             added += grow_to(options["orgs"])
         if added:
             self.stdout.write(f"党组织：新增 {added} 个 (organizations added)")
-        accounts = ensure_demo_accounts()
+        accounts = ensure_demo_accounts(demo=options["demo"])
         system = IndicatorSystem.objects.filter(code="dalian-2010").first()
         if system is None:
             raise CommandError("缺少指标体系大纲：请先运行 manage.py loaddata dalian_2010。")
