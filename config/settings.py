@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from config import env
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "treebeard",
     "axes",
+    "csp",
     "indicators",
     "orgs",
     "assessments",
@@ -39,12 +41,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -135,6 +140,24 @@ X_FRAME_OPTIONS = "DENY"
 # Usually the reverse proxy redirects to HTTPS and sets HSTS; these let Django do it instead.
 SECURE_SSL_REDIRECT = env.env_bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.env_int("SECURE_HSTS_SECONDS", 0)
+
+# CSP and response headers
+# No inline script or style: the only inline element is a chart's own <style>, allowed by nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF], "script-src": [SELF], "style-src": [SELF, NONCE], "img-src": [SELF, "data:"],
+        "object-src": [NONE], "base-uri": [SELF], "frame-ancestors": [NONE], "form-action": [SELF],
+    }
+}
+PERMISSIONS_POLICY = {feature: [] for feature in (
+    "accelerometer", "autoplay", "bluetooth", "browsing-topics", "camera", "display-capture", "encrypted-media",
+    "geolocation", "gyroscope", "hid", "idle-detection", "magnetometer", "microphone", "midi", "payment",
+    "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+)}
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not DEBUG
+# The scripts read the CSRF token from the form, never from the cookie, so no script needs any cookie.
+CSRF_COOKIE_HTTPONLY = LANGUAGE_COOKIE_HTTPONLY = True
 
 LOGGING = {
     "version": 1,
