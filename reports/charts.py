@@ -44,8 +44,11 @@ SCRIPT = re.compile(r"<script.*?</script>", re.DOTALL)
 
 def _svg(chart: pygal.graph.graph.Graph) -> SafeString:
     # pygal escapes labels and titles itself. Its inline config script serves only the tooltip
-    # script we do not load, and would trip a strict Content-Security-Policy: drop it.
-    return mark_safe(SCRIPT.sub("", chart.render(is_unicode=True)))  # noqa: S308
+    # script we do not load, and would trip a strict Content-Security-Policy: drop it. The empty
+    # tooltip's style attribute would too (a nonce cannot allow an attribute): the presentation
+    # attribute says the same. The chart's <style> element gets the page's nonce in the template.
+    svg = SCRIPT.sub("", chart.render(is_unicode=True)).replace(' style="opacity: 0"', ' opacity="0"')
+    return mark_safe(svg)  # noqa: S308
 
 
 def _floats(values: Sequence[Decimal | float | None]) -> list[float | None]:
@@ -95,15 +98,26 @@ def bars(title: str, labels: Sequence[str], values: Sequence[Decimal | float | N
     return _svg(chart)
 
 
-def heat_color(percent: Decimal | float | None) -> str:
-    """A background from red (weak) through yellow to green (strong) for a heatmap cell."""
+HEAT_BUCKETS = 10
+
+
+def heat_bucket(percent: Decimal | float | None) -> str:
+    """The heatmap class of a cell: `heat-none`, or `heat-0` (60% and below, the weakest band; the
+    outline's scores cluster between 60 and 100) to `heat-10` (100%), in steps of 4 points.
+
+    Classes rather than computed colours, because a strict Content-Security-Policy refuses
+    inline style attributes; kaoping.css holds one rule per bucket, coloured by heat_color."""
     if percent is None:
-        return "#f1f1f1"
-    p = max(0.0, min(100.0, float(percent)))
-    # 60% and below is the weakest band; the outline's scores cluster between 60 and 100.
-    t = max(0.0, min(1.0, (p - 60.0) / 40.0))
+        return "heat-none"
+    p = max(60.0, min(100.0, float(percent)))
+    return f"heat-{int((p - 60.0) // (40.0 / HEAT_BUCKETS))}"
+
+
+def heat_color(bucket: int) -> str:
+    """The background of a heatmap bucket, from red (weak) through yellow to green (strong)."""
+    t = bucket / HEAT_BUCKETS
     if t < 0.5:
-        r, g, b = 230, int(90 + 2 * t * 140), 80
+        r, g, b = 230, int(90 + 2 * t * 110), 80
     else:
         r, g, b = int(230 - (t - 0.5) * 2 * 150), 200, int(80 + (t - 0.5) * 2 * 40)
     return f"#{r:02x}{g:02x}{b:02x}"

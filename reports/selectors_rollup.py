@@ -197,8 +197,8 @@ class ItemRate:
     mean_percent: float
 
     @property
-    def color(self) -> str:
-        return charts.heat_color(self.mean_percent)
+    def heat(self) -> str:
+        return charts.heat_bucket(self.mean_percent)
 
 
 def item_rates(assessments: QuerySet[Assessment], round: Round) -> list[ItemRate]:

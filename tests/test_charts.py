@@ -1,4 +1,12 @@
-from reports.charts import bars, heat_color, label_width, line, radar
+import re
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reports.charts import HEAT_BUCKETS, bars, heat_bucket, heat_color, label_width, line, radar
+
+CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "kaoping.css"
 
 
 def test_charts_are_self_contained_svg():
@@ -8,6 +16,8 @@ def test_charts_are_self_contained_svg():
         bars("总分分布", ["80-85", "85-90"], [3, 5], whole_numbers=True),
     ):
         assert svg.startswith("<svg") and "<script" not in svg
+        # A strict Content-Security-Policy refuses style attributes; the <style> element gets a nonce.
+        assert " style=" not in svg and svg.count("<style") == 1
         assert "http://" not in svg.split("xmlns", 1)[0] and "kozea.github.io" not in svg
 
 
@@ -21,5 +31,21 @@ def test_small_counts_get_whole_number_ticks():
 
 
 def test_heat_colors_run_from_weak_to_strong():
-    assert heat_color(None) == "#f1f1f1"
-    assert heat_color(50) != heat_color(100)
+    greens = [int(heat_color(bucket)[3:5], 16) for bucket in range(HEAT_BUCKETS + 1)]
+    reds = [int(heat_color(bucket)[1:3], 16) for bucket in range(HEAT_BUCKETS + 1)]
+    assert greens[: HEAT_BUCKETS // 2 + 1] == sorted(greens[: HEAT_BUCKETS // 2 + 1])
+    assert reds[HEAT_BUCKETS // 2:] == sorted(reds[HEAT_BUCKETS // 2:], reverse=True)
+    assert heat_bucket(None) == "heat-none"
+    assert heat_bucket(0) == heat_bucket(60) == "heat-0" and heat_bucket(100) == f"heat-{HEAT_BUCKETS}"
+
+
+@given(st.floats(min_value=-10, max_value=110, allow_nan=False), st.floats(min_value=0, max_value=20))
+def test_a_higher_rate_never_gets_a_weaker_bucket(percent, more):
+    def number(p):
+        return int(heat_bucket(p).removeprefix("heat-"))
+    assert 0 <= number(percent) <= number(percent + more) <= HEAT_BUCKETS
+
+
+def test_the_stylesheet_colours_every_bucket_as_heat_color_does():
+    rules = dict(re.findall(r"\.table \.(heat-[\w]+) \{ background-color: (#[0-9a-f]{6}); \}", CSS.read_text()))
+    assert rules == {"heat-none": "#f1f1f1"} | {f"heat-{b}": heat_color(b) for b in range(HEAT_BUCKETS + 1)}

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from demo.rounds import build_closed_round
 from orgs.models import Organization, Role
-from reports.charts import heat_color
+from reports.charts import heat_bucket
 from tests.conftest import logged_in
 from tests.factories import UserFactory, build_tree, make_round, user_with_role
 from tests.test_report_ranking import score_unit
@@ -98,9 +98,9 @@ def test_heatmap_cells_are_the_stored_category_rates_coloured(scored, people):
     client = logged_in(people["admin"])
     response = client.get(url(scored, org="BD000"))
     cells = dict((row.organization.code, cells) for row, cells in response.context["rows"])
-    value, colour = cells["BD000B0000"][3]  # category 4: 12 of 20
-    assert value == pytest.approx(60.0) and colour == heat_color(60.0)
-    assert f"background-color: {heat_color(60.0)}" in response.content.decode()
+    value, heat = cells["BD000B0000"][3]  # category 4: 12 of 20
+    assert value == pytest.approx(60.0) and heat == heat_bucket(60.0) == "heat-0"
+    assert '<td class="heat-0">60.0%</td>' in response.content.decode()
     means = response.context["scope_means"]
     assert means[3][0] == pytest.approx((60.0 + 80.0) / 2)
 

@@ -9,7 +9,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_safe
 
 from reports.access import get_report_organization, get_report_round
-from reports.charts import heat_color
+from reports.charts import heat_bucket
 from reports.selectors import round_categories
 from reports.selectors_rollup import category_stats, counted, heatmap_page, item_rates, items_chart
 
@@ -26,13 +26,13 @@ def weak_items(request: HttpRequest, pk: int) -> HttpResponse:
     rates = item_rates(assessments, round)
     means = {stat.category.id: stat.mean_percent for stat in category_stats(assessments, categories)}
     page_obj = heatmap_page(assessments, categories, request.GET.get("page"))
-    # Colours are picked per shown cell (at most 50 rows × the categories), never per score.
-    rows = [(row, [(value, heat_color(value)) for value in row.cells]) for row in page_obj.object_list]
+    # Heat classes are picked per shown cell (at most 50 rows × the categories), never per score.
+    rows = [(row, [(value, heat_bucket(value)) for value in row.cells]) for row in page_obj.object_list]
     return render(request, "reports/weak.html", {
         "round": round,
         "organization": organization,
         "categories": categories,
-        "scope_means": [(means.get(c.id), heat_color(means.get(c.id))) for c in categories],
+        "scope_means": [(means.get(c.id), heat_bucket(means.get(c.id))) for c in categories],
         "rates": rates,
         "chart": items_chart(rates) if rates else "",
         "page_obj": page_obj,
