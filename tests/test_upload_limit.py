@@ -57,7 +57,10 @@ def test_it_refuses_a_chunked_body_without_a_length():
 def test_the_limit_sits_just_above_the_largest_evidence_file(settings):
     assert settings.KAOPING_EVIDENCE_MAX_BYTES < max_request_bytes() <= settings.KAOPING_EVIDENCE_MAX_BYTES + 2 * 1024**2
     assert max_request_bytes() == DEFAULT_MAX_REQUEST_BYTES
-    assert settings.MIDDLEWARE.index("common.uploads.RequestSizeLimitMiddleware") <= 1
+    # Only header middleware that never reads the body stands before it (so its 413 carries them too).
+    before = settings.MIDDLEWARE[: settings.MIDDLEWARE.index("common.uploads.RequestSizeLimitMiddleware")]
+    assert before == ["django.middleware.security.SecurityMiddleware", "csp.middleware.CSPMiddleware",
+                      "django_permissions_policy.PermissionsPolicyMiddleware"]
 
 
 def test_a_body_within_the_limit_reaches_the_view(client, settings):
@@ -67,3 +70,4 @@ def test_a_body_within_the_limit_reaches_the_view(client, settings):
     assert "没有接收上传的内容" not in response.content.decode()
     refused = client.post(reverse("login"), {"username": "nobody", "password": "x" * 3000})
     assert refused.status_code == 413
+    assert "default-src 'self'" in refused["Content-Security-Policy"] and "Permissions-Policy" in refused
