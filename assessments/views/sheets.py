@@ -41,6 +41,7 @@ from assessments.services import (
     stored_values,
 )
 from assessments.services.evidence import max_bytes, too_large_text
+from assessments.services.scoring import values_of
 from assessments.threeway import REASON, SCORE, FieldKey
 from assessments.totals import ItemInfo, compute_totals
 from assessments.validation import browser_rules
@@ -97,11 +98,12 @@ class Conflicts:
 
 def _page(
     request: HttpRequest, sheet: Sheet, form: SheetForm, categories: list[Category], *,
-    conflicts: Conflicts | None = None, status: int = 200,
+    conflicts: Conflicts | None = None, status: int = 200, rows: list[Score] | None = None,
 ) -> HttpResponse:
     assessment = sheet.assessment
     conflicts = conflicts or Conflicts()
-    stored = {score.item_id: score for score in Score.objects.filter(sheet=sheet)}
+    rows = list(Score.objects.filter(sheet=sheet)) if rows is None else rows
+    stored = {score.item_id: score for score in rows}
     self_scores: dict[int, Decimal | None] = {}
     if sheet.kind == SheetKind.REVIEW:
         own = self_sheet_of(assessment)
@@ -194,8 +196,11 @@ def sheet_page(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
     categories = outline_categories(assessment.round.indicator_system)
     items = [item for category in categories for item in category.items.all()]
     if request.method == "GET":
-        form = SheetForm(initial=initial_for(stored_values(sheet), sheet.version, items), items=items)
-        return _page(request, sheet, form, categories)
+        # One read of the scores serves the form's initial values and the table alike.
+        rows = list(Score.objects.filter(sheet=sheet))
+        values = values_of((row.item_id, row.score, row.reason) for row in rows)
+        form = SheetForm(initial=initial_for(values, sheet.version, items), items=items)
+        return _page(request, sheet, form, categories, rows=rows)
 
     if not may_edit_sheet(request.user, sheet):
         if not _is_owner(request.user, sheet):
