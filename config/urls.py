@@ -21,6 +21,7 @@ urlpatterns = [
     path("indicators/", include("indicators.urls")),
     path("orgs/", include("orgs.urls")),
     path("people/", include("orgs.urls_people")),
+    path("audit/", include("orgs.urls_audit")),
     path("reports/", include("reports.urls")),
     path("", include("assessments.urls")),
     path("admin/", admin.site.urls),
