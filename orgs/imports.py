@@ -20,10 +20,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from common.audit import AdminAction, AdminKind, event, record_all
 from common.xlsx import RefusedWorkbook, SheetRow, TooManyRows, UnreadableWorkbook, read_sheet
 from orgs.access import require_admin
 from orgs.bulk import NewNode, bulk_add_nodes
+from orgs.history import org_label_of, organization_changes, organization_row_snapshot
 from orgs.models import Organization
 from orgs.scope import AnyUser
 from orgs.services import organization_update
@@ -330,8 +333,10 @@ def import_organizations(*, rows: list[ImportRow], user: AnyUser) -> ImportResul
 
     # New nodes go in first, under their parents' current places: a parent that moves below
     # takes its new children along, and a node that moves may have a new node as its parent.
+    created = []
     if plan.new:
-        bulk_add_nodes(NewNode(r.code, r.name, r.type, r.parent_code, r.is_active) for r in plan.new)
+        created = bulk_add_nodes(NewNode(r.code, r.name, r.type, r.parent_code, r.is_active) for r in plan.new)
+    _record_import(plan, tree, rows, created, user)
     if plan.field_changes:
         Organization.objects.bulk_update(
             [Organization(pk=pk, name=r.name, type=r.type, is_active=r.is_active) for pk, r in plan.field_changes],
@@ -343,11 +348,48 @@ def import_organizations(*, rows: list[ImportRow], user: AnyUser) -> ImportResul
         parent = Organization.objects.get(code=row.parent_code) if row.parent_code else None
         organization_update(
             organization=Organization.objects.get(code=row.code),
-            name=row.name, type=row.type, is_active=row.is_active, parent=parent,
+            name=row.name, type=row.type, is_active=row.is_active, parent=parent, by=user, note=IMPORT_NOTE,
         )
     return ImportResult(
         created=len(plan.new), updated=plan.updated, moved=len(plan.moves), unchanged=plan.unchanged
     )
+
+
+IMPORT_NOTE = gettext_lazy("由党组织表导入")
+
+
+def _record_import(
+    plan: _Plan, tree: dict[str, Stored], rows: list[ImportRow], created: list[Organization], user: AnyUser
+) -> None:
+    """One history row per organization the file creates or changes in place (moves record their own)."""
+    names = {code: stored.name for code, stored in tree.items()} | {row.code: row.name for row in rows}
+    note = str(IMPORT_NOTE)
+
+    def snapshot(row: ImportRow) -> dict:
+        return organization_row_snapshot(code=row.code, name=row.name, type=row.type, is_active=row.is_active,
+                                         parent=org_label_of(row.parent_code, names.get(row.parent_code)))
+
+    if any(organization.pk is None for organization in created):
+        pks = dict(Organization.objects.filter(depth__gte=1).values_list("code", "pk").iterator(chunk_size=5000))
+        for organization in created:
+            organization.pk = pks[organization.code]
+    by_code = {organization.code: organization for organization in created}
+    events = [
+        event(actor=user, kind=AdminKind.ORGANIZATION, action=AdminAction.IMPORT, page=by_code[row.code],
+              target=f"{row.name}（{row.code}）", changes=organization_changes({}, snapshot(row)), note=note)
+        for row in plan.new
+    ]
+    for pk, row in plan.field_changes:
+        stored = tree[row.code]
+        before = organization_row_snapshot(
+            code=row.code, name=stored.name, type=stored.type, is_active=stored.is_active,
+            parent=org_label_of(stored.parent_code, tree[stored.parent_code].name if stored.parent_code else None),
+        )
+        events.append(event(
+            actor=user, kind=AdminKind.ORGANIZATION, action=AdminAction.IMPORT, page=Organization(pk=pk),
+            target=f"{row.name}（{row.code}）", changes=organization_changes(before, snapshot(row)), note=note,
+        ))
+    record_all(events)
 
 
 def import_upload(*, upload: UploadedFile, user: AnyUser) -> tuple[ImportResult | None, list[Problem]]:

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.audit import AdminAction, AdminKind, record
+from orgs.history import organization_changes, organization_snapshot
 from orgs.models import Organization
 
 
@@ -20,22 +22,35 @@ def _check_parent(organization: Organization | None, parent: Organization | None
 
 @transaction.atomic
 def organization_create(
-    *, code: str, name: str, type: str, parent: Organization | None, is_active: bool = True
+    *, code: str, name: str, type: str, parent: Organization | None, is_active: bool = True, by: object,
 ) -> Organization:
     fields = {"code": code, "name": name, "type": type, "is_active": is_active}
     if parent is None:
-        return Organization.objects.add_root(create_kwargs=fields)
-    parent = Organization.objects.select_for_update().get(pk=parent.pk)
-    return Organization.objects.add_child(parent, create_kwargs=fields)
+        organization = Organization.objects.add_root(create_kwargs=fields)
+    else:
+        parent = Organization.objects.select_for_update().get(pk=parent.pk)
+        organization = Organization.objects.add_child(parent, create_kwargs=fields)
+    record(
+        actor=by, kind=AdminKind.ORGANIZATION, action=AdminAction.CREATE, page=organization,
+        changes=organization_changes({}, organization_snapshot(organization, parent)),
+    )
+    return organization
+
+
+def _parent_of(organization: Organization) -> Organization | None:
+    parent_path = organization.path[: -Organization.steplen]
+    return Organization.objects.filter(path=parent_path).first() if parent_path else None
 
 
 @transaction.atomic
 def organization_update(
     *, organization: Organization, name: str, type: str, is_active: bool,
-    parent: Organization | None, move: bool = True,
+    parent: Organization | None, move: bool = True, by: object, note: str = "",
 ) -> Organization:
     """Change an organization's fields and, when `move` is set, put it under `parent`."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    old_parent = _parent_of(organization)
+    before = organization_snapshot(organization, old_parent)
     if parent is not None:
         # The caller's copy may predate another move; the cycle check needs current paths.
         parent = Organization.objects.get(pk=parent.pk)
@@ -52,4 +67,8 @@ def organization_update(
             else:
                 Organization.objects.move(organization, parent, "last-child")
             organization.refresh_from_db()
+    changes = organization_changes(before, organization_snapshot(organization, parent if move else old_parent))
+    if changes:
+        record(actor=by, kind=AdminKind.ORGANIZATION, action=AdminAction.UPDATE, page=organization, changes=changes,
+               note=str(note))
     return organization

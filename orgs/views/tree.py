@@ -78,7 +78,7 @@ def create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         organization = organization_create(
             code=data["code"], name=data["name"], type=data["type"],
-            parent=data["parent_code"], is_active=data["is_active"],
+            parent=data["parent_code"], is_active=data["is_active"], by=request.user,
         )
         messages.success(request, _("已新增党组织“%(name)s”。") % {"name": organization.name})
         return redirect("orgs:detail", code=organization.code)
@@ -100,7 +100,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
         data = form.cleaned_data
         organization = organization_update(
             organization=organization, name=data["name"], type=data["type"],
-            is_active=data["is_active"], parent=data["parent_code"],
+            is_active=data["is_active"], parent=data["parent_code"], by=request.user,
         )
         messages.success(request, _("已保存党组织“%(name)s”。") % {"name": organization.name})
         return redirect("orgs:detail", code=organization.code)
