@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from common.audit import Change, changes_between
-from orgs.models import Organization, OrgType
+from orgs.models import Organization, OrgType, RoleGrant
 
 ORGANIZATION_FIELDS = {"code": _("编码"), "name": _("名称"), "type": _("类型"), "is_active": _("是否有效"),
                        "parent": _("上级党组织")}
@@ -52,3 +53,9 @@ def user_label(user: AbstractUser) -> str:
 
 def _org_label(organization: Organization | None) -> str:
     return org_label_of(organization.code, organization.name) if organization else ""
+
+
+def grant_label(grant: RoleGrant) -> str:
+    # Stored in the working language, like the labels: the row says what it said when written.
+    with translation.override("zh-hans"):
+        return str(grant)

@@ -15,11 +15,15 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from common.audit import AdminAction, AdminKind, Change, record
+from orgs.history import grant_label, user_changes, user_label, user_snapshot
 from orgs.models import ROLES_WITH_ORGANIZATION, Organization, Role, RoleGrant
 from orgs.scope import forget_roles
 
 User = get_user_model()
+GRANT_LABEL = gettext_lazy("授权")
 
 
 def _refuse(field: str, message: str, code: str) -> NoReturn:
@@ -45,7 +49,7 @@ def _lock_user(user_id: int) -> None:
 
 @transaction.atomic
 def user_create(
-    *, username: str, full_name: str, email: str, is_active: bool, password: str
+    *, username: str, full_name: str, email: str, is_active: bool, password: str, by: AbstractUser
 ) -> AbstractUser:
     _check_username_free(username)
     # Chinese names are written as one string, so 姓名 lives in first_name and last_name stays
@@ -53,6 +57,8 @@ def user_create(
     user = User(username=username, first_name=full_name, last_name="", email=email, is_active=is_active)
     user.set_password(password)
     user.save()
+    record(actor=by, kind=AdminKind.USER, action=AdminAction.CREATE, page=user, target=user_label(user),
+           changes=user_changes({}, user_snapshot(user)))
     return user
 
 
@@ -64,6 +70,7 @@ def user_update(
     if user.pk == by.pk and not is_active:
         _refuse("is_active", _("不能停用自己的账号：停用后您将无法再登录。"), "self_deactivate")
     _check_username_free(username, exclude=user)
+    before = user_snapshot(user)
     user.username, user.first_name, user.last_name = username, full_name, ""
     user.email, user.is_active = email, is_active
     fields = ["username", "first_name", "last_name", "email", "is_active"]
@@ -71,6 +78,13 @@ def user_update(
         user.set_password(password)
         fields.append("password")
     user.save(update_fields=fields)
+    changes = user_changes(before, user_snapshot(user))
+    if changes:
+        record(actor=by, kind=AdminKind.USER, action=AdminAction.UPDATE, page=user, target=user_label(user),
+               changes=changes)
+    if password:
+        # Never the password itself, nor its hash: only that it was set, by whom and when.
+        record(actor=by, kind=AdminKind.USER, action=AdminAction.PASSWORD, page=user, target=user_label(user))
     return user
 
 
@@ -115,6 +129,8 @@ def grant_add(
     _check_grant(user, role, organization)
     grant = RoleGrant.objects.create(user=user, role=role, organization=organization)
     forget_roles(user)
+    record(actor=by, kind=AdminKind.GRANT, action=AdminAction.ADD, page=user, target=user_label(user),
+           changes=[Change("grant", GRANT_LABEL, "", grant_label(grant))])
     return grant
 
 
@@ -129,16 +145,22 @@ def grant_remove(*, grant: RoleGrant, by: AbstractUser) -> None:
             "self_unadmin",
         )
     _lock_user(grant.user_id)
+    label = grant_label(grant)
     grant.delete()
     forget_roles(grant.user)
+    record(actor=by, kind=AdminKind.GRANT, action=AdminAction.REMOVE, page=grant.user,
+           target=user_label(grant.user), changes=[Change("grant", GRANT_LABEL, label, "")])
 
 
+@transaction.atomic
 def user_unlock(*, user: AbstractUser, by: AbstractUser) -> int:
     """Lift the login lockouts of `user`'s username from every address; returns the count cleared.
 
     Only this username's failures are cleared: the other usernames' failures still count toward
     the address-wide throttle, so unlocking one account does not hand a sprayer a fresh budget.
-    There is no administrative audit table yet, so nothing more is recorded here.
     """
-    del by  # kept in the signature so the audit can be added without touching callers
-    return axes_reset(username=user.get_username())
+    cleared = axes_reset(username=user.get_username())
+    if cleared:
+        record(actor=by, kind=AdminKind.USER, action=AdminAction.UNLOCK, page=user, target=user_label(user),
+               note=_("清除了 %(count)s 条登录失败记录。") % {"count": cleared})
+    return cleared

@@ -7,7 +7,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from orgs import people
 from orgs.models import Role, RoleGrant
 from orgs.scope import roles_of
-from tests.factories import OrganizationFactory, RoleGrantFactory, UserFactory, user_with_role
+from tests.factories import AdminFactory, OrganizationFactory, RoleGrantFactory, UserFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def refusal(call, **kwargs) -> dict[str, list[str]]:
 def test_it_creates_a_user_with_a_usable_password():
     user = people.user_create(
         username="wang", full_name="王小明", email="wang@example.cn", is_active=True,
-        password="Xuexi-2026!",
+        password="Xuexi-2026!", by=AdminFactory(),
     )
     assert user.check_password("Xuexi-2026!")
     assert user.get_full_name() == "王小明"
@@ -31,7 +31,8 @@ def test_it_creates_a_user_with_a_usable_password():
 def test_it_refuses_a_username_that_differs_only_in_case():
     UserFactory(username="wang")
     errors = refusal(
-        people.user_create, username="WANG", full_name="王", email="", is_active=True, password="x"
+        people.user_create, username="WANG", full_name="王", email="", is_active=True, password="x",
+        by=AdminFactory(),
     )
     assert errors["username"] == ["用户名“WANG”已被使用。"]
 

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from common.audit import page_context
 from common.login_throttle import account_locks, locked_usernames
 from orgs import people as services
 from orgs.access import require_admin
@@ -81,7 +82,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
         try:
             person = services.user_create(
                 username=data["username"], full_name=data["full_name"], email=data["email"],
-                is_active=data["is_active"], password=data["password1"],
+                is_active=data["is_active"], password=data["password1"], by=request.user,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -107,6 +108,7 @@ def _render_edit(
             "grants": grants,
             "is_self": person.pk == request.user.pk,
             "locks": account_locks(person.get_username()),
+            **page_context(person),
         },
     )
 

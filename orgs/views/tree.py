@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from common.audit import page_context
 from orgs.access import can_manage_organizations, get_organization_for_user, require_admin
 from orgs.forms import OrganizationForm
 from orgs.models import Organization
@@ -56,6 +57,7 @@ def children(request: HttpRequest, code: str) -> HttpResponse:
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     organization = get_organization_for_user(request.user, code)
     page = Paginator(visible_children(request.user, organization), PAGE_SIZE).get_page(request.GET.get("page"))
+    can_manage = can_manage_organizations(request.user)
     return render(
         request,
         "orgs/detail.html",
@@ -64,7 +66,9 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "crumbs": breadcrumbs(request.user, organization),
             "page": page,
             "descendant_count": visible_descendant_count(request.user, organization),
-            "can_manage": can_manage_organizations(request.user),
+            "can_manage": can_manage,
+            # Who changed what is for the admins who manage the tree, not for everyone who sees it.
+            **(page_context(organization) if can_manage else {}),
         },
     )
 
