@@ -179,7 +179,7 @@ def test_it_writes_one_archive_with_the_dump_every_media_file_and_a_manifest(wor
     counts = manifest["fingerprint"]["counts"]
     assert counts["assessments_assessment"] == Assessment.objects.count() == 4
     assert counts["assessments_auditevent"] == AuditEvent.objects.count()
-    assert set(manifest["fingerprint"]["digests"]) == {"assessment_totals", "scores", "audit_trail", "evidence"}
+    assert set(manifest["fingerprint"]["digests"]) == {"assessment_totals", "scores", "audit_trail", "evidence", "admin_history"}
     assert manifest["fingerprint"] == current_fingerprint()
     assert archive.stat().st_mode & 0o777 == 0o600
 

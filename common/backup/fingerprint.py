@@ -27,6 +27,7 @@ DIGESTS: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "scores": ("assessments.Score", None),
     "audit_trail": ("assessments.AuditEvent", None),
     "evidence": ("assessments.Evidence", None),
+    "admin_history": ("common.AdminEvent", None),
 }
 # The tables named in summaries, by the model that owns them.
 SUMMARY_MODELS = {"assessments": "assessments.Assessment", "scores": "assessments.Score",
