@@ -76,15 +76,15 @@ def _page_key(page: models.Model) -> tuple[ContentType, str]:
 
 
 def event(
-    *, actor: Any, kind: AdminKind, action: AdminAction, page: models.Model, target: str = "",
+    *, actor: Any, kind: AdminKind, action: AdminAction, page: models.Model | None, target: str = "",
     changes: Iterable[Change] = (), note: str = "", at: datetime.datetime | None = None,
 ) -> AdminEvent:
-    """An unsaved event, for `record_all`."""
-    page_type, page_id = _page_key(page)
+    """An unsaved event, for `record_all`. `page` None: the row shows in the log only."""
+    page_type, page_id = _page_key(page) if page is not None else (None, "")
     actor = actor if getattr(actor, "is_authenticated", False) else None
     return AdminEvent(
         at=at or timezone.now(), actor=actor, kind=kind, action=action, page_type=page_type, page_id=page_id,
-        target=(target or str(page))[:300], changes=[c.as_json() for c in changes], note=note,
+        target=(target or (str(page) if page is not None else ""))[:300], changes=[c.as_json() for c in changes], note=note,
     )
 
 

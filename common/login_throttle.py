@@ -10,6 +10,8 @@ axes' own "count >= limit" test holds exactly when some set reached its own limi
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +19,7 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -81,10 +83,13 @@ class ThrottleHandler(AxesDatabaseHandler):
 
 def _lock_ends(attempts: QuerySet[AccessAttempt], limit: int, cool_off: timedelta) -> datetime | None:
     """When the recent failures in `attempts` drop below `limit`, or None if they already are."""
+    return _ends(attempts.order_by("-attempt_time").values_list("attempt_time", "failures_since_start"),
+                 limit, cool_off)
+
+
+def _ends(newest_first: Iterable[tuple[datetime, int]], limit: int, cool_off: timedelta) -> datetime | None:
     total = 0
-    for attempt_time, failures in attempts.order_by("-attempt_time").values_list(
-        "attempt_time", "failures_since_start"
-    ):
+    for attempt_time, failures in newest_first:
         total += failures
         if total >= limit:
             return attempt_time + cool_off
@@ -161,3 +166,42 @@ def locked_usernames(usernames: list[str]) -> set[str]:
         .filter(total__gte=settings.AXES_FAILURE_LIMIT)
     )
     return {pair["username"] for pair in pairs}
+
+
+@dataclass(frozen=True)
+class AddressLock:
+    ip_address: str
+    failures: int
+    usernames: int
+    ends_at: datetime
+
+
+def address_locks(*, limit: int = 100) -> list[AddressLock]:
+    """The addresses locked now for all usernames by the address-wide throttle, newest first."""
+    cool_off = get_cool_off()
+    threshold = address_failure_limit()
+    if not cool_off or threshold <= 0:
+        return []
+    now = timezone.now()
+    recent = AccessAttempt.objects.filter(attempt_time__gte=now - cool_off)
+    over = (
+        recent.values("ip_address")
+        .annotate(total=Sum("failures_since_start"), usernames=Count("username", distinct=True),
+                  last=Max("attempt_time"))
+        .filter(total__gte=threshold)
+        .order_by("-last")[:limit]
+    )
+    over = list(over)
+    history: dict[str | None, list[tuple[datetime, int]]] = defaultdict(list)
+    # One query for the attempts of every locked address, not one per address.
+    for address, at, failures in (
+        recent.filter(ip_address__in=[row["ip_address"] for row in over])
+        .order_by("ip_address", "-attempt_time").values_list("ip_address", "attempt_time", "failures_since_start")
+    ):
+        history[address].append((at, failures))
+    locks = []
+    for row in over:
+        ends = _ends(history[row["ip_address"]], threshold, cool_off)
+        if ends is not None and ends > now:
+            locks.append(AddressLock(row["ip_address"] or "", row["total"], row["usernames"], ends))
+    return locks

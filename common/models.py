@@ -23,6 +23,7 @@ class AdminKind(models.TextChoices):
     ASSIGNMENT = "assignment", _("考评分工")
     EDITION = "edition", _("指标体系版本")
     ITEM_LINK = "item_link", _("子项目对应关系")
+    LOGIN_LOCK = "login_lock", _("登录锁定")
 
 
 class AdminAction(models.TextChoices):
@@ -50,9 +51,10 @@ class AdminEvent(models.Model):
     kind = models.CharField(_("类别"), max_length=16, choices=AdminKind.choices)
     action = models.CharField(_("操作"), max_length=12, choices=AdminAction.choices)
     # The page the change belongs to: a grant shows on its user's page, a participant on its
-    # round's. The id is kept as text so that a deleted object's history stays readable.
-    page_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    page_id = models.CharField(max_length=64)
+    # round's. The id is kept as text so that a deleted object's history stays readable. None
+    # for what has no page of its own (a login lock on an address): such rows are in the log only.
+    page_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    page_id = models.CharField(max_length=64, blank=True)
     # What was changed, as it read at the time: the object may be renamed or gone later.
     target = models.CharField(_("对象"), max_length=300)
     # [{"field": key, "label": Chinese label (a msgid), "old": text, "new": text}, ...]

@@ -164,3 +164,17 @@ def user_unlock(*, user: AbstractUser, by: AbstractUser) -> int:
         record(actor=by, kind=AdminKind.USER, action=AdminAction.UNLOCK, page=user, target=user_label(user),
                note=_("清除了 %(count)s 条登录失败记录。") % {"count": cleared})
     return cleared
+
+
+@transaction.atomic
+def address_unlock(*, address: str, by: AbstractUser) -> int:
+    """Lift the address-wide lock on `address` (every username's failures there); returns the count cleared.
+
+    For an office behind one address that a sprayer locked: the admin has judged the address itself
+    trustworthy, so its per-account failures go too.
+    """
+    cleared = axes_reset(ip=address)
+    if cleared:
+        record(actor=by, kind=AdminKind.LOGIN_LOCK, action=AdminAction.UNLOCK, page=None, target=address,
+               note=_("清除了 %(count)s 条登录失败记录。") % {"count": cleared})
+    return cleared

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from common.audit import page_context
-from common.login_throttle import account_locks, locked_usernames
+from common.login_throttle import account_locks, address_locks, locked_usernames
 from orgs import people as services
 from orgs.access import require_admin
 from orgs.forms_people import GrantForm, UserForm
@@ -188,3 +188,22 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.info(request, _("用户“%(username)s”当前没有被锁定。") % {"username": person.username})
     return redirect("people:user_edit", pk=person.pk)
+
+
+@login_required
+def address_lock_list(request: HttpRequest) -> HttpResponse:
+    require_admin(request.user)
+    return render(request, "people/address_locks.html", {"locks": address_locks()})
+
+
+@login_required
+def address_unlock(request: HttpRequest) -> HttpResponse:
+    require_admin(request.user)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    address = request.POST.get("address", "").strip()[:64]
+    if address and services.address_unlock(address=address, by=request.user):
+        messages.success(request, _("已解除地址 %(address)s 的登录锁定。") % {"address": address})
+    else:
+        messages.info(request, _("地址 %(address)s 当前没有被锁定。") % {"address": address or "—"})
+    return redirect("people:address_locks")
