@@ -79,6 +79,8 @@ def test_it_filters_by_person_kind_day_and_object(admin_client, admin_user):
     assert shown(since=today.isoformat()) == {"甲一", "乙一"}
     assert shown(until=(today - datetime.timedelta(days=1)).isoformat()) == {"丙一"}
     assert shown(on=audit.log_url_for(first).split("on=")[1].replace("%3A", ":")) == {"甲一"}
+    # Each row of the log links to the log of its own object.
+    assert audit.log_url_for(first).replace("%3A", ":") in admin_client.get(LOG).content.decode()
 
 
 def test_it_explains_a_filter_it_cannot_use(admin_client):
