@@ -365,3 +365,12 @@ def test_an_admin_by_role_may_remove_another_admins_role():
     client.post(grant_remove_url(other.role_grants.get()))
     assert not other.role_grants.exists()
     assert logged_in(other).get(reverse("people:user_list")).status_code == 403
+
+
+def test_django_admin_has_no_user_pages_of_its_own(client):
+    # Accounts change only through the people pages, which check the grant rules and record history.
+    superuser = AdminFactory()
+    client.force_login(superuser)
+    assert client.get("/admin/auth/user/").status_code == 404
+    assert client.get("/admin/auth/group/").status_code == 404
+    assert "/admin/auth/" not in client.get(reverse("admin:index")).content.decode()
