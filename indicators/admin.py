@@ -109,7 +109,7 @@ class IndicatorSystemAdmin(admin.ModelAdmin):
     def _run(self, request: HttpRequest, queryset: QuerySet[IndicatorSystem], action: Any, done: str) -> None:
         for system in queryset:
             try:
-                action(system=system)
+                action(system=system, user=request.user)
             except VersionNotPublishable as exc:
                 self.message_user(
                     request, f"{system.title}：{'；'.join(exc.problems)}", messages.ERROR

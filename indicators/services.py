@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,6 +11,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.audit import AdminAction
+from indicators.history import copied_note, record_edition, version_snapshot
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
 from indicators.points import format_points
 from indicators.validators import validate_version_code
@@ -60,31 +63,37 @@ def version_problems(system: IndicatorSystem) -> list[str]:
 
 
 @transaction.atomic
-def version_publish(*, system: IndicatorSystem) -> IndicatorSystem:
+def version_publish(*, system: IndicatorSystem, user: Any) -> IndicatorSystem:
     system = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
     if system.status != VersionStatus.DRAFT:
         raise VersionNotPublishable([_("只有草稿版本可以发布。")])
     problems = version_problems(system)
     if problems:
         raise VersionNotPublishable(problems)
+    before = version_snapshot(system)
     system.status = VersionStatus.PUBLISHED
     system.published_at = timezone.now()
     system.save(update_fields=["status", "published_at"])
+    record_edition(system=system, user=user, action=AdminAction.PUBLISH, before=before)
     return system
 
 
 @transaction.atomic
-def version_archive(*, system: IndicatorSystem) -> IndicatorSystem:
+def version_archive(*, system: IndicatorSystem, user: Any) -> IndicatorSystem:
     system = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
     if system.status != VersionStatus.PUBLISHED:
         raise VersionNotPublishable([_("只有已发布的版本可以归档。")])
+    before = version_snapshot(system)
     system.status = VersionStatus.ARCHIVED
     system.save(update_fields=["status"])
+    record_edition(system=system, user=user, action=AdminAction.STATE, before=before)
     return system
 
 
 @transaction.atomic
-def version_clone(*, source: IndicatorSystem, code: str, title: str, year: int, description: str = "") -> IndicatorSystem:
+def version_clone(
+    *, source: IndicatorSystem, code: str, title: str, year: int, description: str = "", user: Any
+) -> IndicatorSystem:
     """A draft copy of an edition; every category and item remembers the one it came from."""
     try:
         validate_version_code(code)
@@ -108,4 +117,5 @@ def version_clone(*, source: IndicatorSystem, code: str, title: str, year: int, 
             for i in Item.objects.filter(system=source).order_by("category__number", "order", "id")
         ]
     )
+    record_edition(system=draft, user=user, action=AdminAction.CREATE, note=copied_note(source))
     return draft
