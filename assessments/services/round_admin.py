@@ -101,7 +101,7 @@ def round_update(
     *, round: Round, title: str, deadline: datetime.date, merge_method: str,
     disagreement_threshold: Decimal, approvers: Iterable[Any], user: Any,
 ) -> Round:
-    round = Round.objects.select_for_update().select_related("indicator_system", "previous").get(pk=round.pk)
+    round = Round.objects.select_for_update().get(pk=round.pk)
     _check_open(round)
     if Round.objects.filter(year=round.year, title=title).exclude(pk=round.pk).exists():
         raise ValidationError(
