@@ -42,10 +42,13 @@ def version_snapshot(system: IndicatorSystem) -> dict[str, Any]:
 
 def record_edition(
     *, system: IndicatorSystem, user: Any, action: AdminAction, before: Mapping[str, Any] | None = None,
-    note: str = "",
+    note: str = "", after: Mapping[str, Any] | None = None,
 ) -> None:
-    """Record the edition's settings as changed since `before` (None: it was just created)."""
-    changes = changes_between(before or {}, version_snapshot(system), SYSTEM_LABELS)
+    """Record the edition's settings as changed since `before` (None: it was just created);
+    `after` is given for a deletion, as the empty settings."""
+    changes = changes_between(before or {}, version_snapshot(system) if after is None else after, SYSTEM_LABELS)
+    if not changes and action == AdminAction.UPDATE:
+        return
     record(
         actor=user, kind=AdminKind.EDITION, action=action, page=system, target=_edition_text(system),
         changes=changes, note=note,
@@ -73,6 +76,11 @@ def imported_note(file_name: str, system: IndicatorSystem) -> str:
         return _("从文件“%(file)s”导入：%(contents)s。") % {"file": file_name, "contents": _contents(system)}
 
 
+def contents_note(system: IndicatorSystem) -> str:
+    with translation.override("zh-hans"):
+        return _("删除时有：%(contents)s。") % {"contents": _contents(system)}
+
+
 # --- the edit table ----------------------------------------------------------------------------
 
 def category_values(category: Category) -> dict[str, str]:
@@ -84,6 +92,14 @@ def item_values(item: Item) -> dict[str, str]:
         "number": item.number, "name": item.name, "standard": item.standard,
         "cap": format_points(item.cap), "order": str(item.order),
     }
+
+
+def table_snapshot(system: IndicatorSystem) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, str]]]:
+    """The edition's categories and items as stored, for `record_table_edits` after a change."""
+    return (
+        {c.pk: category_values(c) for c in Category.objects.filter(system=system)},
+        {i.pk: item_values(i) for i in Item.objects.filter(system=system)},
+    )
 
 
 def _category_text(values: Mapping[str, str]) -> str:

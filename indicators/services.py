@@ -12,7 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.audit import AdminAction
-from indicators.history import copied_note, record_edition, version_snapshot
+from indicators.history import (
+    contents_note,
+    copied_note,
+    links_of,
+    record_edition,
+    record_link_change,
+    version_snapshot,
+)
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
 from indicators.points import format_points
 from indicators.validators import validate_version_code
@@ -119,3 +126,22 @@ def version_clone(
     )
     record_edition(system=draft, user=user, action=AdminAction.CREATE, note=copied_note(source))
     return draft
+
+
+@transaction.atomic
+def version_delete(*, system: IndicatorSystem, user: Any) -> None:
+    """Delete a draft (the model refuses a published edition); its history stays readable."""
+    system = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
+    before, note, pk = version_snapshot(system), contents_note(system), system.pk
+    # Links from a later edition's items to this one's go with it: that edition's history says so.
+    continuing = list(
+        Item.objects.filter(links_back__earlier__system=system).exclude(system=system).select_related("system")
+        .distinct()
+    )
+    links_before = {item.pk: links_of(item) for item in continuing}
+    system.delete()
+    # The history is kept by the id the edition had, so that the log can still be filtered by it.
+    system.pk = pk
+    record_edition(system=system, user=user, action=AdminAction.DELETE, before=before, after={}, note=note)
+    for item in continuing:
+        record_link_change(later=item, user=user, action=AdminAction.REMOVE, before=links_before[item.pk])

@@ -236,3 +236,54 @@ def test_the_edition_page_hides_the_history_from_everyone_else(admin, outline):
         response = logged_in(viewer).get(reverse("indicators:version_detail", args=[outline.code]))
         assert response.status_code == 200
         assert 'id="admin-history"' not in response.content.decode()
+
+
+# --- the Django admin ----------------------------------------------------------------------------
+
+
+def test_edits_in_the_django_admin_are_recorded_too(admin_client, admin_user):
+    from tests.factories import IndicatorSystemFactory
+    from tests.test_admin_indicators import change_url, inline_management
+
+    draft = IndicatorSystemFactory(total=Decimal("3"), title="草稿版")
+    data = {
+        "code": draft.code, "title": "草稿版（改）", "year": draft.year, "total": "3", "description": "",
+        **inline_management("categories", 1, 0), "categories-0-number": "1", "categories-0-name": "组织领导",
+        **inline_management("items", 0, 0),
+    }
+    assert admin_client.post(change_url(draft), data).status_code == 302
+    events = _events(draft)
+    assert [(e.actor, e.action, e.target) for e in events] == [
+        (admin_user, AdminAction.UPDATE, f"草稿版（改）（{draft.code}）"),
+        (admin_user, AdminAction.CREATE, "1. 组织领导"),
+    ]
+    assert _changes(events[0]) == {"title": ("草稿版", "草稿版（改）")}
+
+
+def test_deleting_a_draft_is_recorded_and_its_history_stays(admin, outline):
+    from indicators.services import version_delete
+
+    draft = version_clone(source=outline, code="doomed", title="待删", year=2026, user=admin)
+    later = version_clone(source=draft, code="after", title="后续", year=2027, user=admin)
+    item_link_add(earlier=_item(draft, "1.1"), later=_item(later, "1.1"), kind=LinkKind.SAME, user=admin)
+    pk = draft.pk
+    version_delete(system=draft, user=admin)
+    events = list(AdminEvent.objects.filter(page_id=str(pk), kind=AdminKind.EDITION).order_by("id"))
+    assert [e.action for e in events] == [AdminAction.CREATE, AdminAction.DELETE]
+    assert _changes(events[1])["code"] == ("doomed", "")
+    assert events[1].note == "删除时有：7 个考评项目、32 个子项目。"
+    # The later edition's link to it went too, and its own history says so.
+    removed = _events(later, kind=AdminKind.ITEM_LINK, action=AdminAction.REMOVE)
+    assert len(removed) == 1 and _changes(removed[0])["earlier"][1] == ""
+
+
+def test_the_admin_bulk_delete_records_each_draft(admin_client, admin_user):
+    from tests.test_admin_indicators import CHANGELIST
+
+    drafts = [build_draft(categories=1, items_per_category=1) for _ in range(2)]
+    response = admin_client.post(
+        reverse(CHANGELIST), {"action": "delete_selected", "_selected_action": [d.pk for d in drafts], "post": "yes"}
+    )
+    assert response.status_code == 302
+    deleted = AdminEvent.objects.filter(kind=AdminKind.EDITION, action=AdminAction.DELETE, actor=admin_user)
+    assert sorted(e.page_id for e in deleted) == sorted(str(d.pk) for d in drafts)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -205,32 +206,34 @@ def round_copy(
     record_participants(round=round, user=user, organizations=joined, action=AdminAction.COPY, note=note)
     new_by_org = dict(Assessment.objects.filter(round=round).values_list("organization_id", "pk"))
     # Evaluators who have since left (inactive, or no longer holding the role) are not carried over.
+    # Plain values, not model instances: a city-wide round carries over tens of thousands.
     old_sheets = [
-        sheet for sheet in Sheet.objects.filter(
+        (org_id, organization_text(name, code), evaluator_id, is_lead)
+        for org_id, name, code, evaluator_id, is_lead in Sheet.objects.filter(
             assessment__round=previous, kind=SheetKind.REVIEW, evaluator__is_active=True,
             evaluator__role_grants__role=Role.EVALUATOR,
-        ).select_related("evaluator", "assessment__organization").order_by("assessment__organization__path", "pk")
-        if sheet.assessment.organization_id in new_by_org
+        ).order_by("assessment__organization__path", "pk").values_list(
+            "assessment__organization_id", "assessment__organization__name", "assessment__organization__code",
+            "evaluator_id", "is_lead",
+        )
+        if org_id in new_by_org
     ]
     Sheet.objects.bulk_create(
         [
-            Sheet(
-                assessment_id=new_by_org[sheet.assessment.organization_id], kind=SheetKind.REVIEW,
-                evaluator_id=sheet.evaluator_id, is_lead=sheet.is_lead,
-            )
-            for sheet in old_sheets
+            Sheet(assessment_id=new_by_org[org_id], kind=SheetKind.REVIEW, evaluator_id=evaluator_id, is_lead=is_lead)
+            for org_id, _text, evaluator_id, is_lead in old_sheets
         ],
         batch_size=2000,
     )
+    names = {
+        evaluator.pk: person(evaluator)
+        for evaluator in get_user_model().objects.filter(pk__in={row[2] for row in old_sheets})
+    }
     record_assignments(
         round=round, user=user, action=AdminAction.COPY, note=note,
         rows=[
-            (
-                person(sheet.evaluator),
-                organization_text(sheet.assessment.organization.name, sheet.assessment.organization.code),
-                added(person(sheet.evaluator), sheet.is_lead),
-            )
-            for sheet in old_sheets
+            (names[evaluator_id], text, added(names[evaluator_id], is_lead))
+            for _org_id, text, evaluator_id, is_lead in old_sheets
         ],
     )
     return round
