@@ -287,3 +287,22 @@ def test_the_admin_bulk_delete_records_each_draft(admin_client, admin_user):
     assert response.status_code == 302
     deleted = AdminEvent.objects.filter(kind=AdminKind.EDITION, action=AdminAction.DELETE, actor=admin_user)
     assert sorted(e.page_id for e in deleted) == sorted(str(d.pk) for d in drafts)
+
+
+@pytest.mark.parametrize("name", ["indicators:version_detail", "indicators:version_links"])
+def test_the_history_costs_the_same_with_few_or_many_rows(admin, outline, name, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    few = version_clone(source=outline, code="few", title="少", year=2026, user=admin)
+    many = version_clone(source=outline, code="many", title="多", year=2026, user=admin)
+    plan = _plan_from_database(many)
+    for row in plan.items[:25]:
+        row.cap = "0.5"
+    version_save_edits(system=many, plan=plan, user=admin)
+    client = logged_in(admin)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse(name, args=[few.code]))
+    with django_assert_num_queries(len(captured)):
+        response = client.get(reverse(name, args=[many.code]))
+    assert len(response.context["admin_events"]) == 20

@@ -323,3 +323,26 @@ def test_the_views_record_the_signed_in_admin(outline, admin):
         (AdminKind.PARTICIPANT, AdminAction.ADD, admin),
         (AdminKind.ROUND, AdminAction.STATE, admin),
     ]
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("name", ["assessments:round_detail", "assessments:round_participants"])
+def test_the_history_costs_the_same_with_few_or_many_rows(outline, admin, name):
+    few, many = make_round(outline, title="少"), make_round(outline, title="多")
+    round_add_organizations(round=few, organizations=_only(_units("甲支部")), user=admin)
+    round_add_organizations(
+        round=many, organizations=_only([OrganizationFactory() for _ in range(30)]), user=admin
+    )
+    client = logged_in(admin)
+    expected = _queries(client, reverse(name, args=[few.pk]))
+    response = client.get(reverse(name, args=[many.pk]))
+    assert len(response.context["admin_events"]) == 20
+    assert _queries(client, reverse(name, args=[many.pk])) == expected
