@@ -110,7 +110,10 @@ def round_assign(
     round_add_organizations(round=round, organizations=organizations, user=user)
     assessments = Assessment.objects.filter(round=round, organization__in=organizations)
     already = Sheet.objects.filter(assessment__in=assessments, kind=SheetKind.REVIEW, evaluator=evaluator)
-    targets = list(assessments.exclude(pk__in=already.values("assessment_id")).select_related("organization"))
+    targets = list(
+        assessments.exclude(pk__in=already.values("assessment_id")).select_related("organization")
+        .order_by("organization__path")
+    )
     with_lead: set[int] = set()
     if lead:
         with_lead = set(
