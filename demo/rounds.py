@@ -127,7 +127,7 @@ def build_open_round(year: int, system: IndicatorSystem) -> Round | None:
     users = demo_users()
     round = round_create(
         year=year, title=title, indicator_system=system, deadline=datetime.date(year, 12, 31),
-        approvers=[users["approver"]],
+        approvers=[users["approver"]], user=users["admin"],
     )
     zs = Organization.objects.filter(code__startswith="DL-ZS-", type="branch").order_by("path")[:8]
     xg = Organization.objects.filter(code__startswith="DL-XG-", type="branch").order_by("path")[:6]

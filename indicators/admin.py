@@ -3,14 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.audit import AdminAction
+from indicators.history import record_edition, record_table_edits, table_snapshot, version_snapshot
 from indicators.models import Category, IndicatorSystem, Item
+from indicators.points import format_points
 from indicators.selectors import versions_with_totals
-from indicators.services import VersionNotPublishable, version_archive, version_publish
+from indicators.services import VersionNotPublishable, version_archive, version_delete, version_publish
 
 
 def _frozen(obj: IndicatorSystem | None) -> bool:
@@ -98,6 +102,36 @@ class IndicatorSystemAdmin(admin.ModelAdmin):
             perms_needed = {*perms_needed, _("已发布或已归档的指标体系版本")}
         return deleted, model_count, perms_needed, protected
 
+    # Edits here are administrative changes like those of the app's own pages, recorded in the
+    # admin's transaction: the state before is kept on the object between save_model and
+    # save_related (the ModelAdmin itself is shared by every request).
+    def save_model(self, request: HttpRequest, obj: IndicatorSystem, form: Any, change: bool) -> None:
+        stored = IndicatorSystem.objects.filter(pk=obj.pk).first() if change else None
+        obj._history_before = (version_snapshot(stored), *table_snapshot(stored)) if stored else None  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        system, before = form.instance, getattr(form.instance, "_history_before", None)
+        settings, categories, items = before or (None, {}, {})
+        record_edition(
+            system=system, user=request.user, action=AdminAction.UPDATE if before else AdminAction.CREATE,
+            before=settings,
+        )
+        # The total is among the settings just recorded; what follows are the rows.
+        record_table_edits(
+            system=system, user=request.user, total_before=format_points(system.total),
+            categories_before=categories, items_before=items,
+        )
+
+    def delete_model(self, request: HttpRequest, obj: IndicatorSystem) -> None:
+        version_delete(system=obj, user=request.user)
+
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[IndicatorSystem]) -> None:
+        for system in queryset:
+            version_delete(system=system, user=request.user)
+
     @admin.action(description=gettext_lazy("发布所选草稿版本"), permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[IndicatorSystem]) -> None:
         self._run(request, queryset, version_publish, _("已发布：%(title)s"))
@@ -109,7 +143,7 @@ class IndicatorSystemAdmin(admin.ModelAdmin):
     def _run(self, request: HttpRequest, queryset: QuerySet[IndicatorSystem], action: Any, done: str) -> None:
         for system in queryset:
             try:
-                action(system=system)
+                action(system=system, user=request.user)
             except VersionNotPublishable as exc:
                 self.message_user(
                     request, f"{system.title}：{'；'.join(exc.problems)}", messages.ERROR

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,6 +11,15 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.audit import AdminAction
+from indicators.history import (
+    contents_note,
+    copied_note,
+    links_of,
+    record_edition,
+    record_link_change,
+    version_snapshot,
+)
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
 from indicators.points import format_points
 from indicators.validators import validate_version_code
@@ -60,31 +70,37 @@ def version_problems(system: IndicatorSystem) -> list[str]:
 
 
 @transaction.atomic
-def version_publish(*, system: IndicatorSystem) -> IndicatorSystem:
+def version_publish(*, system: IndicatorSystem, user: Any) -> IndicatorSystem:
     system = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
     if system.status != VersionStatus.DRAFT:
         raise VersionNotPublishable([_("只有草稿版本可以发布。")])
     problems = version_problems(system)
     if problems:
         raise VersionNotPublishable(problems)
+    before = version_snapshot(system)
     system.status = VersionStatus.PUBLISHED
     system.published_at = timezone.now()
     system.save(update_fields=["status", "published_at"])
+    record_edition(system=system, user=user, action=AdminAction.PUBLISH, before=before)
     return system
 
 
 @transaction.atomic
-def version_archive(*, system: IndicatorSystem) -> IndicatorSystem:
+def version_archive(*, system: IndicatorSystem, user: Any) -> IndicatorSystem:
     system = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
     if system.status != VersionStatus.PUBLISHED:
         raise VersionNotPublishable([_("只有已发布的版本可以归档。")])
+    before = version_snapshot(system)
     system.status = VersionStatus.ARCHIVED
     system.save(update_fields=["status"])
+    record_edition(system=system, user=user, action=AdminAction.STATE, before=before)
     return system
 
 
 @transaction.atomic
-def version_clone(*, source: IndicatorSystem, code: str, title: str, year: int, description: str = "") -> IndicatorSystem:
+def version_clone(
+    *, source: IndicatorSystem, code: str, title: str, year: int, description: str = "", user: Any
+) -> IndicatorSystem:
     """A draft copy of an edition; every category and item remembers the one it came from."""
     try:
         validate_version_code(code)
@@ -108,4 +124,24 @@ def version_clone(*, source: IndicatorSystem, code: str, title: str, year: int, 
             for i in Item.objects.filter(system=source).order_by("category__number", "order", "id")
         ]
     )
+    record_edition(system=draft, user=user, action=AdminAction.CREATE, note=copied_note(source))
     return draft
+
+
+@transaction.atomic
+def version_delete(*, system: IndicatorSystem, user: Any) -> None:
+    """Delete a draft (the model refuses a published edition); its history stays readable."""
+    system = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
+    before, note, pk = version_snapshot(system), contents_note(system), system.pk
+    # Links from a later edition's items to this one's go with it: that edition's history says so.
+    continuing = list(
+        Item.objects.filter(links_back__earlier__system=system).exclude(system=system).select_related("system")
+        .distinct()
+    )
+    links_before = {item.pk: links_of(item) for item in continuing}
+    system.delete()
+    # The history is kept by the id the edition had, so that the log can still be filtered by it.
+    system.pk = pk
+    record_edition(system=system, user=user, action=AdminAction.DELETE, before=before, after={}, note=note)
+    for item in continuing:
+        record_link_change(later=item, user=user, action=AdminAction.REMOVE, before=links_before[item.pk])

@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from indicators.history import category_values, item_values, record_table_edits
 from indicators.models import Category, IndicatorSystem, Item, PublishedVersionError, VersionStatus
+from indicators.points import format_points
 
 ITEM_NUMBER = re.compile(r"^\d{1,3}\.\d{1,3}$")
 MAX_CAP = Decimal("9999.5")
@@ -192,7 +195,7 @@ def _check_items(plan: EditPlan, stored: dict[int, int], live_categories: set[st
 
 
 @transaction.atomic
-def version_save_edits(*, system: IndicatorSystem, plan: EditPlan) -> IndicatorSystem:
+def version_save_edits(*, system: IndicatorSystem, plan: EditPlan, user: Any) -> IndicatorSystem:
     """Apply the whole edited table to a draft, or raise VersionEditInvalid and write nothing."""
     system = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
     if system.status != VersionStatus.DRAFT:
@@ -204,7 +207,7 @@ def version_save_edits(*, system: IndicatorSystem, plan: EditPlan) -> IndicatorS
     stored_items = {i.pk: i for i in Item.objects.filter(system=system)}
     category_numbers = _check_categories(plan, set(stored_categories))
     live = {row.key for row in plan.categories if not row.delete and not row.is_blank}
-    item_values = _check_items(plan, {pk: i.category_id for pk, i in stored_items.items()}, live)
+    cleaned_items = _check_items(plan, {pk: i.category_id for pk, i in stored_items.items()}, live)
     # A row missing from the post means the page is older than the table (someone else added
     # to it meanwhile); deleting what the editor never saw would be a silent loss.
     posted_categories = {row.pk for row in plan.categories}
@@ -213,7 +216,15 @@ def version_save_edits(*, system: IndicatorSystem, plan: EditPlan) -> IndicatorS
         plan.errors.append(_("本版本在您打开页面后已被修改，请刷新页面后重新编辑。"))
     if plan.has_errors:
         raise VersionEditInvalid(plan)
-    _write(system, plan, total, stored_categories, stored_items, category_numbers, item_values)
+    # Taken before writing: the write parks rows on temporary numbers in these very objects.
+    total_before = format_points(system.total)
+    categories_before = {pk: category_values(c) for pk, c in stored_categories.items()}
+    items_before = {pk: item_values(i) for pk, i in stored_items.items()}
+    _write(system, plan, total, stored_categories, stored_items, category_numbers, cleaned_items)
+    record_table_edits(
+        system=system, user=user, total_before=total_before, categories_before=categories_before,
+        items_before=items_before,
+    )
     return system
 
 

@@ -23,7 +23,9 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from common.audit import AdminAction
 from common.xlsx import RefusedWorkbook, SheetRow, TooManyRows, UnreadableWorkbook, read_sheet
+from indicators.history import imported_note, record_edition
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
 from indicators.version_excel import (
     CAP,
@@ -312,7 +314,9 @@ def parse_upload(upload: UploadedFile) -> tuple[ParsedVersion | None, list[Probl
 
 
 @transaction.atomic
-def version_import(*, version: ParsedVersion, code: str, title: str, year: int, total: Decimal) -> IndicatorSystem:
+def version_import(
+    *, version: ParsedVersion, code: str, title: str, year: int, total: Decimal, user: Any, file_name: str = ""
+) -> IndicatorSystem:
     """Create the file's edition as a new draft; existing editions are never touched."""
     if IndicatorSystem.objects.filter(code=code).exists():
         raise ValidationError({"code": _("版本编码“%(code)s”已被使用。") % {"code": code}}, code="duplicate")
@@ -331,6 +335,7 @@ def version_import(*, version: ParsedVersion, code: str, title: str, year: int, 
             for order, i in enumerate(parsed.items, start=1)
         ]
     )
+    record_edition(system=draft, user=user, action=AdminAction.IMPORT, note=imported_note(file_name, draft))
     return draft
 
 

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from common.audit import page_context
 from indicators.access import can_manage_versions, get_version_for_user, versions_for_user
 from indicators.selectors import outline_table, versions_with_totals
 
@@ -24,4 +25,8 @@ def version_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def version_detail(request: HttpRequest, code: str) -> HttpResponse:
     system = get_version_for_user(request.user, code)
-    return render(request, "indicators/version_detail.html", {"table": outline_table(system)})
+    context: dict[str, object] = {"table": outline_table(system)}
+    if can_manage_versions(request.user):
+        # The history is the managers': it names who changed what, and links to the admin log.
+        context |= page_context(system)
+    return render(request, "indicators/version_detail.html", context)

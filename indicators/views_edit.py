@@ -80,7 +80,7 @@ def version_clone_view(request: HttpRequest, code: str) -> HttpResponse:
         form = CloneForm(request.POST)
         if form.is_valid():
             try:
-                draft = version_clone(source=source, **form.cleaned_data)
+                draft = version_clone(source=source, **form.cleaned_data, user=request.user)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -169,7 +169,7 @@ def version_edit(request: HttpRequest, code: str) -> HttpResponse:
         return _edit_page(request, system, _plan_from_database(system))
     plan = _plan_from_post(request.POST)
     try:
-        version_save_edits(system=system, plan=plan)
+        version_save_edits(system=system, plan=plan, user=request.user)
     except VersionEditInvalid as invalid:
         messages.error(request, _("未保存：请按标出的提示修改后再保存。"))
         return _edit_page(request, system, invalid.plan, status=400)
@@ -186,7 +186,7 @@ def version_edit(request: HttpRequest, code: str) -> HttpResponse:
 def version_publish_view(request: HttpRequest, code: str) -> HttpResponse:
     system = _get_version_to_manage(request, code)
     try:
-        version_publish(system=system)
+        version_publish(system=system, user=request.user)
     except VersionNotPublishable as refused:
         messages.error(request, _("未发布：%(problems)s") % {"problems": "；".join(refused.problems)})
         if system.status == VersionStatus.DRAFT:
@@ -201,7 +201,7 @@ def version_publish_view(request: HttpRequest, code: str) -> HttpResponse:
 def version_archive_view(request: HttpRequest, code: str) -> HttpResponse:
     system = _get_version_to_manage(request, code)
     try:
-        version_archive(system=system)
+        version_archive(system=system, user=request.user)
     except VersionNotPublishable as refused:
         messages.error(request, _("未归档：%(problems)s") % {"problems": "；".join(refused.problems)})
     else:

@@ -26,10 +26,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
+from common.audit import page_context
 from common.xlsx import XLSX_CONTENT_TYPE
 from indicators.access import can_manage_versions, get_version_for_user, versions_for_user
 from indicators.diff import version_diff
 from indicators.models import IndicatorSystem, Item, ItemLink, LinkKind
+from indicators.services_links import item_link_add, item_link_remove
 from indicators.validators import validate_half_point, validate_version_code
 from indicators.version_excel import write_version
 from indicators.version_import import MAX_IMPORT_BYTES, fixture_records, parse_upload, version_import
@@ -107,24 +109,29 @@ def version_links(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "remove":
         link = ItemLink.objects.filter(pk=request.POST.get("link") or 0, later__system=system).first()
         if link is not None:
-            link.delete()
+            item_link_remove(link=link, user=request.user)
             messages.success(request, _("已删除沿革关系。"))
         return redirect("indicators:version_links", code=system.code)
     if request.method == "POST":
         form = ItemLinkForm(request.POST, later=later, earlier=earlier)
         if form.is_valid():
-            # Links describe history, not the edition's content, so a published edition takes them.
-            ItemLink.objects.create(
-                earlier=form.cleaned_data["earlier"], later=form.cleaned_data["later"], kind=form.cleaned_data["kind"])
-            messages.success(request, _("已保存沿革关系。"))
-            return redirect("indicators:version_links", code=system.code)
+            try:
+                item_link_add(
+                    earlier=form.cleaned_data["earlier"], later=form.cleaned_data["later"],
+                    kind=form.cleaned_data["kind"], user=request.user,
+                )
+            except ValidationError as error:  # the same link was saved since the form was checked
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("已保存沿革关系。"))
+                return redirect("indicators:version_links", code=system.code)
         status = 400
     links = (
         ItemLink.objects.filter(later__system=system)
         .select_related("earlier__system", "later").order_by("later__category__number", "later__order", "pk")
     )
     return render(request, "indicators/version_links.html", {
-        "system": system, "chain": chain, "form": form, "links": links}, status=status)
+        "system": system, "chain": chain, "form": form, "links": links, **page_context(system)}, status=status)
 
 
 # --- Export -----------------------------------------------------------------------------------
@@ -200,7 +207,8 @@ def version_import_view(request: HttpRequest) -> HttpResponse:
             try:
                 system = version_import(
                     version=version, code=form.cleaned_data["code"], title=form.cleaned_data["title"],
-                    year=form.cleaned_data["year"], total=form.cleaned_data["total"])
+                    year=form.cleaned_data["year"], total=form.cleaned_data["total"], user=request.user,
+                    file_name=upload.name or "")
             except ValidationError as error:  # the code was taken since the form was checked
                 form.add_error(None, error)
             else:

@@ -105,11 +105,15 @@ def seed(*, password: str, run: str, clients: int = 200) -> dict[str, Any]:
     items = list(Item.objects.filter(system=outline).order_by("category__number", "order"))
     units = _tree()
     evaluators, reporters = _accounts(password, units)
-    round = round_create(year=2026, title="压测批次", indicator_system=outline, deadline=datetime.date(2026, 12, 31))
+    round = round_create(
+        year=2026, title="压测批次", indicator_system=outline, deadline=datetime.date(2026, 12, 31), user=None
+    )
     for number, evaluator in enumerate(evaluators):
         # Two evaluators for every unit: each save also rewrites results another evaluator feeds.
         pair = [units[number].pk, units[(number + 1) % UNITS].pk]
-        round_assign(round=round, organizations=Organization.objects.filter(pk__in=pair), evaluator=evaluator)
+        round_assign(
+            round=round, organizations=Organization.objects.filter(pk__in=pair), evaluator=evaluator, user=None
+        )
     chooser = random.Random(run)
     sheets = list(Sheet.objects.filter(assessment__round=round).select_related("assessment__organization", "evaluator")
                   .order_by("pk"))

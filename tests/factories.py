@@ -115,27 +115,28 @@ def build_tree(*, districts: int, branches_per_district: int, prefix: str = "B")
     return Organization.objects.get(code=f"{prefix}ROOT")
 
 
-def publish(system: IndicatorSystem) -> IndicatorSystem:
+def publish(system: IndicatorSystem, *, user=None) -> IndicatorSystem:
     from indicators.services import version_publish
 
-    return version_publish(system=system)
+    return version_publish(system=system, user=user)
 
 
-def make_round(system: IndicatorSystem, *, year: int = 2026, title: str = "年度考评", **fields):
+def make_round(system: IndicatorSystem, *, year: int = 2026, title: str = "年度考评", user=None, **fields):
     from assessments.services import round_create
 
     return round_create(
-        year=year, title=title, indicator_system=system, deadline=datetime.date(year, 12, 31), **fields
+        year=year, title=title, indicator_system=system, deadline=datetime.date(year, 12, 31), user=user, **fields
     )
 
 
-def assign(round, organization: Organization, evaluator, *, lead: bool = False):
+def assign(round, organization: Organization, evaluator, *, lead: bool = False, user=None):
     """Assign one evaluator to one organization; returns the evaluator's sheet."""
     from assessments.models import Sheet, SheetKind
     from assessments.services import round_assign
 
     round_assign(
-        round=round, organizations=Organization.objects.filter(pk=organization.pk), evaluator=evaluator, lead=lead
+        round=round, organizations=Organization.objects.filter(pk=organization.pk), evaluator=evaluator, lead=lead,
+        user=user,
     )
     return Sheet.objects.get(assessment__round=round, assessment__organization=organization,
                              kind=SheetKind.REVIEW, evaluator=evaluator)

@@ -179,7 +179,7 @@ def _round_of(outline, *, prefix: str, units: int, evaluators: int) -> Assessmen
     branches = Organization.objects.filter(path__startswith=root.path, depth=3)
     people = [user_with_role(Role.EVALUATOR) for _ in range(evaluators)]
     for index, person in enumerate(people):
-        round_assign(round=round, organizations=branches, evaluator=person, lead=index == 0)
+        round_assign(round=round, organizations=branches, evaluator=person, lead=index == 0, user=None)
     first = Assessment.objects.filter(round=round).order_by("pk").first()
     for person in people:
         fill(Sheet.objects.get(assessment=first, evaluator=person), person, full_marks(outline))

@@ -288,7 +288,7 @@ def test_it_refuses_locked_and_submitted_sheets(world):
 
 def test_it_refuses_everything_once_the_round_is_closed(world):
     content = edited(download(world), {("ZS01", S11): 3})
-    round_close(round=world["round"])
+    round_close(round=world["round"], user=None)
     assert_refused(world, content, "本批次已结束，不能再导入评分。")
 
 

@@ -18,13 +18,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def two_editions(outline):
-    draft = version_clone(source=outline, code="dalian-2025", title="2025 试行版", year=2025)
+    draft = version_clone(source=outline, code="dalian-2025", title="2025 试行版", year=2025, user=None)
     Item.objects.filter(system=draft, number="4.2").update(cap=Decimal("6"))
     Item.objects.filter(system=draft, number="3.4").update(cap=Decimal("5"))
     Item.objects.filter(system=draft, number="7.4").update(cap=Decimal("4"))
     seven = draft.categories.get(number=7)
     Item.objects.create(category=seven, number="7.5", name="新增子项目", standard="年度内有新做法。", cap=Decimal("1"), order=5)
-    published = version_publish(system=draft)
+    published = version_publish(system=draft, user=None)
     unit = OrganizationFactory(code="LU-1", name="沿革测试支部")
     evaluator, admin = user_with_role(Role.EVALUATOR), user_with_role(Role.ADMIN)
     old_round = make_round(outline, year=2024, title="2024年度考评")
@@ -55,8 +55,8 @@ def test_an_admins_link_joins_an_item_that_cloning_did_not(two_editions):
 
 
 def test_lineage_runs_through_an_edition_no_round_used(outline):
-    middle = version_publish(system=version_clone(source=outline, code="mid", title="中间版", year=2024))
-    last = version_publish(system=version_clone(source=middle, code="last", title="最新版", year=2025))
+    middle = version_publish(system=version_clone(source=outline, code="mid", title="中间版", year=2024, user=None), user=None)
+    last = version_publish(system=version_clone(source=middle, code="last", title="最新版", year=2025, user=None), user=None)
     unit = OrganizationFactory(code="LU-2")
     evaluator, admin = user_with_role(Role.EVALUATOR), user_with_role(Role.ADMIN)
     score_unit(make_round(outline, year=2023, title="甲"), unit, evaluator, admin, {"1.1": "1.5"})

@@ -79,7 +79,7 @@ def test_it_starts_a_blank_round_with_the_settings_given(outline):
     approver = UserFactory(username="apv")
     round = round_start(
         year=2027, title="二〇二七年度考评", indicator_system=outline, deadline=DEADLINE,
-        merge_method=MergeMethod.MEDIAN, disagreement_threshold=Decimal("2.5"), approvers=[approver],
+        merge_method=MergeMethod.MEDIAN, disagreement_threshold=Decimal("2.5"), approvers=[approver], user=None,
     )
     assert (round.merge_method, round.disagreement_threshold, round.previous) == (MergeMethod.MEDIAN, Decimal("2.5"), None)
     assert list(round.approvers.all()) == [approver]
@@ -99,7 +99,7 @@ def test_it_carries_over_organizations_and_assignments_without_scores(outline, e
 
     round = round_start(
         year=2027, title="年度考评", indicator_system=outline, deadline=DEADLINE, previous=last,
-        merge_method=MergeMethod.MEAN, disagreement_threshold=Decimal("1.5"), approvers=[],
+        merge_method=MergeMethod.MEAN, disagreement_threshold=Decimal("1.5"), approvers=[], user=None,
     )
 
     assert round.previous == last
@@ -127,7 +127,7 @@ def _update(round, **changes):
         "disagreement_threshold": round.disagreement_threshold, "approvers": [],
     }
     fields.update(changes)
-    return round_update(round=round, **fields)
+    return round_update(round=round, **fields, user=None)
 
 
 def test_it_edits_title_deadline_threshold_and_approvers(outline):
@@ -160,7 +160,7 @@ def test_the_merge_method_is_fixed_once_an_evaluator_has_scored(outline, evaluat
 
 
 def test_a_closed_round_cannot_be_edited(outline):
-    round = round_close(round=make_round(outline))
+    round = round_close(round=make_round(outline), user=None)
     with pytest.raises(ValidationError, match="已结束"):
         _update(round, title="改名")
 
@@ -261,7 +261,7 @@ def test_approved_assessments_get_no_new_evaluator(outline, evaluators, admin):
 
 
 def test_a_closed_round_takes_no_assignment(outline, evaluators, admin):
-    round = round_close(round=make_round(outline))
+    round = round_close(round=make_round(outline), user=None)
     with pytest.raises(ValidationError, match="已结束"):
         round_assign_evaluator(
             round=round, organizations=Organization.objects.filter(pk=OrganizationFactory().pk),
@@ -275,7 +275,7 @@ def test_a_closed_round_takes_no_assignment(outline, evaluators, admin):
 def test_an_organization_without_work_can_be_taken_out(outline, evaluators):
     round = make_round(outline)
     sheet = assign(round, OrganizationFactory(), evaluators[0])
-    round_remove_assessment(assessment=sheet.assessment)
+    round_remove_assessment(assessment=sheet.assessment, user=None)
     assert not Assessment.objects.filter(round=round).exists()
 
 
@@ -284,5 +284,5 @@ def test_an_organization_with_scores_stays(outline, evaluators):
     sheet = assign(round, OrganizationFactory(), evaluators[0])
     fill(sheet, evaluators[0], {"1.1": 3})
     with pytest.raises(ValidationError, match="不能移出"):
-        round_remove_assessment(assessment=sheet.assessment)
+        round_remove_assessment(assessment=sheet.assessment, user=None)
     assert Assessment.objects.filter(round=round).count() == 1

@@ -139,7 +139,7 @@ def _round_of(outline, prefix: str, size: int, evaluators: list[Any]) -> Round:
     district = Organization.objects.get(code=f"{prefix}D000")
     branches = Organization.objects.filter(path__startswith=district.path).exclude(pk=district.pk)
     for n, evaluator in enumerate(evaluators):
-        round_assign(round=round, organizations=branches, evaluator=evaluator, lead=n == 0)
+        round_assign(round=round, organizations=branches, evaluator=evaluator, lead=n == 0, user=None)
     for sheet in Sheet.objects.filter(assessment__round=round, kind=SheetKind.REVIEW).order_by("id")[:4]:
         fill(sheet, sheet.evaluator, {"1.1": 1 + sheet.evaluator_id % 3, "1.2": 2})
     return round
@@ -186,7 +186,7 @@ def test_the_round_list_costs_the_same_at_two_sizes(outline, who, django_assert_
     expected = _queries(client, reverse("assessments:round_list"))
     for prefix in ("B", "C", "D"):
         _round_of(outline, prefix, 20, [evaluator])
-    round_close(round=Round.objects.get(title="批次B"))
+    round_close(round=Round.objects.get(title="批次B"), user=None)
     with django_assert_num_queries(expected):
         response = client.get(reverse("assessments:round_list"))
     assert len(response.context["page_obj"]) == 4

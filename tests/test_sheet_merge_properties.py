@@ -105,7 +105,7 @@ def edits_over(base: dict, ids: dict[str, int], changes: dict) -> dict:
 def shared_sheet(outline):
     unit = OrganizationFactory(code="P1")
     round = make_round(outline)
-    round_add_organizations(round=round, organizations=Organization.objects.filter(pk=unit.pk))
+    round_add_organizations(round=round, organizations=Organization.objects.filter(pk=unit.pk), user=None)
     people = [user_with_role(Role.REPORTER, unit, username=f"r{n}") for n in range(3)]
     sheet = Sheet.objects.get(assessment__organization=unit, kind=SheetKind.SELF)
     return sheet, people, dict(outline.items.values_list("number", "id")), dict(outline.items.values_list("number", "cap"))

@@ -22,7 +22,7 @@ def world(outline):
     """A unit's self-assessment sheet, shared by its two reporters (张三 and 李四)."""
     unit = OrganizationFactory(code="U1", name="同兴社区党支部")
     round = make_round(outline)
-    round_add_organizations(round=round, organizations=Organization.objects.filter(pk=unit.pk))
+    round_add_organizations(round=round, organizations=Organization.objects.filter(pk=unit.pk), user=None)
     sheet = Sheet.objects.get(assessment__organization=unit, kind=SheetKind.SELF)
     zhang = user_with_role(Role.REPORTER, unit, username="zhang", first_name="张三")
     li = user_with_role(Role.REPORTER, unit, username="li", first_name="李四")

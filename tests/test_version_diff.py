@@ -24,7 +24,7 @@ def item(system, number):
 
 
 def edited_clone(outline, code="trial-2026"):
-    clone = version_clone(source=outline, code=code, title="2026 试行版", year=2026)
+    clone = version_clone(source=outline, code=code, title="2026 试行版", year=2026, user=None)
     Item.objects.filter(system=clone, number="4.2").update(cap=Decimal("6"))
     Item.objects.filter(system=clone, number="3.4").update(cap=Decimal("5"))
     Item.objects.filter(system=clone, number="2.3").update(name="学习现代化建设和科技知识")
@@ -64,12 +64,12 @@ def test_it_escapes_both_texts_when_marking_the_difference():
 
 
 def test_it_follows_lineage_through_two_generations_whatever_the_numbers(outline):
-    a = version_clone(source=outline, code="gen-a", title="A", year=2020)
+    a = version_clone(source=outline, code="gen-a", title="A", year=2020, user=None)
     # A drops 4.1 and renumbers 4.2 → 4.1, so matching by number would pair the wrong items.
     Item.objects.filter(system=a, number="4.1").delete()
     for number, new_number in (("4.2", "4.1"), ("4.3", "4.2"), ("4.4", "4.3")):
         Item.objects.filter(system=a, number=number).update(number=new_number)
-    b = version_clone(source=a, code="gen-b", title="B", year=2022)
+    b = version_clone(source=a, code="gen-b", title="B", year=2022, user=None)
     rows = by_numbers(version_diff(outline, b))
     assert rows[("4.2", "4.1")].new == item(b, "4.1") and rows[("4.2", "4.1")].renumbered
     assert rows[("4.2", "4.1")].link_kind == LinkKind.SAME
@@ -80,9 +80,9 @@ def test_it_follows_lineage_through_two_generations_whatever_the_numbers(outline
 
 
 def test_it_costs_the_same_queries_however_many_generations_lie_between(outline):
-    a = version_clone(source=outline, code="gen-a", title="A", year=2020)
-    b = version_clone(source=a, code="gen-b", title="B", year=2022)
-    c = version_clone(source=b, code="gen-c", title="C", year=2024)
+    a = version_clone(source=outline, code="gen-a", title="A", year=2020, user=None)
+    b = version_clone(source=a, code="gen-b", title="B", year=2022, user=None)
+    c = version_clone(source=b, code="gen-c", title="C", year=2024, user=None)
     counts = []
     for later in (a, c):
         with CaptureQueriesContext(connection) as queries:
@@ -92,7 +92,7 @@ def test_it_costs_the_same_queries_however_many_generations_lie_between(outline)
 
 
 def test_a_split_link_pairs_one_earlier_item_with_two_later_ones(outline):
-    clone = version_clone(source=outline, code="split-2026", title="拆分", year=2026)
+    clone = version_clone(source=outline, code="split-2026", title="拆分", year=2026, user=None)
     category = Category.objects.get(system=clone, number=4)
     extra = Item.objects.create(category=category, number="4.5", name="党员学习积分", standard="建立学习积分制度。",
                                 cap=Decimal("2"), order=5)
@@ -104,7 +104,7 @@ def test_a_split_link_pairs_one_earlier_item_with_two_later_ones(outline):
 
 
 def test_two_earlier_items_going_into_one_show_as_merged(outline):
-    clone = version_clone(source=outline, code="merge-2026", title="合并", year=2026)
+    clone = version_clone(source=outline, code="merge-2026", title="合并", year=2026, user=None)
     Item.objects.filter(system=clone, number="6.4").delete()
     ItemLink.objects.create(earlier=item(outline, "6.4"), later=item(clone, "6.3"), kind=LinkKind.SAME)
     rows = by_numbers(version_diff(outline, clone))
@@ -158,14 +158,14 @@ def links_url(code):
 
 
 def test_only_admins_set_links(client, user_client, outline):
-    clone = version_clone(source=outline, code="links-2026", title="沿革", year=2026)
+    clone = version_clone(source=outline, code="links-2026", title="沿革", year=2026, user=None)
     assert client.get(links_url(clone.code)).status_code == 302
     assert user_client.get(links_url(outline.code)).status_code == 403
     assert logged_in(user_with_role(Role.EVALUATOR)).post(links_url(clone.code), {}).status_code == 403
 
 
 def test_an_admin_adds_and_removes_a_link_on_a_published_edition(admin_client, outline):
-    clone = version_clone(source=outline, code="links-2026", title="沿革", year=2026)
+    clone = version_clone(source=outline, code="links-2026", title="沿革", year=2026, user=None)
     from tests.factories import publish
 
     publish(clone)
@@ -183,7 +183,7 @@ def test_an_admin_adds_and_removes_a_link_on_a_published_edition(admin_client, o
 
 
 def test_it_refuses_items_outside_the_source_chain(admin_client, outline):
-    clone = version_clone(source=outline, code="links-2026", title="沿革", year=2026)
+    clone = version_clone(source=outline, code="links-2026", title="沿革", year=2026, user=None)
     stranger = build_draft(categories=1, items_per_category=1)
     data = {"action": "add", "later": item(clone, "1.1").pk, "earlier": item(stranger, "1.1").pk, "kind": "same"}
     response = admin_client.post(links_url(clone.code), data)

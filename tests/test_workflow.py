@@ -196,7 +196,7 @@ def test_it_refuses_to_approve_a_draft(outline):
 
 def test_a_closed_round_refuses_every_step(outline):
     world = build_world(outline)
-    round_close(round=world.round)
+    round_close(round=world.round, user=None)
     client = logged_in(world.users["admin"])
     response = client.post(world.url("assessment_approve"))
     assert response.status_code == 400

@@ -33,7 +33,18 @@ from assessments.models import (
 )
 from assessments.selectors import outline_items
 from assessments.services.results import recompute_results
+from assessments.services.round_history import (
+    EVALUATOR,
+    LEAD,
+    organization_text,
+    person,
+    record_assignments,
+    record_participants,
+    record_round,
+    round_snapshot,
+)
 from assessments.services.rounds import round_assign, round_copy, round_create
+from common.audit import AdminAction, Change
 from indicators.models import IndicatorSystem
 from orgs.models import Organization, Role, RoleGrant
 
@@ -50,15 +61,11 @@ def _check_open(round: Round) -> None:
         raise ValidationError(_("该考评批次已结束，不能再修改。"), code="round_closed")
 
 
-def _name(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _check_evaluator(user: Any) -> None:
     # The pick list offers evaluators only; this catches a username typed by hand.
     if not user.is_active or not RoleGrant.objects.filter(user=user, role=Role.EVALUATOR).exists():
         raise ValidationError(
-            {"evaluator": _("用户“%(name)s”不是在用的考评员，请先在用户管理中授予考评员角色。") % {"name": _name(user)}},
+            {"evaluator": _("用户“%(name)s”不是在用的考评员，请先在用户管理中授予考评员角色。") % {"name": person(user)}},
             code="not_evaluator",
         )
 
@@ -67,6 +74,7 @@ def _check_evaluator(user: Any) -> None:
 def round_start(
     *, year: int, title: str, indicator_system: IndicatorSystem, deadline: datetime.date,
     merge_method: str, disagreement_threshold: Decimal, approvers: Iterable[Any], previous: Round | None = None,
+    user: Any,
 ) -> Round:
     """A new round, blank or carried over from `previous`; the settings typed by the admin win."""
     approvers = list(approvers)
@@ -74,15 +82,12 @@ def round_start(
         return round_create(
             year=year, title=title, indicator_system=indicator_system, deadline=deadline,
             merge_method=merge_method, disagreement_threshold=disagreement_threshold, approvers=approvers,
+            user=user,
         )
-    round = round_copy(
+    return round_copy(
         previous=previous, year=year, title=title, indicator_system=indicator_system, deadline=deadline,
-        approvers=approvers,
+        approvers=approvers, merge_method=merge_method, disagreement_threshold=disagreement_threshold, user=user,
     )
-    if (round.merge_method, round.disagreement_threshold) != (merge_method, disagreement_threshold):
-        round.merge_method, round.disagreement_threshold = merge_method, disagreement_threshold
-        round.save(update_fields=["merge_method", "disagreement_threshold"])
-    return round
 
 
 def _has_review_scores(round: Round) -> bool:
@@ -94,7 +99,7 @@ def _has_review_scores(round: Round) -> bool:
 @transaction.atomic
 def round_update(
     *, round: Round, title: str, deadline: datetime.date, merge_method: str,
-    disagreement_threshold: Decimal, approvers: Iterable[Any],
+    disagreement_threshold: Decimal, approvers: Iterable[Any], user: Any,
 ) -> Round:
     round = Round.objects.select_for_update().get(pk=round.pk)
     _check_open(round)
@@ -110,10 +115,12 @@ def round_update(
         )
     if disagreement_threshold < 0:
         raise ValidationError({"disagreement_threshold": _("分歧提示阈值不能为负数。")}, code="negative")
+    before = round_snapshot(round)
     round.title, round.deadline = title, deadline
     round.merge_method, round.disagreement_threshold = merge_method, disagreement_threshold
     round.save(update_fields=["title", "deadline", "merge_method", "disagreement_threshold"])
     round.approvers.set(list(approvers))
+    record_round(round=round, user=user, action=AdminAction.UPDATE, before=before)
     return round
 
 
@@ -134,13 +141,19 @@ def round_set_lead(*, round: Round, organizations: QuerySet[Organization], evalu
     if not assessment_ids:
         return 0
     current_leads = Sheet.objects.filter(assessment_id__in=assessment_ids, is_lead=True).select_related("evaluator")
-    previous = {sheet.assessment_id: _name(sheet.evaluator) for sheet in current_leads}
+    previous = {sheet.assessment_id: person(sheet.evaluator) for sheet in current_leads}
+    organizations = {
+        pk: organization_text(name, code)
+        for pk, name, code in Assessment.objects.filter(pk__in=assessment_ids).values_list(
+            "pk", "organization__name", "organization__code"
+        )
+    }
     # Clear first: the database allows one lead per assessment at every moment.
     Sheet.objects.filter(assessment_id__in=assessment_ids, is_lead=True).update(is_lead=False)
     Sheet.objects.filter(assessment_id__in=assessment_ids, kind=SheetKind.REVIEW, evaluator=evaluator).update(
         is_lead=True
     )
-    now, name = timezone.now(), _name(evaluator)
+    now, name = timezone.now(), person(evaluator)
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
@@ -151,6 +164,10 @@ def round_set_lead(*, round: Round, organizations: QuerySet[Organization], evalu
             for pk in assessment_ids
         ],
         batch_size=2000,
+    )
+    record_assignments(
+        round=round, user=user, action=AdminAction.UPDATE,
+        rows=[(name, organizations[pk], [Change("is_lead", LEAD, previous.get(pk, ""), name)]) for pk in assessment_ids],
     )
     if round.merge_method == MergeMethod.LEAD:
         _recompute(round, assessment_ids)
@@ -196,7 +213,7 @@ def round_assign_evaluator(
 
 
 @transaction.atomic
-def round_remove_assessment(*, assessment: Assessment) -> None:
+def round_remove_assessment(*, assessment: Assessment, user: Any) -> None:
     """Take an organization out of a round it was added to by mistake, before any work was done."""
     assessment = Assessment.objects.select_for_update(of=("self",)).select_related("round").get(pk=assessment.pk)
     _check_open(assessment.round)
@@ -209,5 +226,16 @@ def round_remove_assessment(*, assessment: Assessment) -> None:
         raise ValidationError(
             _("该党组织已有评分、佐证材料或已提交，不能移出本批次。"), code="has_work"
         )
-    # Its history goes with it: it only ever recorded assignments of this assessment.
+    evaluators = "、".join(
+        person(sheet.evaluator)
+        for sheet in Sheet.objects.filter(assessment=assessment, kind=SheetKind.REVIEW).select_related("evaluator")
+        .order_by("-is_lead", "pk")
+    )
+    organization = Organization.objects.values_list("name", "code").get(pk=assessment.organization_id)
+    # Its own trail goes with it: it only ever recorded assignments of this assessment. The
+    # round's history keeps that it was taken out, and from whom it took the assignments.
     assessment.delete()
+    record_participants(
+        round=assessment.round, user=user, organizations=[organization], action=AdminAction.REMOVE,
+        changes=[Change("evaluators", EVALUATOR, evaluators, "")] if evaluators else [],
+    )

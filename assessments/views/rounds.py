@@ -50,6 +50,7 @@ from assessments.services.round_admin import (
     round_update,
     sheet_make_lead,
 )
+from common.audit import page_context
 from indicators.models import IndicatorSystem
 from orgs.access import require_admin
 from orgs.scope import roles_of
@@ -120,7 +121,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
                 year=data["year"], title=data["title"], indicator_system=data["indicator_system"],
                 deadline=data["deadline"], merge_method=data["merge_method"],
                 disagreement_threshold=data["disagreement_threshold"], approvers=data["approvers"],
-                previous=data["previous"],
+                previous=data["previous"], user=request.user,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -180,6 +181,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "scores_here": Sheet.objects.filter(
                 assessment__round=round, kind=SheetKind.REVIEW, evaluator=request.user
             ).exists(),
+            # Who changed the round's settings and assignments is the admins' business only.
+            **(page_context(round) if roles.is_admin else {}),
         },
     )
 
@@ -199,6 +202,7 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
             round = round_update(
                 round=round, title=data["title"], deadline=data["deadline"], merge_method=data["merge_method"],
                 disagreement_threshold=data["disagreement_threshold"], approvers=data["approvers"],
+                user=request.user,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -216,7 +220,7 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            close_round(round=round)
+            close_round(round=round, user=request.user)
         except ValidationError as error:
             messages.error(request, _error_text(error))
         else:
@@ -244,7 +248,7 @@ def _add(request: HttpRequest, round: Round) -> HttpResponse | Form:
     if not form.is_valid():
         return form
     try:
-        added = round_add_organizations(round=round, organizations=form.organizations())
+        added = round_add_organizations(round=round, organizations=form.organizations(), user=request.user)
     except ValidationError as error:
         form.add_error(None, error)
         return form
@@ -338,7 +342,7 @@ def _remove(request: HttpRequest, round: Round) -> HttpResponse:
     if assessment is None:
         raise Http404("no such assessment in this round")
     try:
-        round_remove_assessment(assessment=assessment)
+        round_remove_assessment(assessment=assessment, user=request.user)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
@@ -379,6 +383,7 @@ def round_participants(request: HttpRequest, pk: int) -> HttpResponse:
             "evaluators": evaluator_choices(),
             "page_obj": page,
             "query": query,
+            **page_context(round),
         },
     )
 

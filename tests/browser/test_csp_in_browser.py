@@ -62,7 +62,7 @@ def site(live_server) -> Site:
             score_unit(past[year], Organization.objects.get(code=code), evaluator, approver, deductions)
     current = make_round(outline, year=2026, title="2026年度考评")
     sheet = assign(current, Organization.objects.get(code="BD001B0001"), evaluator)
-    draft = version_clone(source=outline, code="draft-2026", title="2026年试行版", year=2026)
+    draft = version_clone(source=outline, code="draft-2026", title="2026年试行版", year=2026, user=None)
     return Site(
         base=live_server.url, round=current.pk, past_round=past[2025].pk,
         sheet_url=f"/assessments/{sheet.assessment_id}/sheets/{sheet.pk}/", assessment=sheet.assessment_id,

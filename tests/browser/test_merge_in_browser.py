@@ -26,7 +26,7 @@ def shared(live_server):
 
     unit = OrganizationFactory(code="U-9", name="同兴社区党支部")
     round = make_round(IndicatorSystem.objects.get(code="dalian-2010"))
-    round_add_organizations(round=round, organizations=Organization.objects.filter(pk=unit.pk))
+    round_add_organizations(round=round, organizations=Organization.objects.filter(pk=unit.pk), user=None)
     user_with_role(Role.REPORTER, unit, username="zhang", first_name="张三")
     user_with_role(Role.REPORTER, unit, username="li", first_name="李四")
     sheet = Sheet.objects.get(assessment__organization=unit, kind=SheetKind.SELF)

@@ -113,7 +113,7 @@ def stored_files(media) -> list:
 
 def lock(world, how):
     if how == "closed":
-        round_close(round=world["round"])
+        round_close(round=world["round"], user=None)
     else:
         Assessment.objects.filter(pk=world["assessment"].pk).update(
             state=AssessmentState.APPROVED, approved_at=timezone.now(), total=0)
