@@ -16,6 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from orgs.accounts import mark_password_temporary
 from orgs.models import ROLES_WITH_ORGANIZATION, Organization, Role, RoleGrant
 from orgs.scope import forget_roles
 
@@ -53,6 +54,7 @@ def user_create(
     user = User(username=username, first_name=full_name, last_name="", email=email, is_active=is_active)
     user.set_password(password)
     user.save()
+    mark_password_temporary(user)  # the admin knows it: the new user replaces it at first sign-in
     return user
 
 
@@ -71,6 +73,8 @@ def user_update(
         user.set_password(password)
         fields.append("password")
     user.save(update_fields=fields)
+    if password and user.pk != by.pk:
+        mark_password_temporary(user)  # as with user_set_temporary_password: the admin knows it
     return user
 
 
