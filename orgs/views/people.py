@@ -207,7 +207,9 @@ def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
                 user=person, password=password_form.cleaned_data["new_password1"], by=request.user
             )
         except ValidationError as error:
-            password_form.add_error(None, error)
+            # Only one's own account is refused, and its page shows no such form to put this beside.
+            messages.error(request, " ".join(error.messages))
+            return redirect("people:user_edit", pk=person.pk)
         else:
             messages.success(
                 request,
