@@ -8,7 +8,10 @@ class OrgsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.core import checks
 
         from orgs.account_gate import remember_owed_password
+        from orgs.checks import check_admin_two_factor
 
         user_logged_in.connect(remember_owed_password, dispatch_uid="kaoping_owed_password")
+        checks.register(check_admin_two_factor, checks.Tags.security, deploy=True)

@@ -16,6 +16,7 @@ from orgs import accounts
 from orgs.models import Role
 from tests.conftest import logged_in
 from tests.factories import AdminFactory, UserFactory, user_with_role
+from tests.test_https_deploy import production
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("two_factor_on")]
 ENROL, VERIFY = reverse("account:two_factor_enrol"), reverse("account:two_factor_verify")
@@ -220,3 +221,9 @@ def test_an_admin_cannot_reset_their_own_two_factor_nor_a_superusers_by_role():
         enrolled(superuser)
         assert client.post(reverse("people:user_reset_two_factor", args=[superuser.pk])).status_code == 403
     assert TOTPDevice.objects.count() == 2
+
+
+def test_check_deploy_warns_when_production_turns_admin_two_factor_off():
+    result = production("check", "--deploy", "--fail-level", "WARNING", ADMIN_2FA="0")
+    assert result.returncode != 0 and "orgs.W001" in result.stderr
+    assert production("check", "--deploy", "--fail-level", "WARNING", ADMIN_2FA="1").returncode == 0
