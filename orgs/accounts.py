@@ -145,9 +145,16 @@ def two_factor_check(*, user: AbstractBaseUser, code: str) -> CodeCheck:
     device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
     if device is None:
         return CodeCheck(device=None)
-    allowed, detail = device.verify_is_allowed()
-    if not allowed:
-        wait = (detail or {}).get("locked_until")
-        seconds = max(1, int((wait - timezone.now()).total_seconds()) + 1) if wait else 1
-        return CodeCheck(device=None, retry_in_seconds=seconds)
+    wait = retry_in_seconds(device)
+    if wait:
+        return CodeCheck(device=None, retry_in_seconds=wait)
     return CodeCheck(device=device if device.verify_token(code) else None)
+
+
+def retry_in_seconds(device: TOTPDevice | StaticDevice) -> int:
+    """0 if the device takes a code now, else the seconds left of the wait its wrong codes earned."""
+    allowed, detail = device.verify_is_allowed()
+    if allowed:
+        return 0
+    until = (detail or {}).get("locked_until")
+    return max(1, int((until - timezone.now()).total_seconds()) + 1) if until else 1

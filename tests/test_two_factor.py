@@ -111,6 +111,8 @@ def test_an_admin_enrols_with_the_qr_code_and_sees_ten_recovery_codes_once():
     wrong = client.post(ENROL, {"code": "000000", "next": "/orgs/"})
     assert wrong.status_code == 200
     assert wrong.context["form"].errors["code"] == ["验证码不正确或已过期，请重新输入。"]
+    waiting = client.post(ENROL, {"code": totp_code(key), "next": "/orgs/"})
+    assert re.fullmatch(r"错误次数过多，请在 \d+ 秒后再试。", waiting.context["form"].errors["code"][0])
     TOTPDevice.objects.update(throttling_failure_timestamp=None, throttling_failure_count=0)
     done = client.post(ENROL, {"code": totp_code(key), "next": "/orgs/"})
     codes = done.context["codes"]

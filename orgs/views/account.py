@@ -100,11 +100,12 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     device = accounts.totp_device_for_enrolment(user=request.user)
     form = EnrolCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        enrolment = accounts.totp_enrol(user=request.user, device=device, token=form.cleaned_data["code"])
+        wait = accounts.retry_in_seconds(device)
+        enrolment = None if wait else accounts.totp_enrol(user=request.user, device=device, token=form.cleaned_data["code"])
         if enrolment is not None:
             otp_login(request, enrolment.device)
             return _show_recovery_codes(request, enrolment.recovery_codes, enrolled=True)
-        form.add_error("code", _wrong_code(accounts.CodeCheck(device=None)))
+        form.add_error("code", _wrong_code(accounts.CodeCheck(device=None, retry_in_seconds=wait)))
     return render(
         request, "account/two_factor_enrol.html",
         {"form": form, "qr": _qr_svg(device.config_url), "secret": _spaced(b32encode(device.bin_key).decode()),
