@@ -10,7 +10,7 @@ from django.urls import reverse
 from orgs import accounts
 from orgs import people as people_services
 from orgs.models import AccountState, Role
-from tests.conftest import logged_in
+from tests.conftest import logged_in, signed_in
 from tests.factories import AdminFactory, UserFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -18,14 +18,6 @@ User = get_user_model()
 OLD = "pw-for-tests"
 NEW = "Xuexi-Zhongshan-2026"
 TEMPORARY = "Linshi-Mima-0417"
-
-
-def signed_in(user, password: str = OLD) -> Client:
-    """A client that signed in through the login page, as a browser does (force_login skips it)."""
-    client = Client()
-    response = client.post(reverse("login"), {"username": user.username, "password": password})
-    assert response.status_code == 302, response.content.decode()[:500]
-    return client
 
 
 def change(client: Client, old: str = OLD, new: str = NEW, **extra):

@@ -10,14 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from common.idle import LAST_SEEN_KEY
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    assert client.post(reverse("login"), {"username": user.username, "password": "pw-for-tests"}).status_code == 302
-    return client
 
 
 def age_session(client: Client, seconds: int) -> int:

@@ -4,7 +4,7 @@ import re
 from base64 import b32decode
 
 import pytest
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from orgs import accounts
 from orgs.models import Role
-from tests.conftest import logged_in
+from tests.conftest import logged_in, signed_in
 from tests.factories import AdminFactory, UserFactory, user_with_role
 from tests.test_https_deploy import production
 
@@ -39,12 +39,6 @@ def enrolled(user) -> TOTPDevice:
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     accounts.recovery_codes_regenerate(user=user)
     return device
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    assert client.post(reverse("login"), {"username": user.username, "password": "pw-for-tests"}).status_code == 302
-    return client
 
 
 def sent_to(response, step: str) -> bool:
