@@ -36,6 +36,10 @@ class AdminAction(models.TextChoices):
     IMPORT = "import", _("导入")
     PUBLISH = "publish", _("发布")
     PASSWORD = "password", _("设置密码")
+    TEMPORARY = "temporary", _("设置临时密码")
+    ENROL = "enrol", _("绑定两步验证")
+    CODES = "codes", _("重新生成恢复码")
+    RESET_2FA = "reset_2fa", _("重置两步验证")
     UNLOCK = "unlock", _("解除锁定")
     STATE = "state", _("状态变更")
 

@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "treebeard",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "indicators",
     "orgs",
     "assessments",
@@ -50,8 +53,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "config.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "common.idle.IdleTimeoutMiddleware",  # after messages: it tells the signed-out user why
+    "orgs.account_gate.AccountGateMiddleware",  # two-factor step, then a required password change
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -111,6 +117,16 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# --- Accounts (issue 10.6) ---------------------------------------------------------------------------
+# A session unused for KAOPING_IDLE_MINUTES ends (common/idle.py; 0 turns it off). The cookie lives a
+# working day longer than that only so that whoever comes back is told why they must sign in again;
+# the server-side check is what ends the session.
+KAOPING_IDLE_MINUTES = env.env_int("IDLE_MINUTES", 120)
+SESSION_COOKIE_AGE = (KAOPING_IDLE_MINUTES * 60 + 8 * 3600) if KAOPING_IDLE_MINUTES > 0 else 14 * 24 * 3600
+# Admins sign in with a TOTP code as well (orgs/account_gate.py). On in production; under DEBUG off
+# unless ADMIN_2FA=1, which is the only way the demo admin signs in without a code.
+KAOPING_ADMIN_2FA = env.env_bool("ADMIN_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = "Kaoping"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [

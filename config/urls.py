@@ -18,6 +18,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("orgs.urls_account")),
     path("indicators/", include("indicators.urls")),
     path("orgs/", include("orgs.urls")),
     path("people/", include("orgs.urls_people")),

@@ -109,3 +109,25 @@ class RoleGrant(models.Model):
         if self.organization_id:
             return f"{self.get_role_display()} · {self.organization}"
         return str(self.get_role_display())
+
+
+class AccountState(models.Model):
+    """What an account owes before it may be used: a password an admin set must be replaced.
+
+    Kept beside the user rather than on a custom user model, which Django cannot switch to once
+    the project has migrated. A user without a row owes nothing.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="account_state",
+        verbose_name=_("用户"),
+    )
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
+    changed_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("账号状态")
+        verbose_name_plural = _("账号状态")
+
+    def __str__(self) -> str:
+        return str(self.user)

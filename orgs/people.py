@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.audit import AdminAction, AdminKind, Change, record
+from orgs.accounts import mark_password_temporary
 from orgs.history import grant_label, user_changes, user_label, user_snapshot
 from orgs.models import ROLES_WITH_ORGANIZATION, Organization, Role, RoleGrant
 from orgs.scope import forget_roles
@@ -59,6 +60,7 @@ def user_create(
     user.save()
     record(actor=by, kind=AdminKind.USER, action=AdminAction.CREATE, page=user, target=user_label(user),
            changes=user_changes({}, user_snapshot(user)))
+    mark_password_temporary(user)  # the admin knows it: the new user replaces it at first sign-in
     return user
 
 
@@ -83,8 +85,12 @@ def user_update(
         record(actor=by, kind=AdminKind.USER, action=AdminAction.UPDATE, page=user, target=user_label(user),
                changes=changes)
     if password:
+        temporary = user.pk != by.pk
+        if temporary:
+            mark_password_temporary(user)  # as with user_set_temporary_password: the admin knows it
         # Never the password itself, nor its hash: only that it was set, by whom and when.
-        record(actor=by, kind=AdminKind.USER, action=AdminAction.PASSWORD, page=user, target=user_label(user))
+        record(actor=by, kind=AdminKind.USER, action=AdminAction.TEMPORARY if temporary else AdminAction.PASSWORD,
+               page=user, target=user_label(user))
     return user
 
 

@@ -40,7 +40,7 @@ def test_it_records_only_what_an_edit_changed_and_never_the_password(admin_clien
     })
     assert events_of(person) == [
         ("user", "update", admin_user.pk, [("姓名", "李", "李四"), ("账号启用", "是", "否")]),
-        ("user", "password", admin_user.pk, []),
+        ("user", "temporary", admin_user.pk, []),
     ]
     assert STRONG not in str(AdminEvent.objects.values_list("changes", "note", "target"))
 

@@ -212,6 +212,14 @@ def test_it_creates_a_user_who_can_then_log_in(admin_client):
     visitor = Client()
     response = visitor.post(reverse("login"), {"username": "chen", "password": STRONG})
     assert response.status_code == 302 and response["Location"] == reverse("home")
+    # The admin knows the initial password, so the new user replaces it before anything else.
+    home = visitor.get(reverse("home"))
+    assert home.status_code == 302 and home["Location"].startswith(reverse("account:password_change"))
+    changed = visitor.post(
+        reverse("account:password_change"),
+        {"old_password": STRONG, "new_password1": STRONG + "-mine", "new_password2": STRONG + "-mine"},
+    )
+    assert changed.status_code == 302
     assert visitor.get(reverse("home")).status_code == 200
 
 

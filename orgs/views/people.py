@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -19,11 +20,12 @@ from django.utils.translation import gettext as _
 
 from common.audit import page_context
 from common.login_throttle import account_locks, address_locks, locked_usernames
+from orgs import accounts
 from orgs import people as services
 from orgs.access import require_admin
 from orgs.forms_people import GrantForm, UserForm
 from orgs.models import Role, RoleGrant
-from orgs.scope import forget_roles
+from orgs.scope import forget_roles, roles_of
 
 User = get_user_model()
 PAGE_SIZE = 50
@@ -95,7 +97,8 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 def _render_edit(
-    request: HttpRequest, person: AbstractUser, *, form: UserForm, grant_form: GrantForm
+    request: HttpRequest, person: AbstractUser, *, form: UserForm, grant_form: GrantForm,
+    password_form: SetPasswordForm | None = None,
 ) -> HttpResponse:
     grants = person.role_grants.select_related("organization").order_by("role", "organization__path")
     return render(
@@ -109,6 +112,10 @@ def _render_edit(
             "is_self": person.pk == request.user.pk,
             "locks": account_locks(person.get_username()),
             **page_context(person),
+
+            "password_form": password_form or SetPasswordForm(person),
+            "person_is_admin": roles_of(person).is_admin,
+            "person_has_two_factor": accounts.confirmed_totp(person) is not None,
         },
     )
 
@@ -207,3 +214,51 @@ def address_unlock(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, _("地址 %(address)s 当前没有被锁定。") % {"address": address or "—"})
     return redirect("people:address_locks")
+
+
+@login_required
+def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
+    """A temporary password: the person must replace it at their next sign-in."""
+    person = _get_person(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    password_form = SetPasswordForm(person, request.POST)
+    if password_form.is_valid():
+        try:
+            accounts.user_set_temporary_password(
+                user=person, password=password_form.cleaned_data["new_password1"], by=request.user
+            )
+        except ValidationError as error:
+            # Only one's own account is refused, and its page shows no such form to put this beside.
+            messages.error(request, " ".join(error.messages))
+            return redirect("people:user_edit", pk=person.pk)
+        else:
+            messages.success(
+                request,
+                _("已为用户“%(username)s”设置临时密码：其现有登录已全部退出，下次登录时须修改密码。")
+                % {"username": person.username},
+            )
+            return redirect("people:user_edit", pk=person.pk)
+    return _render_edit(
+        request, person, form=UserForm(person=person), grant_form=GrantForm(), password_form=password_form
+    )
+
+
+@login_required
+def user_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_person(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        removed = accounts.two_factor_reset(user=person, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if removed:
+            messages.success(
+                request, _("已重置用户“%(username)s”的两步验证，其下次登录时须重新绑定身份验证器。")
+                % {"username": person.username},
+            )
+        else:
+            messages.info(request, _("用户“%(username)s”尚未绑定身份验证器。") % {"username": person.username})
+    return redirect("people:user_edit", pk=person.pk)
