@@ -45,6 +45,9 @@ CODE_MAX_LENGTH = Organization._meta.get_field("code").max_length
 NAME_MAX_LENGTH = Organization._meta.get_field("name").max_length
 _ACTIVE_VALUES = {"是": True, "否": False, "1": True, "0": False, "true": True, "false": False}
 _CYCLE_SHOWN = 6
+# treebeard spends `steplen` characters of the path per level: deeper nodes do not fit the column
+# (PostgreSQL refuses the write, SQLite stores a path longer than the schema says).
+MAX_DEPTH = Organization._meta.get_field("path").max_length // Organization.steplen
 
 
 class Problem(NamedTuple):
@@ -261,7 +264,30 @@ def tree_problems(rows: list[ImportRow], tree: dict[str, Stored]) -> list[Proble
             message = _("上级关系形成了循环（%(chain)s），党组织不能位于它自己的下级之下。") % {
                 "chain": _cycle_text(cycle)}
         problems.extend(Problem(number_of[code], PARENT, message) for code in cycle if code in number_of)
+    if not any(p.column == PARENT for p in problems):  # depths are only defined without loops
+        problems += _depth_problems(number_of, tree, _final_parents(rows, tree))
     return _sorted(problems)
+
+
+def _depth_problems(number_of: dict[str, int], tree: dict[str, Stored], parent_of: Callable[[str], str | None]) -> list[Problem]:
+    """Organizations the file puts below MAX_DEPTH levels, on the row that puts them there: their
+    own, or the row of the nearest ancestor the file adds or moves."""
+    memo: dict[str, int] = {}
+    deepest: dict[str, tuple[int, str]] = {}
+    for code in [*number_of, *tree]:
+        depth = _depth(code, parent_of, memo)
+        if depth <= MAX_DEPTH:
+            continue
+        placed: str | None = code
+        while placed is not None and placed not in number_of:
+            placed = parent_of(placed)
+        if placed is not None and depth > deepest.get(placed, (0, ""))[0]:
+            deepest[placed] = (depth, code)
+    return [
+        Problem(number_of[placed], PARENT, _("按文件放置后，“%(code)s”将位于第 %(depth)s 级，超过了 %(limit)s 级的上限。") % {
+            "code": code, "depth": depth, "limit": MAX_DEPTH})
+        for placed, (depth, code) in deepest.items()
+    ]
 
 
 # --- Applying a checked file -----------------------------------------------------------------

@@ -148,6 +148,27 @@ def test_it_refuses_moving_an_organization_under_its_own_descendant(tree):
     assert tree_state() == tree
 
 
+def chain(count: int, under: str, prefix: str = "C") -> list[tuple[str, str, str, str, str]]:
+    return [(f"{prefix}{n}", f"第{n}层", "党支部", f"{prefix}{n - 1}" if n > 1 else under, "是")
+            for n in range(1, count + 1)]
+
+
+def test_it_refuses_organizations_deeper_than_a_path_can_hold(tree):
+    # BD000B0000 is on level 3: 60 levels below it fill the 63 a 255-character path holds.
+    assert import_upload(upload=xlsx_upload(chain(60, "BD000B0000")), user=AdminFactory())[1] == []
+    assert Organization.objects.get(code="C60").depth == 63
+    before = tree_state()
+    assert rejected(xlsx_upload(chain(61, "BD000B0001", prefix="D"))) == [
+        Problem(62, "上级编码", "按文件放置后，“D61”将位于第 64 级，超过了 63 级的上限。")]
+    assert tree_state() == before
+
+
+def test_it_refuses_a_move_that_takes_an_organizations_children_too_deep(tree):
+    upload = xlsx_upload([*chain(59, "BD000B0000"), ("BD001", "测试区1", "区市县委", "C59", "是")])
+    assert rejected(upload) == [Problem(61, "上级编码", "按文件放置后，“BD001B0000”将位于第 64 级，超过了 63 级的上限。")]
+    assert tree_state() == tree
+
+
 def test_it_refuses_an_unknown_active_value(tree):
     upload = xlsx_upload([("N1", "新支部", "党支部", "BD000", "也许")])
     assert rejected(upload) == [Problem(2, "是否有效", "无法识别的取值“也许”，请填写“是”或“否”。")]
