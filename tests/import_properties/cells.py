@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime
 import io
+import os
 from decimal import Decimal
 
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+# Enough to run in the suite in seconds; IMPORT_EXAMPLES=2000 hunts longer.
+EXAMPLES = int(os.environ.get("IMPORT_EXAMPLES", "40"))
 # Spreadsheet programs run text starting with these; the templates write them behind an apostrophe.
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 # Text a person types into a cell: CJK, ASCII, the spaces and marks that trip up trimming,

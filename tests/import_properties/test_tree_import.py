@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from orgs.models import Organization, OrgType
 from tests.factories import build_tree
 from tests.import_properties.cells import (
+    EXAMPLES,
     SHEET_NAMES,
     WORD,
     free_text,
@@ -31,7 +32,7 @@ from tests.import_properties.cells import (
 from tests.test_org_import_validation import tree_state
 
 pytestmark = pytest.mark.django_db
-RUNS = settings(max_examples=40, deadline=None, print_blob=True,
+RUNS = settings(max_examples=EXAMPLES, deadline=None, print_blob=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 IMPORT = reverse("orgs:tree_import")
 COLUMNS = ("编码", "名称", "类型", "上级编码", "是否有效")
