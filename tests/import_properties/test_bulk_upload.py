@@ -24,12 +24,14 @@ from assessments.models import AuditEvent, Score, Sheet
 from assessments.services.bulk import IMPORT_NOTE, round_items
 from tests.factories import fill
 from tests.import_properties.cells import EXAMPLES, WORD, Formula, half_points, is_formula, odd_values, text_of
+from tests.import_properties.raw_sheets import sheet_xml, with_sheet
 from tests.test_bulk_entry import download, post, state, world  # noqa: F401
 from tests.test_sheet_merge_properties import assert_totals
 
 pytestmark = pytest.mark.django_db
 RUNS = settings(max_examples=EXAMPLES, deadline=None, print_blob=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+RAW_RUNS = settings(RUNS, max_examples=max(EXAMPLES * 5 // 8, 1))
 INVALID = object()  # a score cell the page must refuse
 BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -301,3 +303,26 @@ def assert_applied(site, columns, wanted: dict, before: dict, versions: dict, la
         assert version == versions[pk] + (pk in changed_sheets)
     for sheet in site["sheets"]:
         assert_totals(sheet)
+
+
+@given(data=st.data())
+@RAW_RUNS
+def test_it_answers_any_first_sheet_xml_with_an_import_or_a_refusal(template, data):
+    site, content, header, _rows, _columns = template
+    file = with_sheet(content, data.draw(sheet_xml(header, ["ZS01", "ZS02", "XG01"])))
+    try:
+        with transaction.atomic():
+            before_state = state()
+            last_event = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            response = post(site, file)
+            event(f"answered {response.status_code}")
+            assert response.status_code in (302, 400)
+            if response.status_code == 400:
+                assert response.context["problems"] and state() == before_state
+            else:
+                assert set(AuditEvent.objects.filter(pk__gt=last_event).values_list("note", flat=True)) <= {IMPORT_NOTE}
+                for sheet in site["sheets"]:
+                    assert_totals(sheet)
+            raise Rollback
+    except Rollback:
+        pass

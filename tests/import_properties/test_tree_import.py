@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from orgs.models import Organization, OrgType
+from tests import xlsx_bombs
 from tests.factories import build_tree
 from tests.import_properties.cells import (
     EXAMPLES,
@@ -29,11 +30,13 @@ from tests.import_properties.cells import (
     text_of,
     workbook_bytes,
 )
+from tests.import_properties.raw_sheets import sheet_xml, with_sheet
 from tests.test_org_import_validation import tree_state
 
 pytestmark = pytest.mark.django_db
 RUNS = settings(max_examples=EXAMPLES, deadline=None, print_blob=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+RAW_RUNS = settings(RUNS, max_examples=max(EXAMPLES * 5 // 8, 1))
 IMPORT = reverse("orgs:tree_import")
 COLUMNS = ("编码", "名称", "类型", "上级编码", "是否有效")
 LABELS = {"市委": "city", "区市县委": "district", "部门党委": "department", "基层党委": "committee",
@@ -214,6 +217,26 @@ def test_it_imports_a_workbook_exactly_or_refuses_it_whole(tree, data, title, ex
                 problems = response.context["problems"] if response.status_code == 400 else []
                 assert response.status_code == 302, [tuple(p) for p in problems]
                 assert stored() == expected
+                assert_tree_is_sound()
+            raise Rollback
+    except Rollback:
+        pass
+
+
+@given(sheet=sheet_xml(list(COLUMNS), list(EXISTING + NEW)))
+@RAW_RUNS
+def test_it_answers_any_sheet_xml_with_an_import_or_a_refusal(tree, sheet):
+    content = with_sheet(xlsx_bombs.workbook([list(COLUMNS)]), sheet)
+    try:
+        with transaction.atomic():
+            before_state, before = tree_state(), stored()
+            response = tree.post(IMPORT, {"file": SimpleUploadedFile("党组织.xlsx", content)})
+            event(f"answered {response.status_code}")
+            assert response.status_code in (302, 400)
+            if response.status_code == 400:
+                assert response.context["problems"] and tree_state() == before_state
+            else:
+                assert set(stored()) >= set(before)
                 assert_tree_is_sound()
             raise Rollback
     except Rollback:
