@@ -112,12 +112,17 @@ def workbooks(draw) -> tuple[list[list[object]], list[object]]:
     listed = st.lists(row_values(clean), min_size=clean, max_size=8, unique_by=lambda v: text_of(v["编码"]))
     for values in draw(listed if clean else st.lists(row_values(clean), max_size=8)):
         if clean and rows and draw(st.booleans()):
-            # Under an organization of the file, maybe one further down: parents after children.
+            # Under an organization earlier in the file.
             values["上级编码"] = draw(st.sampled_from([row[0] for row in rows if row]))
         if draw(st.integers(0, 5)) == 0:
             rows.append([])  # a blank row between data rows
         # A cell under each header title; a cell under an unknown title gets something too.
         rows.append([values.get(text_of(title), "x") if title is not None else None for title in header])
+    if clean and draw(st.integers(0, 3)) == 0:
+        # A chain reaching down to the deepest level a path holds, or one past it.
+        top = draw(st.sampled_from(LEAVES))
+        for n in range(1, draw(st.sampled_from([MAX_DEPTH - 3, MAX_DEPTH - 2, MAX_DEPTH - 2])) + 1):
+            rows.append([f"K{n}", f"第{n}层", "党支部", f"K{n - 1}" if n > 1 else top, "是"])
     titles = [text_of(title) for title in header]
     filled = [row for row in rows if row]
     if not clean and "上级编码" in titles and "编码" in titles and filled and draw(st.booleans()):
