@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from common.xlsx import RefusedWorkbook, SheetRow, TooManyRows, UnreadableWorkbook, read_sheet
 from orgs.access import require_admin
 from orgs.bulk import NewNode, bulk_add_nodes
-from orgs.models import Organization
+from orgs.models import MAX_DEPTH, Organization
 from orgs.scope import AnyUser
 from orgs.services import organization_update
 from orgs.tree_excel import (
@@ -45,9 +45,6 @@ CODE_MAX_LENGTH = Organization._meta.get_field("code").max_length
 NAME_MAX_LENGTH = Organization._meta.get_field("name").max_length
 _ACTIVE_VALUES = {"是": True, "否": False, "1": True, "0": False, "true": True, "false": False}
 _CYCLE_SHOWN = 6
-# treebeard spends `steplen` characters of the path per level: deeper nodes do not fit the column
-# (PostgreSQL refuses the write, SQLite stores a path longer than the schema says).
-MAX_DEPTH = Organization._meta.get_field("path").max_length // Organization.steplen
 
 
 class Problem(NamedTuple):
