@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import groupby
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -334,6 +335,60 @@ def _plan(rows: list[ImportRow], tree: dict[str, Stored]) -> _Plan:
     return plan
 
 
+def _apply(plan: _Plan, parent_of: Callable[[str], str | None], tree: dict[str, Stored]) -> None:
+    """Write the plan so that no organization is ever placed deeper than where the file puts it
+    (a path has room for MAX_DEPTH levels, on the way as at the end).
+
+    Moves and the new nodes below a moving node go top-down by final depth, level by level: when
+    a node is placed, every node above its new place already sits where the file puts it. A
+    moving node inside another moving node's branch is first made a root, so that it is not
+    carried along (and down) before its own turn; moving to the top only makes a branch shallower.
+    """
+    movers = {row.code for row in plan.moves}
+
+    def below(code: str, parent: Callable[[str], str | None]) -> bool:
+        current = parent(code)
+        while current is not None and current not in movers:
+            current = parent(current)
+        return current is not None
+
+    def stored_parent(code: str) -> str | None:
+        return tree[code].parent_code if code in tree else None
+
+    waiting = [row for row in plan.new if below(row.code, parent_of)]
+    settled = [row for row in plan.new if not below(row.code, parent_of)]
+    if settled:  # in one go, the common case: nothing above them moves
+        bulk_add_nodes(NewNode(r.code, r.name, r.type, r.parent_code, r.is_active) for r in settled)
+    if plan.field_changes:
+        Organization.objects.bulk_update(
+            [Organization(pk=pk, name=r.name, type=r.type, is_active=r.is_active) for pk, r in plan.field_changes],
+            ["name", "type", "is_active"], batch_size=1000,
+        )
+    for row in plan.moves:
+        if below(row.code, stored_parent):
+            _place(row, parent_code=None)
+    memo: dict[str, int] = {}
+    steps = sorted([*((_depth(r.code, parent_of, memo), 0, r) for r in plan.moves),
+                    *((_depth(r.code, parent_of, memo), 1, r) for r in waiting)], key=lambda step: step[:2])
+    for _level, level_steps in groupby(steps, key=lambda step: step[0]):
+        new = []
+        for _same_level, is_new, row in level_steps:
+            if is_new:
+                new.append(NewNode(row.code, row.name, row.type, row.parent_code, row.is_active))
+            else:
+                _place(row, parent_code=row.parent_code)
+        if new:
+            bulk_add_nodes(new)
+
+
+def _place(row: ImportRow, *, parent_code: str | None) -> None:
+    parent = Organization.objects.get(code=parent_code) if parent_code else None
+    organization_update(
+        organization=Organization.objects.get(code=row.code),
+        name=row.name, type=row.type, is_active=row.is_active, parent=parent,
+    )
+
+
 @transaction.atomic
 def import_organizations(*, rows: list[ImportRow], user: AnyUser) -> ImportResult:
     """Apply rows from `parse_upload` that had no problems: all of them or, on error, none.
@@ -351,23 +406,7 @@ def import_organizations(*, rows: list[ImportRow], user: AnyUser) -> ImportResul
         raise ImportRejected(problems)
     plan = _plan(rows, tree)
 
-    # New nodes go in first, under their parents' current places: a parent that moves below
-    # takes its new children along, and a node that moves may have a new node as its parent.
-    if plan.new:
-        bulk_add_nodes(NewNode(r.code, r.name, r.type, r.parent_code, r.is_active) for r in plan.new)
-    if plan.field_changes:
-        Organization.objects.bulk_update(
-            [Organization(pk=pk, name=r.name, type=r.type, is_active=r.is_active) for pk, r in plan.field_changes],
-            ["name", "type", "is_active"], batch_size=1000,
-        )
-    # Moves go top-down by final depth: when a node moves, every node above its new place
-    # already sits where the file puts it, so no move lands inside the moving node's branch.
-    for row in plan.moves:
-        parent = Organization.objects.get(code=row.parent_code) if row.parent_code else None
-        organization_update(
-            organization=Organization.objects.get(code=row.code),
-            name=row.name, type=row.type, is_active=row.is_active, parent=parent,
-        )
+    _apply(plan, _final_parents(rows, tree), tree)
     return ImportResult(
         created=len(plan.new), updated=plan.updated, moved=len(plan.moves), unchanged=plan.unchanged
     )

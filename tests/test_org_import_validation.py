@@ -1,11 +1,14 @@
 """Checking an uploaded tree file: every kind of bad file is refused whole, with a Chinese reason."""
 
 import io
+import re
 from collections.abc import Iterable
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from orgs import imports
@@ -167,6 +170,19 @@ def test_it_refuses_a_move_that_takes_an_organizations_children_too_deep(tree):
     upload = xlsx_upload([*chain(59, "BD000B0000"), ("BD001", "测试区1", "区市县委", "C59", "是")])
     assert rejected(upload) == [Problem(61, "上级编码", "按文件放置后，“BD001B0000”将位于第 64 级，超过了 63 级的上限。")]
     assert tree_state() == tree
+
+
+def test_it_never_places_an_organization_deeper_than_a_path_holds_on_the_way(tree):
+    # BD000B0000 becomes a root with a chain of 61 below it: 62 levels in the end, but created
+    # below BD000B0000's old place before it moved, the chain reached level 64 (PostgreSQL: a 500).
+    upload = xlsx_upload([("BD000B0000", "测试区0第0支部", "党支部", "", "是"), *chain(61, "BD000B0000")])
+    with CaptureQueriesContext(connection) as queries:
+        result, problems = import_upload(upload=upload, user=AdminFactory())
+    assert problems == [] and (result.created, result.moved) == (61, 1)
+    assert Organization.objects.get(code="C61").depth == 62
+    assert Organization.objects.find_problems() == ([], [], [], [], [])
+    too_long = re.compile("[0-9A-Z]{%d,}" % (Organization._meta.get_field("path").max_length + 1))
+    assert not [query["sql"] for query in queries.captured_queries if too_long.search(query["sql"])]
 
 
 def test_it_refuses_an_unknown_active_value(tree):
