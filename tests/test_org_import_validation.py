@@ -185,6 +185,22 @@ def test_it_never_places_an_organization_deeper_than_a_path_holds_on_the_way(tre
     assert not [query["sql"] for query in queries.captured_queries if too_long.search(query["sql"])]
 
 
+def test_it_moves_branches_inside_moving_branches_to_where_the_file_says(tree):
+    upload = xlsx_upload([
+        ("BD000", "测试区0", "区市县委", "BD001B0000", "是"),  # takes BD000B0001 along
+        ("BD000B0000", "测试区0第0支部", "党支部", "BROOT", "是"),  # leaves the moving BD000
+        ("N1", "新支部", "党支部", "BD000B0001", "是"),
+        ("N2", "新支部", "党支部", "BD000B0000", "否"),
+    ])
+    result, problems = import_upload(upload=upload, user=AdminFactory())
+    assert problems == [] and (result.created, result.moved) == (2, 2)
+    parents = dict(imports.load_tree())
+    assert {code: parents[code].parent_code for code in ("BD000", "BD000B0000", "BD000B0001", "N1", "N2")} == {
+        "BD000": "BD001B0000", "BD000B0000": "BROOT", "BD000B0001": "BD000", "N1": "BD000B0001", "N2": "BD000B0000"}
+    assert Organization.objects.get(code="N1").depth == 6
+    assert Organization.objects.find_problems() == ([], [], [], [], [])
+
+
 def test_it_refuses_an_unknown_active_value(tree):
     upload = xlsx_upload([("N1", "新支部", "党支部", "BD000", "也许")])
     assert rejected(upload) == [Problem(2, "是否有效", "无法识别的取值“也许”，请填写“是”或“否”。")]
