@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
-from orgs.models import Organization, OrgType
+from orgs.models import MAX_DEPTH, Organization, OrgType
 from orgs.validators import RESERVED_CODES, code_validator
 
 
@@ -55,4 +56,11 @@ class OrganizationForm(forms.Form):
             parent.pk == self.instance.pk or parent.path.startswith(self.instance.path)
         ):
             raise forms.ValidationError(_("不能把党组织移到它自己或它的下级组织之下。"))
+        height = 0  # levels below the organization, which move along with it
+        if self.instance is not None:
+            deepest = Organization.objects.filter(path__startswith=self.instance.path).aggregate(deepest=Max("depth"))
+            height = deepest["deepest"] - self.instance.depth
+        if parent.depth + 1 + height > MAX_DEPTH:
+            raise forms.ValidationError(_("党组织最多 %(limit)s 级，放在“%(code)s”之下会超过这个上限。"), params={
+                "limit": MAX_DEPTH, "code": code})
         return parent

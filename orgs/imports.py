@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import groupby
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -27,9 +28,9 @@ from common.xlsx import RefusedWorkbook, SheetRow, TooManyRows, UnreadableWorkbo
 from orgs.access import require_admin
 from orgs.bulk import NewNode, bulk_add_nodes
 from orgs.history import org_label_of, organization_changes, organization_row_snapshot
-from orgs.models import Organization
+from orgs.models import MAX_DEPTH, Organization
 from orgs.scope import AnyUser
-from orgs.services import organization_update
+from orgs.services import organization_place
 from orgs.tree_excel import (
     ACTIVE,
     CODE,
@@ -264,7 +265,30 @@ def tree_problems(rows: list[ImportRow], tree: dict[str, Stored]) -> list[Proble
             message = _("上级关系形成了循环（%(chain)s），党组织不能位于它自己的下级之下。") % {
                 "chain": _cycle_text(cycle)}
         problems.extend(Problem(number_of[code], PARENT, message) for code in cycle if code in number_of)
+    if not any(p.column == PARENT for p in problems):  # depths are only defined without loops
+        problems += _depth_problems(number_of, tree, _final_parents(rows, tree))
     return _sorted(problems)
+
+
+def _depth_problems(number_of: dict[str, int], tree: dict[str, Stored], parent_of: Callable[[str], str | None]) -> list[Problem]:
+    """Organizations the file puts below MAX_DEPTH levels, on the row that puts them there: their
+    own, or the row of the nearest ancestor the file adds or moves."""
+    memo: dict[str, int] = {}
+    deepest: dict[str, tuple[int, str]] = {}
+    for code in [*number_of, *tree]:
+        depth = _depth(code, parent_of, memo)
+        if depth <= MAX_DEPTH:
+            continue
+        placed: str | None = code
+        while placed is not None and placed not in number_of:
+            placed = parent_of(placed)
+        if placed is not None and depth > deepest.get(placed, (0, ""))[0]:
+            deepest[placed] = (depth, code)
+    return [
+        Problem(number_of[placed], PARENT, _("按文件放置后，“%(code)s”将位于第 %(depth)s 级，超过了 %(limit)s 级的上限。") % {
+            "code": code, "depth": depth, "limit": MAX_DEPTH})
+        for placed, (depth, code) in deepest.items()
+    ]
 
 
 # --- Applying a checked file -----------------------------------------------------------------
@@ -314,6 +338,62 @@ def _plan(rows: list[ImportRow], tree: dict[str, Stored]) -> _Plan:
     return plan
 
 
+def _apply(plan: _Plan, parent_of: Callable[[str], str | None], tree: dict[str, Stored]) -> list[Organization]:
+    """Write the plan so that no organization is ever placed deeper than where the file puts it
+    (a path has room for MAX_DEPTH levels, on the way as at the end).
+
+    Moves and the new nodes below a moving node go top-down by final depth, level by level: when
+    a node is placed, every node above its new place already sits where the file puts it. A
+    moving node inside another moving node's branch is first made a root, so that it is not
+    carried along (and down) before its own turn; moving to the top only makes a branch shallower.
+    """
+    movers = {row.code for row in plan.moves}
+
+    def below(code: str, parent: Callable[[str], str | None]) -> bool:
+        current = parent(code)
+        while current is not None and current not in movers:
+            current = parent(current)
+        return current is not None
+
+    def stored_parent(code: str) -> str | None:
+        return tree[code].parent_code if code in tree else None
+
+    waiting = [row for row in plan.new if below(row.code, parent_of)]
+    settled = [row for row in plan.new if not below(row.code, parent_of)]
+    created: list[Organization] = []
+    if settled:  # in one go, the common case: nothing above them moves
+        created += bulk_add_nodes(NewNode(r.code, r.name, r.type, r.parent_code, r.is_active) for r in settled)
+    if plan.field_changes:
+        Organization.objects.bulk_update(
+            [Organization(pk=pk, name=r.name, type=r.type, is_active=r.is_active) for pk, r in plan.field_changes],
+            ["name", "type", "is_active"], batch_size=1000,
+        )
+    for row in plan.moves:
+        if below(row.code, stored_parent):
+            _place(row, parent_code=None)
+    memo: dict[str, int] = {}
+    steps = sorted([*((_depth(r.code, parent_of, memo), 0, r) for r in plan.moves),
+                    *((_depth(r.code, parent_of, memo), 1, r) for r in waiting)], key=lambda step: step[:2])
+    for _level, level_steps in groupby(steps, key=lambda step: step[0]):
+        new = []
+        for _same_level, is_new, row in level_steps:
+            if is_new:
+                new.append(NewNode(row.code, row.name, row.type, row.parent_code, row.is_active))
+            else:
+                _place(row, parent_code=row.parent_code)
+        if new:
+            created += bulk_add_nodes(new)
+    return created
+
+
+def _place(row: ImportRow, *, parent_code: str | None) -> None:
+    parent = Organization.objects.get(code=parent_code) if parent_code else None
+    organization_place(
+        organization=Organization.objects.select_for_update().get(code=row.code),
+        name=row.name, type=row.type, is_active=row.is_active, parent=parent,
+    )
+
+
 @transaction.atomic
 def import_organizations(*, rows: list[ImportRow], user: AnyUser) -> ImportResult:
     """Apply rows from `parse_upload` that had no problems: all of them or, on error, none.
@@ -331,25 +411,8 @@ def import_organizations(*, rows: list[ImportRow], user: AnyUser) -> ImportResul
         raise ImportRejected(problems)
     plan = _plan(rows, tree)
 
-    # New nodes go in first, under their parents' current places: a parent that moves below
-    # takes its new children along, and a node that moves may have a new node as its parent.
-    created = []
-    if plan.new:
-        created = bulk_add_nodes(NewNode(r.code, r.name, r.type, r.parent_code, r.is_active) for r in plan.new)
+    created = _apply(plan, _final_parents(rows, tree), tree)
     _record_import(plan, tree, rows, created, user)
-    if plan.field_changes:
-        Organization.objects.bulk_update(
-            [Organization(pk=pk, name=r.name, type=r.type, is_active=r.is_active) for pk, r in plan.field_changes],
-            ["name", "type", "is_active"], batch_size=1000,
-        )
-    # Moves go top-down by final depth: when a node moves, every node above its new place
-    # already sits where the file puts it, so no move lands inside the moving node's branch.
-    for row in plan.moves:
-        parent = Organization.objects.get(code=row.parent_code) if row.parent_code else None
-        organization_update(
-            organization=Organization.objects.get(code=row.code),
-            name=row.name, type=row.type, is_active=row.is_active, parent=parent, by=user, note=IMPORT_NOTE,
-        )
     return ImportResult(
         created=len(plan.new), updated=plan.updated, moved=len(plan.moves), unchanged=plan.unchanged
     )
@@ -361,7 +424,7 @@ IMPORT_NOTE = gettext_lazy("由党组织表导入")
 def _record_import(
     plan: _Plan, tree: dict[str, Stored], rows: list[ImportRow], created: list[Organization], user: AnyUser
 ) -> None:
-    """One history row per organization the file creates or changes in place (moves record their own)."""
+    """One history row per organization the file creates, changes or moves: from the tree before to the file."""
     names = {code: stored.name for code, stored in tree.items()} | {row.code: row.name for row in rows}
     note = str(IMPORT_NOTE)
 
@@ -379,14 +442,14 @@ def _record_import(
               target=f"{row.name}（{row.code}）", changes=organization_changes({}, snapshot(row)), note=note)
         for row in plan.new
     ]
-    for pk, row in plan.field_changes:
+    for row in [*(row for _pk, row in plan.field_changes), *plan.moves]:
         stored = tree[row.code]
         before = organization_row_snapshot(
             code=row.code, name=stored.name, type=stored.type, is_active=stored.is_active,
             parent=org_label_of(stored.parent_code, tree[stored.parent_code].name if stored.parent_code else None),
         )
         events.append(event(
-            actor=user, kind=AdminKind.ORGANIZATION, action=AdminAction.IMPORT, page=Organization(pk=pk),
+            actor=user, kind=AdminKind.ORGANIZATION, action=AdminAction.IMPORT, page=Organization(pk=stored.pk),
             target=f"{row.name}（{row.code}）", changes=organization_changes(before, snapshot(row)), note=note,
         ))
     record_all(events)

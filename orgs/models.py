@@ -52,6 +52,11 @@ class Organization(MP_Node):
         return [self.path[:end] for end in range(self.steplen, len(self.path), self.steplen)]
 
 
+# treebeard spends `steplen` characters of the path per level: deeper nodes do not fit the column
+# (PostgreSQL refuses the write, SQLite stores a path longer than the schema says).
+MAX_DEPTH = Organization._meta.get_field("path").max_length // Organization.steplen
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", _("管理员")
     ANALYST = "analyst", _("宣传部分析员")

@@ -45,12 +45,30 @@ def _parent_of(organization: Organization) -> Organization | None:
 @transaction.atomic
 def organization_update(
     *, organization: Organization, name: str, type: str, is_active: bool,
-    parent: Organization | None, move: bool = True, by: object, note: str = "",
+    parent: Organization | None, move: bool = True, by: object,
 ) -> Organization:
     """Change an organization's fields and, when `move` is set, put it under `parent`."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     old_parent = _parent_of(organization)
     before = organization_snapshot(organization, old_parent)
+    organization, parent = organization_place(
+        organization=organization, name=name, type=type, is_active=is_active, parent=parent, move=move
+    )
+    changes = organization_changes(before, organization_snapshot(organization, parent if move else old_parent))
+    if changes:
+        record(actor=by, kind=AdminKind.ORGANIZATION, action=AdminAction.UPDATE, page=organization, changes=changes)
+    return organization
+
+
+def organization_place(
+    *, organization: Organization, name: str, type: str, is_active: bool, parent: Organization | None,
+    move: bool = True,
+) -> tuple[Organization, Organization | None]:
+    """The write of `organization_update`, without its history row.
+
+    Only for the tree import, which may move a node twice on the way to where the file puts it
+    and records each organization once, from the tree before to the file, in its own transaction.
+    """
     if parent is not None:
         # The caller's copy may predate another move; the cycle check needs current paths.
         parent = Organization.objects.get(pk=parent.pk)
@@ -67,8 +85,4 @@ def organization_update(
             else:
                 Organization.objects.move(organization, parent, "last-child")
             organization.refresh_from_db()
-    changes = organization_changes(before, organization_snapshot(organization, parent if move else old_parent))
-    if changes:
-        record(actor=by, kind=AdminKind.ORGANIZATION, action=AdminAction.UPDATE, page=organization, changes=changes,
-               note=str(note))
-    return organization
+    return organization, parent

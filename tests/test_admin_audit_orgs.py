@@ -64,9 +64,22 @@ def test_an_import_records_every_organization_it_creates_changes_or_moves():
         ("上级党组织", "", "测试区0（BD000）"),
     ], note)]
     assert changes("BD000B0000") == [("import", [("名称", "测试区0第0支部", "改名")], note)]
-    assert changes("BD001B0000") == [("update", [
+    assert changes("BD001B0000") == [("import", [
         ("是否有效", "是", "否"), ("上级党组织", "测试区1（BD001）", "测试区0（BD000）"),
     ], note)]
+
+
+def test_a_node_moved_twice_on_the_way_is_recorded_once_from_before_to_after():
+    # BD000 goes under its own branch's child: the import lifts BD000B0000 to the top first.
+    build_tree(districts=1, branches_per_district=1)
+    result, problems = import_upload(user=AdminFactory(), upload=xlsx_upload([
+        ["BD000B0000", "测试区0第0支部", "党支部", None, "是"],
+        ["BD000", "测试区0", "区市县委", "BD000B0000", "是"],
+    ]))
+    assert problems == [] and result.moved == 2
+    assert changes("BD000B0000") == [("import", [("上级党组织", "测试区0（BD000）", "")], "由党组织表导入")]
+    assert changes("BD000") == [("import", [("上级党组织", "测试市委（BROOT）", "测试区0第0支部（BD000B0000）")],
+                                 "由党组织表导入")]
 
 
 def test_a_refused_import_records_nothing():

@@ -1,13 +1,17 @@
 """Checking an uploaded tree file: every kind of bad file is refused whole, with a Chinese reason."""
 
 import io
+import re
 from collections.abc import Iterable
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
+from common.models import AdminEvent
 from orgs import imports
 from orgs.imports import ImportRejected, Problem, import_organizations, import_upload
 from orgs.models import Organization, OrgType, Role
@@ -148,6 +152,56 @@ def test_it_refuses_moving_an_organization_under_its_own_descendant(tree):
     assert tree_state() == tree
 
 
+def chain(count: int, under: str, prefix: str = "C") -> list[tuple[str, str, str, str, str]]:
+    return [(f"{prefix}{n}", f"第{n}层", "党支部", f"{prefix}{n - 1}" if n > 1 else under, "是")
+            for n in range(1, count + 1)]
+
+
+def test_it_refuses_organizations_deeper_than_a_path_can_hold(tree):
+    # BD000B0000 is on level 3: 60 levels below it fill the 63 a 255-character path holds.
+    assert import_upload(upload=xlsx_upload(chain(60, "BD000B0000")), user=AdminFactory())[1] == []
+    assert Organization.objects.get(code="C60").depth == 63
+    before = tree_state()
+    assert rejected(xlsx_upload(chain(61, "BD000B0001", prefix="D"))) == [
+        Problem(62, "上级编码", "按文件放置后，“D61”将位于第 64 级，超过了 63 级的上限。")]
+    assert tree_state() == before
+
+
+def test_it_refuses_a_move_that_takes_an_organizations_children_too_deep(tree):
+    upload = xlsx_upload([*chain(59, "BD000B0000"), ("BD001", "测试区1", "区市县委", "C59", "是")])
+    assert rejected(upload) == [Problem(61, "上级编码", "按文件放置后，“BD001B0000”将位于第 64 级，超过了 63 级的上限。")]
+    assert tree_state() == tree
+
+
+def test_it_never_places_an_organization_deeper_than_a_path_holds_on_the_way(tree):
+    # BD000B0000 becomes a root with a chain of 61 below it: 62 levels in the end, but created
+    # below BD000B0000's old place before it moved, the chain reached level 64 (PostgreSQL: a 500).
+    upload = xlsx_upload([("BD000B0000", "测试区0第0支部", "党支部", "", "是"), *chain(61, "BD000B0000")])
+    with CaptureQueriesContext(connection) as queries:
+        result, problems = import_upload(upload=upload, user=AdminFactory())
+    assert problems == [] and (result.created, result.moved) == (61, 1)
+    assert Organization.objects.get(code="C61").depth == 62
+    assert Organization.objects.find_problems() == ([], [], [], [], [])
+    too_long = re.compile("[0-9A-Z]{%d,}" % (Organization._meta.get_field("path").max_length + 1))
+    assert not [query["sql"] for query in queries.captured_queries if too_long.search(query["sql"])]
+
+
+def test_it_moves_branches_inside_moving_branches_to_where_the_file_says(tree):
+    upload = xlsx_upload([
+        ("BD000", "测试区0", "区市县委", "BD001B0000", "是"),  # takes BD000B0001 along
+        ("BD000B0000", "测试区0第0支部", "党支部", "BROOT", "是"),  # leaves the moving BD000
+        ("N1", "新支部", "党支部", "BD000B0001", "是"),
+        ("N2", "新支部", "党支部", "BD000B0000", "否"),
+    ])
+    result, problems = import_upload(upload=upload, user=AdminFactory())
+    assert problems == [] and (result.created, result.moved) == (2, 2)
+    parents = dict(imports.load_tree())
+    assert {code: parents[code].parent_code for code in ("BD000", "BD000B0000", "BD000B0001", "N1", "N2")} == {
+        "BD000": "BD001B0000", "BD000B0000": "BROOT", "BD000B0001": "BD000", "N1": "BD000B0001", "N2": "BD000B0000"}
+    assert Organization.objects.get(code="N1").depth == 6
+    assert Organization.objects.find_problems() == ([], [], [], [], [])
+
+
 def test_it_refuses_an_unknown_active_value(tree):
     upload = xlsx_upload([("N1", "新支部", "党支部", "BD000", "也许")])
     assert rejected(upload) == [Problem(2, "是否有效", "无法识别的取值“也许”，请填写“是”或“否”。")]
@@ -229,7 +283,8 @@ def test_a_failure_part_way_leaves_nothing_behind(tree, monkeypatch):
     def fail(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(imports, "organization_update", fail)
+    monkeypatch.setattr(imports, "organization_place", fail)
     with pytest.raises(RuntimeError):
         import_organizations(rows=rows, user=AdminFactory())
     assert tree_state() == tree
+    assert not AdminEvent.objects.exists()

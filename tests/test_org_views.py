@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from orgs.bulk import NewNode, bulk_add_nodes
 from orgs.models import Organization, OrgType, Role
 from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, build_tree, user_with_role
@@ -125,6 +126,23 @@ def test_edit_refuses_a_move_under_its_own_descendant(admin):
     assert response.status_code == 200
     assert "不能把党组织移到它自己或它的下级组织之下" in response.content.decode()
     assert Organization.objects.get_parent(Organization.objects.get(code="BD000")).code == "BROOT"
+
+
+def test_create_and_edit_refuse_levels_deeper_than_a_path_can_hold(admin):
+    # 63 levels fill treebeard's 255-character path; PostgreSQL refused the 64th with a 500.
+    bulk_add_nodes(NewNode(f"L{n}", f"第{n}级", OrgType.BRANCH, f"L{n - 1}" if n > 1 else None) for n in range(1, 64))
+    bulk_add_nodes([NewNode("TOP", "另一顶级", OrgType.CITY), NewNode("SUB", "下级", OrgType.BRANCH, "TOP")])
+    before = sorted(Organization.objects.values_list("code", "path"))
+    message = "党组织最多 63 级，放在“L63”之下会超过这个上限。"
+    created = admin.post(reverse("orgs:create"), {"code": "L64", "name": "第64级", "type": OrgType.BRANCH,
+                                                  "parent_code": "L63", "is_active": "on"})
+    assert created.context["form"].errors["parent_code"] == [message]
+    moved = admin.post(reverse("orgs:edit", args=["TOP"]), {"name": "另一顶级", "type": OrgType.CITY,
+                                                            "parent_code": "L62", "is_active": "on"})
+    assert moved.context["form"].errors["parent_code"] == ["党组织最多 63 级，放在“L62”之下会超过这个上限。"]
+    assert sorted(Organization.objects.values_list("code", "path")) == before
+    assert admin.post(reverse("orgs:edit", args=["SUB"]), {"name": "下级", "type": OrgType.BRANCH,
+                                                           "parent_code": "L62", "is_active": "on"}).status_code == 302
 
 
 def test_edit_keeps_the_code_even_if_a_new_one_is_posted(admin):
