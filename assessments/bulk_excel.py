@@ -7,7 +7,7 @@ made for another edition (other items, other caps) is refused by its header alon
 protected, signed sheet records what each row held when the template was made (the sheet, its
 version, every value): the base the upload is merged against, so a cell nobody touched in the
 file never overwrites what was saved since (see `assessments.threeway`). Writing uses
-openpyxl's write-only mode and reading its read-only mode (orgs.tree_excel.read_sheet), so an
+openpyxl's write-only mode and reading its read-only mode (common.xlsx.read_sheet), so an
 evaluator with hundreds of units costs little memory either way.
 """
 

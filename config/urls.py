@@ -18,11 +18,9 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/", include("orgs.urls_account")),
+    # The orgs app's accounts/ (but for login and logout above), orgs/, people/ and audit/.
+    path("", include("orgs.urls")),
     path("indicators/", include("indicators.urls")),
-    path("orgs/", include("orgs.urls")),
-    path("people/", include("orgs.urls_people")),
-    path("audit/", include("orgs.urls_audit")),
     path("reports/", include("reports.urls")),
     path("", include("assessments.urls")),
     path("admin/", admin.site.urls),

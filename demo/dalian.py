@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from orgs.bulk import NewNode, bulk_add_nodes
 from orgs.models import Organization, OrgType
+from orgs.services.bulk import NewNode, bulk_add_nodes
 
 ROOT = "DL"
 

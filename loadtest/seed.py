@@ -21,8 +21,8 @@ from django.urls import reverse
 from assessments.models import AuditEvent, Sheet, SheetKind
 from assessments.services import Entry, edits_from, round_assign, round_create, sheet_save, stored_values
 from indicators.models import IndicatorSystem, Item
-from orgs.bulk import NewNode, bulk_add_nodes
 from orgs.models import Organization, OrgType, Role, RoleGrant
+from orgs.services.bulk import NewNode, bulk_add_nodes
 
 UNITS = 100
 EVALUATORS = 100

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 
-from orgs.accounts import MUST_CHANGE_SESSION_KEY, confirmed_totp, must_change_password, two_factor_required
+from orgs.selectors.accounts import MUST_CHANGE_SESSION_KEY, confirmed_totp, must_change_password, two_factor_required
 
 
 def remember_owed_password(sender: Any, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: Any) -> None:

@@ -1,6 +1,6 @@
 """Users are managed in the people pages only.
 
-Django admin's own user and group pages would change accounts past the rules of `orgs.people`
+Django admin's own user and group pages would change accounts past the rules of `orgs.services.people`
 (who may hold which grant, no superuser edited by a mere admin) and past the administrative
 history, so they are taken out of the admin site.
 """

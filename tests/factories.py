@@ -5,8 +5,8 @@ import factory
 from django.contrib.auth import get_user_model
 
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
-from orgs.bulk import NewNode, bulk_add_nodes
 from orgs.models import Organization, OrgType, Role, RoleGrant
+from orgs.services.bulk import NewNode, bulk_add_nodes
 
 
 class UserFactory(factory.django.DjangoModelFactory):

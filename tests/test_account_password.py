@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from orgs import accounts
-from orgs import people as people_services
 from orgs.models import AccountState, Role
+from orgs.services import accounts
+from orgs.services import people as people_services
 from tests.conftest import logged_in, signed_in
 from tests.factories import AdminFactory, UserFactory, user_with_role
 

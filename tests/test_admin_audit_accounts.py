@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from common.audit import history_of
-from orgs import accounts, people
+from orgs.services import accounts, people
 from tests.factories import AdminFactory, UserFactory
 from tests.test_two_factor import totp_code
 

@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from common.audit import history_of
 from common.models import AdminEvent
-from orgs.imports import import_upload
 from orgs.models import Organization, OrgType, Role
+from orgs.services.tree_import import import_upload
 from tests.conftest import logged_in
 from tests.factories import AdminFactory, build_tree, user_with_role
 from tests.test_org_import_validation import xlsx_upload

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from common.audit import history_of
 from common.models import AdminEvent
-from orgs import people
 from orgs.models import Role, RoleGrant
+from orgs.services import people
 from tests.factories import AdminFactory, OrganizationFactory, UserFactory
 from tests.test_login_throttle import lock_out
 from tests.test_people_views import STRONG, edit_url, grant_add_url, grant_remove_url

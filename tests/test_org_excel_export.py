@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from orgs.formats.tree_excel import COLUMNS
 from orgs.models import Organization, OrgType, Role
-from orgs.tree_excel import COLUMNS
 from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, UserFactory, build_tree, user_with_role
 

@@ -12,10 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from common.models import AdminEvent
-from orgs import imports
-from orgs.imports import ImportRejected, Problem, import_organizations, import_upload
+from orgs.formats import tree_upload
+from orgs.formats.tree_excel import COLUMNS
+from orgs.formats.tree_upload import Problem
 from orgs.models import Organization, OrgType, Role
-from orgs.tree_excel import COLUMNS
+from orgs.services import tree_import
+from orgs.services.tree_import import ImportRejected, import_organizations, import_upload
 from tests.factories import AdminFactory, OrganizationFactory, build_tree, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -195,7 +197,7 @@ def test_it_moves_branches_inside_moving_branches_to_where_the_file_says(tree):
     ])
     result, problems = import_upload(upload=upload, user=AdminFactory())
     assert problems == [] and (result.created, result.moved) == (2, 2)
-    parents = dict(imports.load_tree())
+    parents = dict(tree_import.load_tree())
     assert {code: parents[code].parent_code for code in ("BD000", "BD000B0000", "BD000B0001", "N1", "N2")} == {
         "BD000": "BD001B0000", "BD000B0000": "BROOT", "BD000B0001": "BD000", "N1": "BD000B0001", "N2": "BD000B0000"}
     assert Organization.objects.get(code="N1").depth == 6
@@ -229,7 +231,7 @@ def test_it_reads_labels_codes_numbers_and_blank_flags():
         ("X4", "丁", "党支部", "1001", "TRUE"),
         ("X5", "戊", "党支部", "1001", True),
     ])
-    rows, problems = imports.parse_upload(upload)
+    rows, problems = tree_upload.parse_upload(upload)
     assert problems == []
     assert [(r.code, r.type, r.parent_code, r.is_active) for r in rows] == [
         ("1001", OrgType.DISTRICT, "R", True),
@@ -245,20 +247,20 @@ def test_it_accepts_columns_in_any_order_and_skips_blank_rows():
     OrganizationFactory(code="R", type=OrgType.CITY)
     header = ("名称", "编码", "是否有效", "上级编码", "类型")
     upload = xlsx_upload([("甲", "A1", "是", "R", "党总支"), (), ("乙", "A2", "否", "A1", "党支部")], header=header)
-    rows, problems = imports.parse_upload(upload)
+    rows, problems = tree_upload.parse_upload(upload)
     assert problems == []
     assert [(r.number, r.code, r.name, r.parent_code) for r in rows] == [(2, "A1", "甲", "R"), (4, "A2", "乙", "A1")]
 
 
 def test_it_refuses_a_file_with_too_many_rows(tree, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_IMPORT_ROWS", 3)
+    monkeypatch.setattr(tree_upload, "MAX_IMPORT_ROWS", 3)
     upload = xlsx_upload([(f"N{i}", "新支部", "党支部", "BD000", "是") for i in range(4)])
     assert rejected(upload) == [Problem(None, "", "文件超过了 3 行的上限，请分成几个文件导入。")]
     assert tree_state() == tree
 
 
 def test_it_checks_again_against_the_tree_it_writes_to(tree):
-    rows, problems = imports.parse_upload(xlsx_upload([("N1", "新支部", "党支部", "GONE", "是")]))
+    rows, problems = tree_upload.parse_upload(xlsx_upload([("N1", "新支部", "党支部", "GONE", "是")]))
     assert problems == []  # the file alone is fine; the parent vanished meanwhile
     with pytest.raises(ImportRejected) as rejection:
         import_organizations(rows=rows, user=AdminFactory())
@@ -267,7 +269,7 @@ def test_it_checks_again_against_the_tree_it_writes_to(tree):
 
 
 def test_the_service_is_for_admins_only(tree):
-    rows, _ = imports.parse_upload(xlsx_upload([("N1", "新支部", "党支部", "BD000", "是")]))
+    rows, _ = tree_upload.parse_upload(xlsx_upload([("N1", "新支部", "党支部", "BD000", "是")]))
     analyst = user_with_role(Role.ANALYST, Organization.objects.get(code="BROOT"))
     with pytest.raises(PermissionDenied):
         import_organizations(rows=rows, user=analyst)
@@ -275,7 +277,7 @@ def test_the_service_is_for_admins_only(tree):
 
 
 def test_a_failure_part_way_leaves_nothing_behind(tree, monkeypatch):
-    rows, _ = imports.parse_upload(xlsx_upload([
+    rows, _ = tree_upload.parse_upload(xlsx_upload([
         ("N1", "新支部", "党支部", "BD000", "是"),
         ("BD001B0000", "测试区1第0支部", "党支部", "N1", "是"),
     ]))
@@ -283,7 +285,7 @@ def test_a_failure_part_way_leaves_nothing_behind(tree, monkeypatch):
     def fail(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(imports, "organization_place", fail)
+    monkeypatch.setattr(tree_import, "organization_place", fail)
     with pytest.raises(RuntimeError):
         import_organizations(rows=rows, user=AdminFactory())
     assert tree_state() == tree

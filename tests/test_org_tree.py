@@ -3,8 +3,8 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from orgs.bulk import NewNode, bulk_add_nodes
 from orgs.models import Organization, OrgType
+from orgs.services.bulk import NewNode, bulk_add_nodes
 from tests.factories import OrganizationFactory, build_tree
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from orgs.bulk import NewNode, bulk_add_nodes
 from orgs.models import Organization, OrgType, Role
+from orgs.services.bulk import NewNode, bulk_add_nodes
 from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, build_tree, user_with_role
 

@@ -4,9 +4,9 @@ database constraints."""
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from orgs import people
 from orgs.models import Role, RoleGrant
 from orgs.scope import roles_of
+from orgs.services import people
 from tests.factories import AdminFactory, OrganizationFactory, RoleGrantFactory, UserFactory, user_with_role
 
 pytestmark = pytest.mark.django_db

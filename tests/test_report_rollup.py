@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from demo.rounds import build_closed_round
-from orgs.bulk import NewNode, bulk_add_nodes
 from orgs.models import Organization, OrgType, Role
+from orgs.services.bulk import NewNode, bulk_add_nodes
 from tests.conftest import logged_in
 from tests.factories import UserFactory, build_tree, make_round, user_with_role
 from tests.test_report_ranking import score_unit

@@ -12,8 +12,9 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from orgs import accounts
 from orgs.models import Role
+from orgs.selectors.accounts import recovery_codes_left
+from orgs.services import accounts
 from tests.conftest import logged_in, signed_in
 from tests.factories import AdminFactory, UserFactory, user_with_role
 from tests.test_https_deploy import production
@@ -146,7 +147,7 @@ def test_a_recovery_code_works_once():
     assert client.get("/").status_code == 200
     again = signed_in(admin)
     assert again.post(VERIFY, {"code": code}).status_code == 200
-    assert accounts.recovery_codes_left(admin) == 9
+    assert recovery_codes_left(admin) == 9
 
 
 def test_wrong_codes_make_the_next_attempt_wait():

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from indicators.models import IndicatorSystem
-from orgs.imports import COLUMNS
+from orgs.formats.tree_excel import COLUMNS
 from tests import xlsx_bombs
 from tests.factories import build_tree
 from tests.test_bulk_entry import S11, assert_refused, download, edited, world  # noqa: F401

@@ -22,10 +22,17 @@ from django.views.decorators.http import require_safe
 from django_otp import login as otp_login
 from qrcode.image.svg import SvgPathImage
 
-from orgs import accounts
 from orgs.access import require_admin
-from orgs.forms_account import CodeForm, EnrolCodeForm
+from orgs.forms.account import CodeForm, EnrolCodeForm
 from orgs.scope import roles_of
+from orgs.selectors.accounts import (
+    MUST_CHANGE_SESSION_KEY,
+    confirmed_totp,
+    recovery_codes_left,
+    retry_in_seconds,
+    two_factor_required,
+)
+from orgs.services import accounts
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -43,11 +50,11 @@ def account_index(request: HttpRequest) -> HttpResponse:
     user = request.user
     context: dict[str, object] = {"is_admin": roles_of(user).is_admin}
     if context["is_admin"]:
-        device = accounts.confirmed_totp(user)
+        device = confirmed_totp(user)
         context |= {
-            "two_factor_required": accounts.two_factor_required(user),
+            "two_factor_required": two_factor_required(user),
             "device": device,
-            "codes_left": accounts.recovery_codes_left(user) if device else 0,
+            "codes_left": recovery_codes_left(user) if device else 0,
         }
     return render(request, "account/index.html", context)
 
@@ -59,10 +66,10 @@ def password_change(request: HttpRequest) -> HttpResponse:
         accounts.password_change(user=request.user, password=form.cleaned_data["new_password1"])
         # The new hash ends every other session of this user; this one is kept.
         update_session_auth_hash(request, request.user)
-        request.session.pop(accounts.MUST_CHANGE_SESSION_KEY, None)
+        request.session.pop(MUST_CHANGE_SESSION_KEY, None)
         messages.success(request, _("密码已修改。您在其他浏览器或设备上的登录均已退出。"))
         return redirect(_next_url(request, "account:index"))
-    owed = bool(request.session.get(accounts.MUST_CHANGE_SESSION_KEY))
+    owed = bool(request.session.get(MUST_CHANGE_SESSION_KEY))
     return render(
         request, "account/password_change.html", {"form": form, "owed": owed, "next": request.GET.get("next", "")}
     )
@@ -94,13 +101,13 @@ def _show_recovery_codes(request: HttpRequest, codes: list[str], *, enrolled: bo
 @login_required
 def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     require_admin(request.user)
-    if accounts.confirmed_totp(request.user) is not None:
+    if confirmed_totp(request.user) is not None:
         messages.info(request, _("您已启用两步验证。"))
         return redirect("account:index")
     device = accounts.totp_device_for_enrolment(user=request.user)
     form = EnrolCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        wait = accounts.retry_in_seconds(device)
+        wait = retry_in_seconds(device)
         enrolment = None if wait else accounts.totp_enrol(user=request.user, device=device, token=form.cleaned_data["code"])
         if enrolment is not None:
             otp_login(request, enrolment.device)
@@ -116,7 +123,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
 @login_required
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     require_admin(request.user)
-    if accounts.confirmed_totp(request.user) is None:
+    if confirmed_totp(request.user) is None:
         return redirect("account:two_factor_enrol")
     if request.user.is_verified():
         return redirect(_next_url(request, "home"))
@@ -135,7 +142,7 @@ def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
     require_admin(request.user)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    if accounts.confirmed_totp(request.user) is None:
+    if confirmed_totp(request.user) is None:
         return redirect("account:two_factor_enrol")
     codes = accounts.recovery_codes_regenerate(user=request.user)
     return _show_recovery_codes(request, codes, enrolled=False)

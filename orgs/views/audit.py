@@ -10,7 +10,7 @@ from django.shortcuts import render
 from common.audit import admin_log
 from common.models import AdminEvent
 from orgs.access import require_admin
-from orgs.forms_audit import AdminLogFilter
+from orgs.forms.audit import AdminLogFilter
 
 PAGE_SIZE = 50
 

@@ -3,64 +3,28 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import IO, Any
+from typing import IO
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common.xlsx import XLSX_CONTENT_TYPE
 from orgs.access import require_admin
-from orgs.imports import MAX_IMPORT_BYTES, import_upload
-from orgs.models import Organization
-from orgs.scope import AnyUser, visible_organizations
-from orgs.selectors import scope_roots, with_parent_code
-from orgs.tree_excel import TreeRow, write_template, write_tree
+from orgs.formats.tree_excel import write_template, write_tree
+from orgs.forms.tree_import import TreeImportForm
+from orgs.selectors.tree import tree_rows
+from orgs.services.tree_import import import_upload
 
 # A failed import of a large file can list thousands of problems; the first ones are enough
 # to show what is wrong.
 PROBLEMS_SHOWN = 200
-
-
-class TreeImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Excel 文件"),
-        widget=forms.FileInput(attrs={"accept": ".xlsx," + XLSX_CONTENT_TYPE}),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _("使用本页模板的格式，最大 %(limit)s。") % {
-            "limit": filesizeformat(MAX_IMPORT_BYTES)}
-
-
-def _tree_rows(user: AnyUser) -> Iterator[TreeRow]:
-    """The user's part of the tree in path order, so parents come before children.
-
-    The parent code of the user's top organizations is written even when that parent lies
-    outside their scope (its name already shows in their breadcrumbs): without it an admin
-    importing an analyst's file would move the analyst's district to the top of the tree.
-    """
-    parent_of_root = dict(with_parent_code(scope_roots(user)).values_list("path", "parent_code"))
-    code_of_path: dict[str, str] = {}
-    rows = visible_organizations(user).order_by("path").values_list(
-        "code", "name", "type", "is_active", "path"
-    )
-    for code, name, type_, is_active, path_ in rows.iterator(chunk_size=2000):
-        parent_path = path_[: -Organization.steplen]
-        parent_code = code_of_path[parent_path] if parent_path in code_of_path else parent_of_root.get(path_)
-        code_of_path[path_] = code
-        yield TreeRow(code, name, type_, parent_code or "", is_active)
 
 
 def _attachment(write: Callable[[IO[bytes]], object], filename: str) -> FileResponse:
@@ -81,7 +45,7 @@ def tree_template(request: HttpRequest) -> FileResponse:
 @login_required
 @require_GET
 def tree_export(request: HttpRequest) -> FileResponse:
-    rows = _tree_rows(request.user)
+    rows = tree_rows(request.user)
     today = timezone.localdate().isoformat()
     return _attachment(lambda target: write_tree(rows, target), _("党组织_%(date)s.xlsx") % {"date": today})
 
@@ -110,9 +74,3 @@ def tree_import(request: HttpRequest) -> HttpResponse:
         return render(request, "orgs/import.html", context, status=400)
     return render(request, "orgs/import.html", {"form": form}, status=400)
 
-
-urlpatterns: list[URLPattern] = [
-    path("import/", tree_import, name="tree_import"),
-    path("import/template.xlsx", tree_template, name="tree_template"),
-    path("export.xlsx", tree_export, name="tree_export"),
-]

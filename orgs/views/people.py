@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 
 from common.audit import page_context
 from common.login_throttle import account_locks, address_locks, locked_usernames
-from orgs import accounts
-from orgs import people as services
 from orgs.access import require_admin
-from orgs.forms_people import GrantForm, UserForm
+from orgs.forms.people import GrantForm, UserForm
 from orgs.models import Role, RoleGrant
 from orgs.scope import forget_roles, roles_of
+from orgs.selectors.accounts import confirmed_totp
+from orgs.services import accounts
+from orgs.services import people as people_services
 
 User = get_user_model()
 PAGE_SIZE = 50
@@ -82,7 +83,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            person = services.user_create(
+            person = people_services.user_create(
                 username=data["username"], full_name=data["full_name"], email=data["email"],
                 is_active=data["is_active"], password=data["password1"], by=request.user,
             )
@@ -115,7 +116,7 @@ def _render_edit(
 
             "password_form": password_form or SetPasswordForm(person),
             "person_is_admin": roles_of(person).is_admin,
-            "person_has_two_factor": accounts.confirmed_totp(person) is not None,
+            "person_has_two_factor": confirmed_totp(person) is not None,
         },
     )
 
@@ -129,7 +130,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.user_update(
+            people_services.user_update(
                 user=person, username=data["username"], full_name=data["full_name"],
                 email=data["email"], is_active=data["is_active"], password=data["password1"] or None,
                 by=request.user,
@@ -153,7 +154,7 @@ def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
     grant_form = GrantForm(request.POST)
     if grant_form.is_valid():
         try:
-            grant = services.grant_add(
+            grant = people_services.grant_add(
                 user=person, role=grant_form.cleaned_data["role"],
                 organization=grant_form.cleaned_data["organization_code"], by=request.user,
             )
@@ -176,7 +177,7 @@ def grant_remove(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
     )
     grant.user = person
     try:
-        services.grant_remove(grant=grant, by=request.user)
+        people_services.grant_remove(grant=grant, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -190,7 +191,7 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     person = _get_person(request, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    if services.user_unlock(user=person, by=request.user):
+    if people_services.user_unlock(user=person, by=request.user):
         messages.success(request, _("已解除用户“%(username)s”的登录锁定。") % {"username": person.username})
     else:
         messages.info(request, _("用户“%(username)s”当前没有被锁定。") % {"username": person.username})
@@ -209,7 +210,7 @@ def address_unlock(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     address = request.POST.get("address", "").strip()[:64]
-    if address and services.address_unlock(address=address, by=request.user):
+    if address and people_services.address_unlock(address=address, by=request.user):
         messages.success(request, _("已解除地址 %(address)s 的登录锁定。") % {"address": address})
     else:
         messages.info(request, _("地址 %(address)s 当前没有被锁定。") % {"address": address or "—"})

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from common.audit import page_context
 from orgs.access import can_manage_organizations, get_organization_for_user, require_admin
-from orgs.forms import OrganizationForm
+from orgs.forms.tree import OrganizationForm
 from orgs.models import Organization
-from orgs.selectors import (
+from orgs.selectors.tree import (
     attach_breadcrumbs,
     breadcrumbs,
     scope_roots,
@@ -22,7 +22,7 @@ from orgs.selectors import (
     visible_children,
     visible_descendant_count,
 )
-from orgs.services import organization_create, organization_update
+from orgs.services.tree import organization_create, organization_update
 
 PAGE_SIZE = 50
 

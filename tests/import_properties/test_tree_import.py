@@ -1,7 +1,7 @@
 """Arbitrary workbooks through the organization tree import page.
 
 Every file is either applied exactly as its rows say (the tree afterwards equals an oracle
-computed from the rows here, independently of orgs.imports) or refused with a problems table
+computed from the rows here, independently of orgs.services.tree_import) or refused with a problems table
 and the tree left byte for byte as it was; never a 500 (the test client raises it).
 """
 

@@ -24,7 +24,7 @@ from django.urls import reverse
 
 from assessments.models import Round, RoundState
 from orgs.models import Organization
-from orgs.selectors import scope_roots
+from orgs.selectors.tree import scope_roots
 
 PAGES = [
     ("组织树 tree", lambda org, rnd: reverse("orgs:tree")),

@@ -2,7 +2,7 @@
 
 The checks repeat the database constraints on RoleGrant so that a refused change reaches the
 admin as a sentence beside the field instead of an IntegrityError. Error keys are the field
-names of `orgs.forms_people`, so a view can hand a ValidationError straight to its form.
+names of `orgs.forms.people`, so a view can hand a ValidationError straight to its form.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.audit import AdminAction, AdminKind, Change, record
-from orgs.accounts import mark_password_temporary
-from orgs.history import grant_label, user_changes, user_label, user_snapshot
 from orgs.models import ROLES_WITH_ORGANIZATION, Organization, Role, RoleGrant
 from orgs.scope import forget_roles
+from orgs.services.accounts import mark_password_temporary
+from orgs.services.history import grant_label, user_changes, user_label, user_snapshot
 
 User = get_user_model()
 GRANT_LABEL = gettext_lazy("授权")

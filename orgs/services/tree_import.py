@@ -1,9 +1,10 @@
 """Importing the organization tree from Excel: check the whole file, then apply it in one go.
 
-Checks come in two kinds. `parse_upload` needs only the file (size, format, header, cell values,
-duplicate codes). `tree_problems` also needs the tree in the database (unknown parents, cycles);
-`import_organizations` runs it again inside its transaction, so a file is always checked against
-the very tree it is applied to, even if someone changed the tree since the upload was read.
+Checks come in two kinds. `orgs.formats.tree_upload.parse_upload` needs only the file (size, format,
+header, cell values, duplicate codes). `tree_problems` also needs the tree in the database (unknown
+parents, cycles); `import_organizations` runs it again inside its transaction, so a file is always
+checked against the very tree it is applied to, even if someone changed the tree since the upload
+was read.
 
 Rows are matched to organizations by code. Organizations missing from the file are left alone:
 a file may describe one district without deleting the rest of the city.
@@ -14,57 +15,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import groupby
-from typing import NamedTuple
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.audit import AdminAction, AdminKind, event, record_all
-from common.xlsx import RefusedWorkbook, SheetRow, TooManyRows, UnreadableWorkbook, read_sheet
 from orgs.access import require_admin
-from orgs.bulk import NewNode, bulk_add_nodes
-from orgs.history import org_label_of, organization_changes, organization_row_snapshot
+from orgs.formats.tree_excel import PARENT
+from orgs.formats.tree_upload import ImportRow, Problem, parse_upload, sort_problems
 from orgs.models import MAX_DEPTH, Organization
 from orgs.scope import AnyUser
-from orgs.services import organization_place
-from orgs.tree_excel import (
-    ACTIVE,
-    CODE,
-    COLUMNS,
-    NAME,
-    PARENT,
-    TYPE,
-    type_labels,
-)
-from orgs.validators import RESERVED_CODES, code_validator
+from orgs.services.bulk import NewNode, bulk_add_nodes
+from orgs.services.history import org_label_of, organization_changes, organization_row_snapshot
+from orgs.services.tree import organization_place
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-# Well above the 20,000 organizations the system is sized for, so a whole-tree export fits.
-MAX_IMPORT_ROWS = 50_000
-CODE_MAX_LENGTH = Organization._meta.get_field("code").max_length
-NAME_MAX_LENGTH = Organization._meta.get_field("name").max_length
-_ACTIVE_VALUES = {"是": True, "否": False, "1": True, "0": False, "true": True, "false": False}
 _CYCLE_SHOWN = 6
-
-
-class Problem(NamedTuple):
-    row: int | None  # None: the file as a whole
-    column: str  # "" when the problem is not about one column
-    message: str
-
-
-@dataclass(frozen=True)
-class ImportRow:
-    number: int
-    code: str
-    name: str
-    type: str
-    parent_code: str | None
-    is_active: bool
 
 
 @dataclass(frozen=True)
@@ -79,115 +46,6 @@ class ImportRejected(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{len(problems)} problems")
         self.problems = problems
-
-
-def _sorted(problems: Iterable[Problem]) -> list[Problem]:
-    order = {title: index for index, title in enumerate(COLUMNS)}
-    return sorted(problems, key=lambda p: (p.row or 0, order.get(p.column, -1)))
-
-
-# --- The file on its own ---------------------------------------------------------------------
-
-def _header_problems(header: tuple[str, ...]) -> list[Problem]:
-    problems = []
-    expected = "、".join(COLUMNS)
-    for index, title in enumerate(header):
-        if title and title not in COLUMNS:
-            problems.append(Problem(1, title, _("无法识别的列“%(title)s”。表头应为：%(expected)s。") % {
-                "title": title, "expected": expected}))
-        elif title and title in header[:index]:
-            problems.append(Problem(1, title, _("列“%(title)s”出现了不止一次。") % {"title": title}))
-    for title in COLUMNS:
-        if title not in header:
-            problems.append(Problem(1, title, _("缺少列“%(title)s”。表头应为：%(expected)s。") % {
-                "title": title, "expected": expected}))
-    return problems
-
-
-def _code_problem(code: str) -> str | None:
-    if not code:
-        return _("编码不能为空。")
-    if len(code) > CODE_MAX_LENGTH:
-        return _("编码不能超过 %(limit)s 个字符。") % {"limit": CODE_MAX_LENGTH}
-    try:
-        code_validator(code)
-    except ValidationError as error:
-        return str(error.messages[0])
-    if code.lower() in RESERVED_CODES:
-        return _("“%(code)s”是系统保留字，不能作为编码。") % {"code": code}
-    return None
-
-
-def _parse_row(row: SheetRow, position: dict[str, int], types: dict[str, str]) -> tuple[ImportRow, list[Problem]]:
-    def cell(title: str) -> str:
-        index = position[title]
-        return row.cells[index] if index < len(row.cells) else ""
-
-    problems = []
-
-    def problem(column: str, message: str) -> None:
-        problems.append(Problem(row.number, column, message))
-
-    code, name, type_text, parent_code = cell(CODE), cell(NAME), cell(TYPE), cell(PARENT)
-    if (message := _code_problem(code)) is not None:
-        problem(CODE, message)
-    if not name:
-        problem(NAME, _("名称不能为空。"))
-    elif len(name) > NAME_MAX_LENGTH:
-        problem(NAME, _("名称不能超过 %(limit)s 个字符。") % {"limit": NAME_MAX_LENGTH})
-    type_value = types.get(type_text, "")
-    if not type_text:
-        problem(TYPE, _("类型不能为空。"))
-    elif not type_value:
-        problem(TYPE, _("无法识别的类型“%(type)s”，应为：%(choices)s。") % {
-            "type": type_text, "choices": "、".join(type_labels().values())})
-    active_text = cell(ACTIVE) or "是"
-    is_active = _ACTIVE_VALUES.get(active_text.lower())
-    if is_active is None:
-        problem(ACTIVE, _("无法识别的取值“%(value)s”，请填写“是”或“否”。") % {"value": active_text})
-    parsed = ImportRow(row.number, code, name, type_value, parent_code or None, bool(is_active))
-    return parsed, problems
-
-
-def parse_upload(upload: UploadedFile) -> tuple[list[ImportRow], list[Problem]]:
-    """The rows of an uploaded workbook, and whatever is wrong with the file on its own.
-
-    Rows whose code is unusable or repeated are left out of the rows, so that the tree checks
-    can still run on the others and the user sees every problem at once.
-    """
-    if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
-        return [], [Problem(None, "", _("文件大小为 %(size)s，超过了 %(limit)s 的上限。") % {
-            "size": filesizeformat(upload.size), "limit": filesizeformat(MAX_IMPORT_BYTES)})]
-    try:
-        header, sheet_rows = read_sheet(upload, max_rows=MAX_IMPORT_ROWS)
-    except RefusedWorkbook as refused:
-        return [], [Problem(p.row, p.letter, p.message) for p in refused.problems]
-    except UnreadableWorkbook:
-        return [], [Problem(None, "", _(
-            "无法读取该文件。请上传 Excel 工作簿（.xlsx 格式），可以先下载本页提供的模板。"))]
-    except TooManyRows:
-        return [], [Problem(None, "", _("文件超过了 %(limit)s 行的上限，请分成几个文件导入。") % {
-            "limit": f"{MAX_IMPORT_ROWS:,}"})]
-    problems = _header_problems(header)
-    if problems:
-        return [], problems
-    if not sheet_rows:
-        return [], [Problem(None, "", _("文件中没有数据行。"))]
-
-    position = {title: header.index(title) for title in COLUMNS}
-    types = {label: value for value, label in type_labels().items()} | {v: v for v in type_labels()}
-    rows: list[ImportRow] = []
-    first_row_of: dict[str, int] = {}
-    for sheet_row in sheet_rows:
-        row, row_problems = _parse_row(sheet_row, position, types)
-        problems.extend(row_problems)
-        if row.code in first_row_of:
-            problems.append(Problem(row.number, CODE, _("编码“%(code)s”与第 %(row)s 行重复。") % {
-                "code": row.code, "row": first_row_of[row.code]}))
-        elif not any(p.column == CODE for p in row_problems):
-            first_row_of[row.code] = row.number
-            rows.append(row)
-    return rows, _sorted(problems)
 
 
 # --- The file against the tree ---------------------------------------------------------------
@@ -267,7 +125,7 @@ def tree_problems(rows: list[ImportRow], tree: dict[str, Stored]) -> list[Proble
         problems.extend(Problem(number_of[code], PARENT, message) for code in cycle if code in number_of)
     if not any(p.column == PARENT for p in problems):  # depths are only defined without loops
         problems += _depth_problems(number_of, tree, _final_parents(rows, tree))
-    return _sorted(problems)
+    return sort_problems(problems)
 
 
 def _depth_problems(number_of: dict[str, int], tree: dict[str, Stored], parent_of: Callable[[str], str | None]) -> list[Problem]:
@@ -460,7 +318,7 @@ def import_upload(*, upload: UploadedFile, user: AnyUser) -> tuple[ImportResult 
     rows, problems = parse_upload(upload)
     if problems:
         if rows:  # report the tree's problems too, so that one round of fixes is enough
-            problems = _sorted([*problems, *tree_problems(rows, load_tree())])
+            problems = sort_problems([*problems, *tree_problems(rows, load_tree())])
         return None, problems
     try:
         return import_organizations(rows=rows, user=user), []

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.audit import AdminAction, AdminKind, record
-from orgs.history import organization_changes, organization_snapshot
 from orgs.models import Organization
+from orgs.services.history import organization_changes, organization_snapshot
 
 
 def _check_parent(organization: Organization | None, parent: Organization | None) -> None:

@@ -1,5 +1,5 @@
 """Forms of the people pages. They parse and check what was typed; the rules that need the
-database (free username, which grants may coexist) live in `orgs.people`."""
+database (free username, which grants may coexist) live in `orgs.services.people`."""
 
 from __future__ import annotations
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Length, Substr
 
+from orgs.formats.tree_excel import TreeRow
 from orgs.models import Organization
 from orgs.scope import AnyUser, organization_scope, visible_organizations
 
@@ -88,3 +90,22 @@ def search_organizations(user: AnyUser, query: str) -> QuerySet[Organization]:
     return visible_organizations(user).filter(
         Q(name__icontains=query) | Q(code__icontains=query)
     ).order_by("path")
+
+
+def tree_rows(user: AnyUser) -> Iterator[TreeRow]:
+    """The user's part of the tree in path order, so parents come before children.
+
+    The parent code of the user's top organizations is written even when that parent lies
+    outside their scope (its name already shows in their breadcrumbs): without it an admin
+    importing an analyst's file would move the analyst's district to the top of the tree.
+    """
+    parent_of_root = dict(with_parent_code(scope_roots(user)).values_list("path", "parent_code"))
+    code_of_path: dict[str, str] = {}
+    rows = visible_organizations(user).order_by("path").values_list(
+        "code", "name", "type", "is_active", "path"
+    )
+    for code, name, type_, is_active, path_ in rows.iterator(chunk_size=2000):
+        parent_path = path_[: -Organization.steplen]
+        parent_code = code_of_path[parent_path] if parent_path in code_of_path else parent_of_root.get(path_)
+        code_of_path[path_] = code
+        yield TreeRow(code, name, type_, parent_code or "", is_active)
