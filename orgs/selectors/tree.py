@@ -24,6 +24,11 @@ def parent_path_of(outer: str = "path") -> Substr:
     return Substr(OuterRef(outer), 1, Length(OuterRef(outer)) - Organization.steplen)
 
 
+def parent_of(organization: Organization) -> Organization | None:
+    parent_path = organization.path[: -Organization.steplen]
+    return Organization.objects.filter(path=parent_path).first() if parent_path else None
+
+
 def with_parent_code(queryset: QuerySet[Organization]) -> QuerySet[Organization]:
     """Annotate `parent_code`: one indexed lookup by path per row, none for the roots."""
     parent = Organization.objects.filter(path=parent_path_of()).values("code")[:1]

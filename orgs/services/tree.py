@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from common.audit import AdminAction, AdminKind, record
 from orgs.models import Organization
+from orgs.selectors.tree import parent_of
 from orgs.services.history import organization_changes, organization_snapshot
 
 
@@ -37,11 +38,6 @@ def organization_create(
     return organization
 
 
-def _parent_of(organization: Organization) -> Organization | None:
-    parent_path = organization.path[: -Organization.steplen]
-    return Organization.objects.filter(path=parent_path).first() if parent_path else None
-
-
 @transaction.atomic
 def organization_update(
     *, organization: Organization, name: str, type: str, is_active: bool,
@@ -49,7 +45,7 @@ def organization_update(
 ) -> Organization:
     """Change an organization's fields and, when `move` is set, put it under `parent`."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    old_parent = _parent_of(organization)
+    old_parent = parent_of(organization)
     before = organization_snapshot(organization, old_parent)
     organization, parent = organization_place(
         organization=organization, name=name, type=type, is_active=is_active, parent=parent, move=move

@@ -1,63 +1,34 @@
 """Admins manage user accounts and role grants here; Django admin stays for superusers.
 
-Every view asks `require_admin` (or `_get_person`, which does) before it looks at the method,
+Every view asks `require_admin` (or `get_person_for_user`, which does) before it looks at the method,
 so that anyone but an admin gets the same 403 whatever they send.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model, update_session_auth_hash
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from common.audit import page_context
 from common.login_throttle import account_locks, address_locks, locked_usernames
-from orgs.access import require_admin
+from orgs.access import get_person_for_user, require_admin
 from orgs.forms.people import GrantForm, UserForm
 from orgs.models import Role, RoleGrant
 from orgs.scope import forget_roles, roles_of
 from orgs.selectors.accounts import confirmed_totp
+from orgs.selectors.people import users_matching
 from orgs.services import accounts
 from orgs.services import people as people_services
 
-User = get_user_model()
 PAGE_SIZE = 50
-
-
-def _get_person(request: HttpRequest, pk: int) -> AbstractUser:
-    """The access helper for user accounts: admins only, and superusers only by superusers.
-
-    An admin by role who could set a superuser's password could become that superuser, and
-    with it gain Django admin, which the role alone does not give.
-    """
-    require_admin(request.user)
-    person = get_object_or_404(User, pk=pk)
-    if person.is_superuser and not request.user.is_superuser:
-        raise PermissionDenied("only superusers manage superusers")
-    return person
-
-
-def _people(query: str, role: str) -> QuerySet[AbstractUser]:
-    people = User.objects.order_by("username")
-    if query:
-        people = people.filter(
-            Q(username__icontains=query) | Q(first_name__icontains=query) | Q(last_name__icontains=query)
-        )
-    if role in Role.values:
-        holds = Q(Exists(RoleGrant.objects.filter(user=OuterRef("pk"), role=role)))
-        # Superusers act as admins without a grant, so the admin filter must list them too.
-        people = people.filter((holds | Q(is_superuser=True)) if role == Role.ADMIN else holds)
-    # One query for the grants of the whole page, whatever the number of users or grants.
-    grants = RoleGrant.objects.select_related("organization").order_by("role", "organization__path")
-    return people.prefetch_related(Prefetch("role_grants", queryset=grants))
 
 
 @login_required
@@ -65,7 +36,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     require_admin(request.user)
     query = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
-    page = Paginator(_people(query, role), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(users_matching(query, role), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "people/user_list.html",
@@ -123,7 +94,7 @@ def _render_edit(
 
 @login_required
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _get_person(request, pk)
+    person = get_person_for_user(request.user, pk)
     if request.method != "POST":
         return _render_edit(request, person, form=UserForm(person=person), grant_form=GrantForm())
     form = UserForm(request.POST, person=person)
@@ -148,7 +119,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _get_person(request, pk)
+    person = get_person_for_user(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     grant_form = GrantForm(request.POST)
@@ -169,7 +140,7 @@ def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def grant_remove(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
-    person = _get_person(request, pk)
+    person = get_person_for_user(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     grant = get_object_or_404(
@@ -188,7 +159,7 @@ def grant_remove(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
 
 @login_required
 def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _get_person(request, pk)
+    person = get_person_for_user(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if people_services.user_unlock(user=person, by=request.user):
@@ -220,7 +191,7 @@ def address_unlock(request: HttpRequest) -> HttpResponse:
 @login_required
 def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
     """A temporary password: the person must replace it at their next sign-in."""
-    person = _get_person(request, pk)
+    person = get_person_for_user(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     password_form = SetPasswordForm(person, request.POST)
@@ -247,7 +218,7 @@ def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def user_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _get_person(request, pk)
+    person = get_person_for_user(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 from common.audit import page_context
 from orgs.access import can_manage_organizations, get_organization_for_user, require_admin
 from orgs.forms.tree import OrganizationForm
-from orgs.models import Organization
 from orgs.selectors.tree import (
     attach_breadcrumbs,
     breadcrumbs,
+    parent_of,
     scope_roots,
     search_organizations,
     visible_children,
@@ -93,8 +93,7 @@ def create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, code: str) -> HttpResponse:
     organization = get_organization_for_user(request.user, code, manage=True)
-    parent_path = organization.path[: -Organization.steplen]
-    parent = Organization.objects.filter(path=parent_path).first() if parent_path else None
+    parent = parent_of(organization)
     initial = {
         "code": organization.code, "name": organization.name, "type": organization.type,
         "parent_code": parent.code if parent else "", "is_active": organization.is_active,
