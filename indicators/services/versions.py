@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.audit import AdminAction
+from indicators.formats.upload import ParsedVersion
 from indicators.history import (
     contents_note,
     copied_note,
+    imported_note,
     links_of,
     record_edition,
     record_link_change,
@@ -145,3 +147,29 @@ def version_delete(*, system: IndicatorSystem, user: Any) -> None:
     record_edition(system=system, user=user, action=AdminAction.DELETE, before=before, after={}, note=note)
     for item in continuing:
         record_link_change(later=item, user=user, action=AdminAction.REMOVE, before=links_before[item.pk])
+
+
+@transaction.atomic
+def version_import(
+    *, version: ParsedVersion, code: str, title: str, year: int, total: Decimal, user: Any, file_name: str = ""
+) -> IndicatorSystem:
+    """Create the file's edition as a new draft; existing editions are never touched."""
+    if IndicatorSystem.objects.filter(code=code).exists():
+        raise ValidationError({"code": _("版本编码“%(code)s”已被使用。") % {"code": code}}, code="duplicate")
+    draft = IndicatorSystem.objects.create(
+        code=code, title=title, year=year, total=total, description=version.description,
+        status=VersionStatus.DRAFT,
+    )
+    categories = Category.objects.bulk_create(
+        [Category(system=draft, number=c.number, name=c.name) for c in version.categories]
+    )
+    Item.objects.bulk_create(
+        [
+            Item(system=draft, category=category, number=i.number, name=i.name, standard=i.standard,
+                 cap=i.cap, order=order)
+            for category, parsed in zip(categories, version.categories, strict=True)
+            for order, i in enumerate(parsed.items, start=1)
+        ]
+    )
+    record_edition(system=draft, user=user, action=AdminAction.IMPORT, note=imported_note(file_name, draft))
+    return draft
