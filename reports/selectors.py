@@ -120,7 +120,7 @@ def score_sheet(assessment: Assessment, *, named: bool = True) -> ScoreSheet:
     """
     system_id = assessment.round.indicator_system_id
     categories = list(Category.objects.filter(system_id=system_id).order_by("number"))
-    items = list(Item.objects.filter(system_id=system_id).order_by("category__number", "order", "id"))
+    items = list(Item.objects.filter(system_id=system_id).in_outline_order())
     merged = dict(ItemResult.objects.filter(assessment=assessment).values_list("item_id", "score"))
     subtotals = dict(CategoryResult.objects.filter(assessment=assessment).values_list("category_id", "score"))
     reviews = list(

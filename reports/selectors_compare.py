@@ -57,7 +57,7 @@ def categories_with_caps(round: Round) -> list[Category]:
 
 
 def round_items(round: Round) -> list[Item]:
-    return list(Item.objects.filter(system_id=round.indicator_system_id).order_by("category__number", "order", "id"))
+    return list(Item.objects.filter(system_id=round.indicator_system_id).in_outline_order())
 
 
 def with_item_scores(queryset: QuerySet[Assessment], items: Sequence[Item]) -> QuerySet[Assessment]:

@@ -84,7 +84,7 @@ def fixture_records(system: IndicatorSystem) -> list[dict[str, Any]]:
         {"model": CATEGORY_MODEL, "fields": {"system": [code], "number": c.number, "name": c.name}}
         for c in categories
     )
-    items = system.items.select_related("category").order_by("category__number", "order", "id")
+    items = system.items.select_related("category").in_outline_order()
     records.extend(
         {
             "model": ITEM_MODEL,

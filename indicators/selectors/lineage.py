@@ -23,7 +23,7 @@ def earlier_items(chain: list[IndicatorSystem]) -> QuerySet[Item]:
     """The items an item of the edition may continue: those of the editions it came from, newest first."""
     return (
         Item.objects.filter(system__in=[s.pk for s in chain]).select_related("system")
-        .order_by("-system__year", "system__code", "category__number", "order", "id")
+        .in_outline_order("-system__year", "system__code")
     )
 
 

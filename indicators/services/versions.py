@@ -123,7 +123,7 @@ def version_clone(
         [
             Item(system=draft, category=category_map[i.category_id], number=i.number, name=i.name,
                  standard=i.standard, cap=i.cap, order=i.order, origin=i)
-            for i in Item.objects.filter(system=source).order_by("category__number", "order", "id")
+            for i in Item.objects.filter(system=source).in_outline_order()
         ]
     )
     record_edition(system=draft, user=user, action=AdminAction.CREATE, note=copied_note(source))

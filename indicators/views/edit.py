@@ -56,7 +56,7 @@ def version_clone_view(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _plan_from_database(system: IndicatorSystem) -> EditPlan:
-    items = Item.objects.filter(system=system).order_by("category__number", "order", "id")
+    items = Item.objects.filter(system=system).in_outline_order()
     categories = list(Category.objects.filter(system=system).order_by("number"))
     plan = EditPlan(total=format_points(system.total), categories=[], items=[])
     for category in categories:

@@ -24,7 +24,7 @@ def version_links(request: HttpRequest, code: str) -> HttpResponse:
     require_version_manager(request.user)
     system = get_version_for_user(request.user, code)
     chain = source_chain(system)
-    later = Item.objects.filter(system=system).order_by("category__number", "order", "id")
+    later = Item.objects.filter(system=system).in_outline_order()
     earlier = earlier_items(chain)
     form = ItemLinkForm(later=later, earlier=earlier)
     status = 200
