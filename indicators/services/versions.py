@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +23,7 @@ from indicators.history import (
 )
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
 from indicators.points import format_points
+from indicators.selectors.outline import version_cap_sum
 from indicators.validators import validate_version_code
 
 
@@ -56,7 +56,7 @@ def version_problems(system: IndicatorSystem) -> list[str]:
         for item in items:
             if not item.standard.strip():
                 problems.append(_("子项目 %(number)s 缺少评分标准。") % {"number": item.number})
-    cap_sum = system.items.aggregate(s=Sum("cap"))["s"] or Decimal("0")
+    cap_sum = version_cap_sum(system)
     if cap_sum != system.total:
         params = {
             "sum": format_points(cap_sum),
