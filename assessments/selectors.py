@@ -16,7 +16,7 @@ from indicators.models import Category, IndicatorSystem, Item
 
 
 def outline_items(system: IndicatorSystem) -> list[ItemInfo]:
-    rows = Item.objects.filter(system=system).order_by("category__number", "order", "id")
+    rows = Item.objects.filter(system=system).in_outline_order()
     return [ItemInfo(i, c, cap) for i, c, cap in rows.values_list("id", "category_id", "cap")]
 
 

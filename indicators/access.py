@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -30,3 +31,16 @@ def get_version_for_user(user: AbstractBaseUser | AnonymousUser, code: str) -> I
         return versions_for_user(user).get(code=code)
     except IndicatorSystem.DoesNotExist:
         raise Http404("no such edition in scope") from None
+
+
+def require_version_manager(user: AbstractBaseUser | AnonymousUser) -> None:
+    if not can_manage_versions(user):
+        raise PermissionDenied("indicator version managers only")
+
+
+def get_version_to_manage(user: AbstractBaseUser | AnonymousUser, code: str) -> IndicatorSystem:
+    """The edition for an admin page: 404 outside the user's view first, then 403 for non-admins."""
+    system = get_version_for_user(user, code)
+    if not can_manage_versions(user):
+        raise PermissionDenied("only admins manage editions")
+    return system

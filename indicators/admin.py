@@ -13,8 +13,8 @@ from common.audit import AdminAction
 from indicators.history import record_edition, record_table_edits, table_snapshot, version_snapshot
 from indicators.models import Category, IndicatorSystem, Item
 from indicators.points import format_points
-from indicators.selectors import versions_with_totals
-from indicators.services import VersionNotPublishable, version_archive, version_delete, version_publish
+from indicators.selectors.outline import versions_with_totals
+from indicators.services.versions import VersionNotPublishable, version_archive, version_delete, version_publish
 
 
 def _frozen(obj: IndicatorSystem | None) -> bool:

@@ -241,7 +241,7 @@ def version_diff(a: IndicatorSystem, b: IndicatorSystem) -> VersionDiff:
     """Edition `a` (shown as the old side) against edition `b` (the new side)."""
     items = list(
         Item.objects.filter(system__in=[a.pk, b.pk]).select_related("category")
-        .order_by("category__number", "order", "id")
+        .in_outline_order()
     )
     olds = {i.pk: i for i in items if i.system_id == a.pk}
     news = {i.pk: i for i in items if i.system_id == b.pk}

@@ -141,7 +141,7 @@ def record_table_edits(
     deleted, with each changed field old → new (分值 5 → 6), and one for a changed total."""
     categories_after = {c.pk: category_values(c) for c in Category.objects.filter(system=system).order_by("number")}
     items_after = {
-        i.pk: item_values(i) for i in Item.objects.filter(system=system).order_by("category__number", "order", "id")
+        i.pk: item_values(i) for i in Item.objects.filter(system=system).in_outline_order()
     }
     events = []
     total_change = changes_between({"total": total_before}, {"total": format_points(system.total)},

@@ -137,6 +137,10 @@ class IndicatorSystem(models.Model):
             raise PublishedVersionError(stored.title)
 
 
+# The order of the outline's items, as the official table prints them (Item.objects.in_outline_order()).
+OUTLINE_ORDER = ("category__number", "order", "id")
+
+
 class VersionContentQuerySet(models.QuerySet):
     """Categories and items: refuse bulk writes that would reach into a frozen edition."""
 
@@ -211,7 +215,17 @@ class Category(VersionContent):
     natural_key.dependencies = ["indicators.indicatorsystem"]  # type: ignore[attr-defined]
 
 
-class ItemManager(models.Manager.from_queryset(VersionContentQuerySet)):  # type: ignore[misc]
+class ItemQuerySet(VersionContentQuerySet):
+    def in_outline_order(self, *first: str) -> ItemQuerySet:
+        """The order of the official table: by category, then the item's place in it.
+
+        `first` are orderings that come before it, e.g. ("-system__year",) for items of several
+        editions, newest edition first.
+        """
+        return self.order_by(*first, *OUTLINE_ORDER)
+
+
+class ItemManager(models.Manager.from_queryset(ItemQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, system_code: str, number: str) -> Item:
         return self.get(system__code=system_code, number=number)
 
@@ -247,7 +261,7 @@ class Item(VersionContent):
     class Meta:
         verbose_name = _("子项目")
         verbose_name_plural = _("子项目")
-        ordering = ["category__number", "order", "id"]
+        ordering = list(OUTLINE_ORDER)
         constraints = [
             models.UniqueConstraint(fields=["system", "number"], name="item_number_unique_in_version"),
             models.CheckConstraint(condition=Q(cap__gt=0), name="item_cap_positive"),

@@ -102,7 +102,7 @@ def _client(slot: int, group: int, evaluators: list[Any], reporters: list[list[A
 def seed(*, password: str, run: str, clients: int = 200) -> dict[str, Any]:
     """Create the load data in an empty database (after migrate and the outline); return the manifest."""
     outline = IndicatorSystem.objects.get(code=OUTLINE)
-    items = list(Item.objects.filter(system=outline).order_by("category__number", "order"))
+    items = list(Item.objects.filter(system=outline).in_outline_order())
     units = _tree()
     evaluators, reporters = _accounts(password, units)
     round = round_create(

@@ -21,6 +21,7 @@ from django.db.models.functions import Cast, Rank
 
 from assessments.models import Assessment, AssessmentState, CategoryResult, ItemResult, Round, Score, Sheet, SheetKind
 from indicators.models import Category, Item
+from indicators.selectors.outline import cap_sum
 from orgs.models import Organization
 from orgs.scope import AnyUser
 from reports.access import report_assessments
@@ -119,8 +120,8 @@ def score_sheet(assessment: Assessment, *, named: bool = True) -> ScoreSheet:
     its workbook and its printout (no evaluator list, no "name：" before each reason).
     """
     system_id = assessment.round.indicator_system_id
-    categories = list(Category.objects.filter(system_id=system_id).order_by("number"))
-    items = list(Item.objects.filter(system_id=system_id).order_by("category__number", "order", "id"))
+    categories = list(Category.objects.filter(system_id=system_id).annotate(cap_total=cap_sum()).order_by("number"))
+    items = list(Item.objects.filter(system_id=system_id).in_outline_order())
     merged = dict(ItemResult.objects.filter(assessment=assessment).values_list("item_id", "score"))
     subtotals = dict(CategoryResult.objects.filter(assessment=assessment).values_list("category_id", "score"))
     reviews = list(
@@ -136,17 +137,15 @@ def score_sheet(assessment: Assessment, *, named: bool = True) -> ScoreSheet:
         text = f"{names[sheet_id]}：{reason}" if named and len(reviews) > 1 else reason
         reasons.setdefault(item_id, []).append(text)
     by_category: dict[int, list[SheetRow]] = {}
-    caps: dict[int, Decimal] = {}
     for item in items:
         by_category.setdefault(item.category_id, []).append(
             SheetRow(item=item, score=merged.get(item.id), reason="；".join(reasons.get(item.id, [])))
         )
-        caps[item.category_id] = caps.get(item.category_id, Decimal("0")) + item.cap
     approver = assessment.approved_by
     return ScoreSheet(
         assessment=assessment,
         categories=[
-            SheetCategory(category=c, rows=by_category.get(c.id, []), score=subtotals.get(c.id), cap=caps.get(c.id, 0))
+            SheetCategory(category=c, rows=by_category.get(c.id, []), score=subtotals.get(c.id), cap=c.cap_total)
             for c in categories
         ],
         total=assessment.total,

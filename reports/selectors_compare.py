@@ -24,7 +24,6 @@ from django.db.models import (
     OuterRef,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
     Window,
@@ -33,6 +32,7 @@ from django.db.models.functions import Cast
 
 from assessments.models import Assessment, CategoryResult, ItemResult, Round
 from indicators.models import Category, Item
+from indicators.selectors.outline import cap_sum
 from orgs.models import Organization, OrgType
 from orgs.scope import AnyUser
 from reports.access import report_assessments
@@ -52,12 +52,12 @@ def ratio(numerator: str, denominator: str) -> ExpressionWrapper:
 def categories_with_caps(round: Round) -> list[Category]:
     """The round's categories in order, each with `cap` (the sum of its items' caps)."""
     return list(
-        Category.objects.filter(system_id=round.indicator_system_id).annotate(cap=Sum("items__cap")).order_by("number")
+        Category.objects.filter(system_id=round.indicator_system_id).annotate(cap=cap_sum()).order_by("number")
     )
 
 
 def round_items(round: Round) -> list[Item]:
-    return list(Item.objects.filter(system_id=round.indicator_system_id).order_by("category__number", "order", "id"))
+    return list(Item.objects.filter(system_id=round.indicator_system_id).in_outline_order())
 
 
 def with_item_scores(queryset: QuerySet[Assessment], items: Sequence[Item]) -> QuerySet[Assessment]:

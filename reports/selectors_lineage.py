@@ -64,7 +64,7 @@ def item_trend(trend: Trend) -> list[ItemTrendRow]:
         results[(assessment_id, item_id)] = (float(score), float(cap))
     latest = trend.years[-1].round.indicator_system_id
     rows = []
-    for item in Item.objects.filter(system_id=latest).order_by("category__number", "order", "id"):
+    for item in Item.objects.filter(system_id=latest).in_outline_order():
         family = {item.pk} | _ancestors(item.pk, parents)
         row = ItemTrendRow(item=item)
         for year in trend.years:

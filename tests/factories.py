@@ -116,7 +116,7 @@ def build_tree(*, districts: int, branches_per_district: int, prefix: str = "B")
 
 
 def publish(system: IndicatorSystem, *, user=None) -> IndicatorSystem:
-    from indicators.services import version_publish
+    from indicators.services.versions import version_publish
 
     return version_publish(system=system, user=user)
 

@@ -11,13 +11,19 @@ from openpyxl import Workbook
 
 from common.audit import history_of
 from common.models import AdminAction, AdminEvent, AdminKind
-from indicators import services_edit
+from indicators.formats.upload import parse_upload
 from indicators.models import Item, ItemLink, LinkKind
-from indicators.services import VersionNotPublishable, version_archive, version_clone, version_publish
-from indicators.services_edit import VersionEditInvalid, version_save_edits
-from indicators.services_links import item_link_add, item_link_remove
-from indicators.version_import import parse_upload, version_import
-from indicators.views_edit import _plan_from_database
+from indicators.services import edit as services_edit
+from indicators.services.edit import VersionEditInvalid, version_save_edits
+from indicators.services.links import item_link_add, item_link_remove
+from indicators.services.versions import (
+    VersionNotPublishable,
+    version_archive,
+    version_clone,
+    version_import,
+    version_publish,
+)
+from indicators.views.edit import _plan_from_database
 from orgs.models import Role
 from tests.conftest import logged_in
 from tests.factories import UserFactory, build_draft, user_with_role
@@ -261,7 +267,7 @@ def test_edits_in_the_django_admin_are_recorded_too(admin_client, admin_user):
 
 
 def test_deleting_a_draft_is_recorded_and_its_history_stays(admin, outline):
-    from indicators.services import version_delete
+    from indicators.services.versions import version_delete
 
     draft = version_clone(source=outline, code="doomed", title="待删", year=2026, user=admin)
     later = version_clone(source=draft, code="after", title="后续", year=2027, user=admin)

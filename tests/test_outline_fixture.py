@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from django.db.models import Sum
 
-from indicators.fixture_builder import DALIAN_2010, outline_fixture
+from indicators.formats.fixture import DALIAN_2010, outline_fixture
+from indicators.formats.seed_text import read_outline
 from indicators.models import Category, Item, VersionStatus
-from indicators.seed_text import read_outline
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "source" / "dalian-indicator-outline.txt"

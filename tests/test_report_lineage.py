@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from indicators.models import Item, ItemLink, LinkKind
-from indicators.services import version_clone, version_publish
+from indicators.services.versions import version_clone, version_publish
 from orgs.models import Organization, Role
 from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, full_marks, make_round, user_with_role

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from indicators.seed_text import parse_outline
+from indicators.formats.seed_text import parse_outline
 
 SAMPLE = (
     "标题（试行）\n\n\t考评项目\n\t子项目\n\n\t1.\n\n组织\n\n领导\n\t1.1\n\n领导\n\n重视\n"

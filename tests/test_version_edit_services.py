@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Category, IndicatorSystem, Item, PublishedVersionError
-from indicators.services import VersionNotPublishable, version_clone, version_problems, version_publish
-from indicators.services_edit import CategoryRow, EditPlan, ItemRow, VersionEditInvalid, version_save_edits
-from indicators.views_edit import _plan_from_database
+from indicators.services.edit import CategoryRow, EditPlan, ItemRow, VersionEditInvalid, version_save_edits
+from indicators.services.versions import VersionNotPublishable, version_clone, version_problems, version_publish
+from indicators.views.edit import _plan_from_database
 from tests.factories import build_draft, publish
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from assessments.models import Round
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
-from indicators.services import version_clone
+from indicators.services.versions import version_clone
 from orgs.models import Role
 from tests.conftest import logged_in
 from tests.factories import AdminFactory, OrganizationFactory, build_draft, make_round, user_with_role

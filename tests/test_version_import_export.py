@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from indicators.models import IndicatorSystem, Item, VersionStatus
-from indicators.services import version_problems
+from indicators.services.versions import version_problems
 from tests.factories import IndicatorSystemFactory, build_draft
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Item, VersionStatus
-from indicators.services import VersionNotPublishable, version_archive, version_problems, version_publish
+from indicators.services.versions import VersionNotPublishable, version_archive, version_problems, version_publish
 from tests.factories import CategoryFactory, build_draft
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_only_published_versions_archive(outline):
 
 
 def test_cloning_makes_a_draft_whose_rows_remember_their_origin(outline):
-    from indicators.services import version_clone
+    from indicators.services.versions import version_clone
 
     draft = version_clone(source=outline, code="dalian-2026", title="2026 试行版", year=2026, user=None)
     assert (draft.status, draft.source, draft.total) == (VersionStatus.DRAFT, outline, outline.total)
@@ -69,7 +69,7 @@ def test_cloning_makes_a_draft_whose_rows_remember_their_origin(outline):
 def test_a_clone_needs_a_new_code(outline):
     from django.core.exceptions import ValidationError
 
-    from indicators.services import version_clone
+    from indicators.services.versions import version_clone
 
     with pytest.raises(ValidationError):
         version_clone(source=outline, code="dalian-2010", title="x", year=2026, user=None)
@@ -83,7 +83,7 @@ def publish_now(system):
 def test_a_clone_may_not_take_a_code_that_names_a_page(outline, code):
     from django.core.exceptions import ValidationError
 
-    from indicators.services import version_clone
+    from indicators.services.versions import version_clone
 
     with pytest.raises(ValidationError) as error:
         version_clone(source=outline, code=code, title="x", year=2026, user=None)

@@ -88,7 +88,7 @@ class ParsedRow:
 
 def round_items(round: Round) -> list[Item]:
     # The outline's order, as `selectors.outline_items` and the score page use.
-    return list(Item.objects.filter(system_id=round.indicator_system_id).order_by("category__number", "order", "id"))
+    return list(Item.objects.filter(system_id=round.indicator_system_id).in_outline_order())
 
 
 def review_sheets(round: Round, user: Any) -> QuerySet[Sheet]:

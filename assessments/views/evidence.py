@@ -59,7 +59,7 @@ class EvidenceUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = Item.objects.filter(
             system_id=assessment.round.indicator_system_id
-        ).order_by("category__number", "order", "id")
+        ).in_outline_order()
         self.fields["item"].label_from_instance = lambda item: f"{item.number} {item.name}"
         self.fields["file"].help_text = allowed_types_text() + _("每个文件最大 %(limit)s，每个子项目最多 %(count)s 个文件。") % {
             "limit": filesizeformat(max_bytes()), "count": max_per_item()}

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
 from indicators.models import IndicatorSystem
-from indicators.services import version_clone
+from indicators.services.versions import version_clone
 from orgs.models import Organization, Role
 from tests.browser.test_outline_in_browser import log_in
 from tests.factories import assign, build_tree, make_round, user_with_role

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from common.audit import page_context
 from indicators.access import can_manage_versions, get_version_for_user, versions_for_user
-from indicators.selectors import outline_table, versions_with_totals
+from indicators.selectors.outline import outline_table, versions_with_totals
 
 
 @login_required

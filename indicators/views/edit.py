@@ -10,68 +10,34 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from indicators.access import can_manage_versions, get_version_for_user
+from indicators.access import get_version_to_manage
+from indicators.forms.versions import CloneForm
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
 from indicators.points import format_points
-from indicators.services import VersionNotPublishable, version_archive, version_clone, version_problems, version_publish
-from indicators.services_edit import CategoryRow, EditPlan, ItemRow, VersionEditInvalid, version_save_edits
-from indicators.validators import validate_version_code
+from indicators.services.edit import CategoryRow, EditPlan, ItemRow, VersionEditInvalid, version_save_edits
+from indicators.services.versions import (
+    VersionNotPublishable,
+    version_archive,
+    version_clone,
+    version_problems,
+    version_publish,
+)
 
 NEW_CATEGORY = "cnew"
-
-
-def _get_version_to_manage(request: HttpRequest, code: str) -> IndicatorSystem:
-    system = get_version_for_user(request.user, code)
-    if not can_manage_versions(request.user):
-        raise PermissionDenied("only admins manage editions")
-    return system
-
-
-class CloneForm(forms.Form):
-    code = forms.SlugField(
-        label=gettext_lazy("新版本编码"), max_length=40,
-        help_text=gettext_lazy("只能使用字母、数字、连字符和下划线，例如 dalian-2026。"),
-        error_messages={"invalid": gettext_lazy("版本编码只能包含字母、数字、连字符和下划线。")},
-    )
-    title = forms.CharField(label=gettext_lazy("新版本名称"), max_length=200)
-    year = forms.IntegerField(
-        label=gettext_lazy("年份"), error_messages={"invalid": gettext_lazy("请填写四位数的年份，例如 2026。")}
-    )
-
-    def clean_code(self) -> str:
-        code = self.cleaned_data["code"]
-        validate_version_code(code)
-        if IndicatorSystem.objects.filter(code=code).exists():
-            raise forms.ValidationError(_("版本编码“%(code)s”已被使用。") % {"code": code})
-        return code
-
-    def clean_title(self) -> str:
-        title = self.cleaned_data["title"].strip()
-        if not title:
-            raise forms.ValidationError(_("请填写新版本名称。"))
-        return title
-
-    def clean_year(self) -> int:
-        year = self.cleaned_data["year"]
-        if not 2000 <= year <= 2100:
-            raise forms.ValidationError(_("年份应在 2000 至 2100 年之间。"))
-        return year
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def version_clone_view(request: HttpRequest, code: str) -> HttpResponse:
-    source = _get_version_to_manage(request, code)
+    source = get_version_to_manage(request.user, code)
     if request.method != "POST":
         initial = {"code": f"{source.code}-copy"[:40], "title": _("%(title)s（修订）") % {"title": source.title},
                    "year": min(source.year + 1, 2100)}
@@ -90,7 +56,7 @@ def version_clone_view(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _plan_from_database(system: IndicatorSystem) -> EditPlan:
-    items = Item.objects.filter(system=system).order_by("category__number", "order", "id")
+    items = Item.objects.filter(system=system).in_outline_order()
     categories = list(Category.objects.filter(system=system).order_by("number"))
     plan = EditPlan(total=format_points(system.total), categories=[], items=[])
     for category in categories:
@@ -161,7 +127,7 @@ def _edit_page(request: HttpRequest, system: IndicatorSystem, plan: EditPlan, st
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def version_edit(request: HttpRequest, code: str) -> HttpResponse:
-    system = _get_version_to_manage(request, code)
+    system = get_version_to_manage(request.user, code)
     if system.status != VersionStatus.DRAFT:
         # Rounds of past years were scored against this edition; it stays as it is.
         return render(request, "indicators/version_edit.html", {"system": system, "frozen": True}, status=403)
@@ -184,7 +150,7 @@ def version_edit(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def version_publish_view(request: HttpRequest, code: str) -> HttpResponse:
-    system = _get_version_to_manage(request, code)
+    system = get_version_to_manage(request.user, code)
     try:
         version_publish(system=system, user=request.user)
     except VersionNotPublishable as refused:
@@ -199,7 +165,7 @@ def version_publish_view(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def version_archive_view(request: HttpRequest, code: str) -> HttpResponse:
-    system = _get_version_to_manage(request, code)
+    system = get_version_to_manage(request.user, code)
     try:
         version_archive(system=system, user=request.user)
     except VersionNotPublishable as refused:

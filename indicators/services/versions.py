@@ -7,14 +7,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.audit import AdminAction
+from indicators.formats.upload import ParsedVersion
 from indicators.history import (
     contents_note,
     copied_note,
+    imported_note,
     links_of,
     record_edition,
     record_link_change,
@@ -22,6 +23,7 @@ from indicators.history import (
 )
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
 from indicators.points import format_points
+from indicators.selectors.outline import version_cap_sum
 from indicators.validators import validate_version_code
 
 
@@ -54,7 +56,7 @@ def version_problems(system: IndicatorSystem) -> list[str]:
         for item in items:
             if not item.standard.strip():
                 problems.append(_("子项目 %(number)s 缺少评分标准。") % {"number": item.number})
-    cap_sum = system.items.aggregate(s=Sum("cap"))["s"] or Decimal("0")
+    cap_sum = version_cap_sum(system)
     if cap_sum != system.total:
         params = {
             "sum": format_points(cap_sum),
@@ -121,7 +123,7 @@ def version_clone(
         [
             Item(system=draft, category=category_map[i.category_id], number=i.number, name=i.name,
                  standard=i.standard, cap=i.cap, order=i.order, origin=i)
-            for i in Item.objects.filter(system=source).order_by("category__number", "order", "id")
+            for i in Item.objects.filter(system=source).in_outline_order()
         ]
     )
     record_edition(system=draft, user=user, action=AdminAction.CREATE, note=copied_note(source))
@@ -145,3 +147,29 @@ def version_delete(*, system: IndicatorSystem, user: Any) -> None:
     record_edition(system=system, user=user, action=AdminAction.DELETE, before=before, after={}, note=note)
     for item in continuing:
         record_link_change(later=item, user=user, action=AdminAction.REMOVE, before=links_before[item.pk])
+
+
+@transaction.atomic
+def version_import(
+    *, version: ParsedVersion, code: str, title: str, year: int, total: Decimal, user: Any, file_name: str = ""
+) -> IndicatorSystem:
+    """Create the file's edition as a new draft; existing editions are never touched."""
+    if IndicatorSystem.objects.filter(code=code).exists():
+        raise ValidationError({"code": _("版本编码“%(code)s”已被使用。") % {"code": code}}, code="duplicate")
+    draft = IndicatorSystem.objects.create(
+        code=code, title=title, year=year, total=total, description=version.description,
+        status=VersionStatus.DRAFT,
+    )
+    categories = Category.objects.bulk_create(
+        [Category(system=draft, number=c.number, name=c.name) for c in version.categories]
+    )
+    Item.objects.bulk_create(
+        [
+            Item(system=draft, category=category, number=i.number, name=i.name, standard=i.standard,
+                 cap=i.cap, order=order)
+            for category, parsed in zip(categories, version.categories, strict=True)
+            for order, i in enumerate(parsed.items, start=1)
+        ]
+    )
+    record_edition(system=draft, user=user, action=AdminAction.IMPORT, note=imported_note(file_name, draft))
+    return draft

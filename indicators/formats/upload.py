@@ -1,9 +1,10 @@
-"""Importing and exporting an edition: Excel in the official layout, or a JSON fixture.
+"""Reading an uploaded edition: Excel in the official layout, or a JSON fixture.
 
-An import never touches an existing edition: it checks the whole file first (every problem
-with its row, in Chinese) and only then creates a new DRAFT in one transaction. Whether the
-draft is complete (caps adding up to the total, numbering without gaps) is left to
-`version_problems`, as for any draft an admin edits by hand: a file may be a work in progress.
+An import never touches an existing edition: this module checks the whole file first (every
+problem with its row, in Chinese) and only then `services.versions.version_import` creates a new
+DRAFT in one transaction. Whether the draft is complete (caps adding up to the total, numbering
+without gaps) is left to `version_problems`, as for any draft an admin edits by hand: a file may
+be a work in progress.
 
 The JSON shape is that of fixtures/dalian_2010.json (natural keys, no primary keys), so an
 export loads with `manage.py loaddata` and the reference fixture imports through this page.
@@ -17,23 +18,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from common.audit import AdminAction
 from common.xlsx import RefusedWorkbook, SheetRow, TooManyRows, UnreadableWorkbook, read_sheet
-from indicators.history import imported_note, record_edition
-from indicators.models import Category, IndicatorSystem, Item, VersionStatus
-from indicators.version_excel import (
+from indicators.formats.excel import (
     CAP,
     CATEGORY,
     COLUMNS,
     ITEM,
     STANDARD,
 )
+from indicators.formats.fixture import CATEGORY_MODEL, ITEM_MODEL, SYSTEM_MODEL
+from indicators.models import Category, Item
 
 # An edition has a few dozen items; anything near these limits is not an outline.
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -220,7 +218,6 @@ def parse_excel(upload: UploadedFile) -> tuple[ParsedVersion | None, list[Proble
 # --- JSON fixture -----------------------------------------------------------------------------
 
 _JSON_COLUMNS = {"category": "category", "number": "number", "name": "name", "standard": "standard", "cap": "cap"}
-_SYSTEM, _CATEGORY, _ITEM = "indicators.indicatorsystem", "indicators.category", "indicators.item"
 
 
 def _text(fields: dict[str, Any], key: str) -> str:
@@ -239,10 +236,10 @@ def _parse_records(records: list[Any]) -> tuple[ParsedVersion, list[Problem]]:
             problems.append(Problem(position, "", _("记录格式不对：每条记录应包含 model 和 fields。")))
             continue
         model, fields = record.get("model"), record["fields"]
-        if model == _SYSTEM:
+        if model == SYSTEM_MODEL:
             systems += 1
             description = _text(fields, "description")
-        elif model == _CATEGORY:
+        elif model == CATEGORY_MODEL:
             number = fields.get("number")
             if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
                 problems.append(Problem(position, "number", _("考评项目序号必须是正整数。")))
@@ -258,7 +255,7 @@ def _parse_records(records: list[Any]) -> tuple[ParsedVersion, list[Problem]]:
                     "number": number, "row": categories[number].row}))
                 continue
             categories[number] = ParsedCategory(position, number, name)
-        elif model == _ITEM:
+        elif model == ITEM_MODEL:
             cap, message = _cap(_text(fields, "cap"))
             if message:
                 problems.append(Problem(position, "cap", message))
@@ -294,7 +291,7 @@ def parse_json(upload: UploadedFile) -> tuple[ParsedVersion | None, list[Problem
     return version, problems
 
 
-# --- The upload and the service ---------------------------------------------------------------
+# --- The upload ---------------------------------------------------------------------------
 
 def parse_upload(upload: UploadedFile) -> tuple[ParsedVersion | None, list[Problem]]:
     """The edition in the file and everything wrong with it; nothing is written."""
@@ -311,68 +308,3 @@ def parse_upload(upload: UploadedFile) -> tuple[ParsedVersion | None, list[Probl
     if version is not None and not problems and not any(c.items for c in version.categories):
         problems = [Problem(None, "", _("文件中没有子项目。"))]
     return version, sorted(problems, key=lambda p: (p.row or 0))
-
-
-@transaction.atomic
-def version_import(
-    *, version: ParsedVersion, code: str, title: str, year: int, total: Decimal, user: Any, file_name: str = ""
-) -> IndicatorSystem:
-    """Create the file's edition as a new draft; existing editions are never touched."""
-    if IndicatorSystem.objects.filter(code=code).exists():
-        raise ValidationError({"code": _("版本编码“%(code)s”已被使用。") % {"code": code}}, code="duplicate")
-    draft = IndicatorSystem.objects.create(
-        code=code, title=title, year=year, total=total, description=version.description,
-        status=VersionStatus.DRAFT,
-    )
-    categories = Category.objects.bulk_create(
-        [Category(system=draft, number=c.number, name=c.name) for c in version.categories]
-    )
-    Item.objects.bulk_create(
-        [
-            Item(system=draft, category=category, number=i.number, name=i.name, standard=i.standard,
-                 cap=i.cap, order=order)
-            for category, parsed in zip(categories, version.categories, strict=True)
-            for order, i in enumerate(parsed.items, start=1)
-        ]
-    )
-    record_edition(system=draft, user=user, action=AdminAction.IMPORT, note=imported_note(file_name, draft))
-    return draft
-
-
-def fixture_records(system: IndicatorSystem) -> list[dict[str, Any]]:
-    """The edition in the shape of fixtures/dalian_2010.json (see fixture_builder)."""
-    code = system.code
-    records: list[dict[str, Any]] = [{
-        "model": _SYSTEM,
-        "fields": {
-            "code": code,
-            "title": system.title,
-            "year": system.year,
-            "status": system.status,
-            "total": f"{system.total:.1f}",
-            "description": system.description,
-            "published_at": system.published_at.isoformat() if system.published_at else None,
-        },
-    }]
-    categories = list(Category.objects.filter(system=system).order_by("number"))
-    records.extend(
-        {"model": _CATEGORY, "fields": {"system": [code], "number": c.number, "name": c.name}}
-        for c in categories
-    )
-    items = Item.objects.filter(system=system).select_related("category").order_by("category__number", "order", "id")
-    records.extend(
-        {
-            "model": _ITEM,
-            "fields": {
-                "system": [code],
-                "category": [code, item.category.number],
-                "number": item.number,
-                "name": item.name,
-                "standard": item.standard,
-                "cap": f"{item.cap:.1f}",
-                "order": item.order,
-            },
-        }
-        for item in items
-    )
-    return records

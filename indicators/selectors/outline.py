@@ -1,16 +1,30 @@
-"""Reads of the outline. Every cap subtotal and total shown anywhere comes from here."""
+"""Reads of the outline. Every cap subtotal and total shown anywhere comes from here.
+
+A sum of caps is always `cap_sum()`: annotated on an edition it is the edition's sum, on a
+category the category's subtotal (both reach their items as `items`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Func, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from indicators.models import Category, IndicatorSystem, Item
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=7, decimal_places=1))
+
+
+def cap_sum() -> Func:
+    """The sum of the caps of the annotated edition's or category's items; 0 when it has none."""
+    return Coalesce(Sum("items__cap"), ZERO)
+
+
+def version_cap_sum(system: IndicatorSystem) -> Decimal:
+    """The sum of an edition's caps, which publishing requires to equal its total."""
+    return IndicatorSystem.objects.filter(pk=system.pk).annotate(caps=cap_sum()).values_list("caps", flat=True).get()
 
 
 @dataclass
@@ -36,7 +50,7 @@ def versions_with_totals(queryset: QuerySet[IndicatorSystem]) -> QuerySet[Indica
     )
     return queryset.annotate(
         item_count=Count("items"),
-        cap_sum=Coalesce(Sum("items__cap"), ZERO),
+        cap_sum=cap_sum(),
         category_count=Coalesce(Subquery(category_count), 0),
     )
 
@@ -46,7 +60,7 @@ def outline_table(system: IndicatorSystem) -> OutlineTable:
     items = Item.objects.order_by("order", "id")
     categories = list(
         Category.objects.filter(system=system)
-        .annotate(cap_total=Coalesce(Sum("items__cap"), ZERO), item_count=Count("items"))
+        .annotate(cap_total=cap_sum(), item_count=Count("items"))
         .order_by("number")
         .prefetch_related(Prefetch("items", queryset=items))
     )

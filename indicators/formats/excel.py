@@ -46,7 +46,7 @@ def write_version(system: IndicatorSystem, target: IO[bytes]) -> None:
         header.append(cell)
     sheet.append(header)
     wrap = Alignment(wrap_text=True, vertical="top")
-    items = Item.objects.filter(system=system).select_related("category").order_by("category__number", "order", "id")
+    items = Item.objects.filter(system=system).select_related("category").in_outline_order()
     for item in items:
         row = [
             category_label(item.category.number, item.category.name),

@@ -1,0 +1,23 @@
+"""Comparing two editions side by side."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from indicators.access import get_version_for_user, versions_for_user
+from indicators.diff import version_diff
+
+
+@login_required
+@require_safe
+def version_diff_view(request: HttpRequest) -> HttpResponse:
+    versions = list(versions_for_user(request.user).order_by("year", "code"))
+    a_code, b_code = request.GET.get("a", ""), request.GET.get("b", "")
+    diff = None
+    if a_code and b_code:
+        diff = version_diff(get_version_for_user(request.user, a_code), get_version_for_user(request.user, b_code))
+    return render(request, "indicators/version_diff.html", {
+        "versions": versions, "a_code": a_code, "b_code": b_code, "diff": diff})
