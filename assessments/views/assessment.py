@@ -31,7 +31,8 @@ from assessments.models import (
     Sheet,
     SheetKind,
 )
-from assessments.selectors import history, outline_categories, review_scores_by_item, sheet_scores
+from assessments.selectors.assessment import history, review_scores_by_item, sheet_scores
+from assessments.selectors.outline import outline_categories
 from assessments.services import assessment_approve, assessment_reopen, assessment_return
 from assessments.totals import ItemInfo, compute_totals
 from indicators.models import Category, Item

@@ -32,7 +32,7 @@ from assessments.forms_rounds import (
     initial_from_round,
 )
 from assessments.models import Assessment, AssessmentState, MergeMethod, Round, Sheet, SheetKind
-from assessments.selectors_rounds import (
+from assessments.selectors.rounds import (
     attach_counts,
     evaluator_choices,
     participant_rows,

@@ -30,7 +30,8 @@ from assessments.forms_sheet import (
     score_field,
 )
 from assessments.models import Score, Sheet, SheetKind
-from assessments.selectors import evidence_by_item, last_changes, outline_categories, self_sheet_of
+from assessments.selectors.assessment import evidence_by_item, last_changes, self_sheet_of
+from assessments.selectors.outline import outline_categories
 from assessments.services import (
     OtherChange,
     SaveResult,
