@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from assessments.bulk_excel import item_columns, write_scores
+from assessments.formats.bulk import item_columns, write_scores
 from assessments.models import Assessment, AuditEvent, Sheet, SheetKind
 from assessments.selectors.outline import outline_items, round_items
 from assessments.services import SheetConflict, round_add_organizations, sheet_save, stored_values

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.access import EDITABLE_SHEET_STATES
-from assessments.bulk_excel import (
+from assessments.formats.bulk import (
     CODE,
     BadBase,
     BaseRow,

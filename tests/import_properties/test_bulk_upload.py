@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from assessments.bulk_excel import BASE_SHEET, item_columns
+from assessments.formats.bulk import BASE_SHEET, item_columns
 from assessments.models import AuditEvent, Score, Sheet
 from assessments.selectors.outline import round_items
 from assessments.services.bulk import IMPORT_NOTE
