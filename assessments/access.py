@@ -10,8 +10,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
-from assessments.models import Assessment, LockedError, Round, Sheet, SheetKind, SheetState
+from assessments.models import Assessment, Evidence, LockedError, Round, Sheet, SheetKind, SheetState
+from orgs.access import require_admin
 from orgs.scope import AnyUser, roles_of
 
 EDITABLE_SHEET_STATES = (SheetState.DRAFT, SheetState.RETURNED)
@@ -54,6 +56,13 @@ def is_reporter_for(user: AnyUser, assessment: Assessment) -> bool:
     return roles_of(user).reporter_organization_id == assessment.organization_id
 
 
+def is_sheet_owner(user: AnyUser, sheet: Sheet) -> bool:
+    """The sheet's author: the unit's reporter for the self-assessment, its evaluator for a review."""
+    if sheet.kind == SheetKind.SELF:
+        return is_reporter_for(user, sheet.assessment)
+    return sheet.evaluator_id == user.pk
+
+
 def can_approve(user: AnyUser, assessment: Assessment) -> bool:
     if not user.is_authenticated:
         return False
@@ -76,9 +85,7 @@ def may_edit_sheet(user: AnyUser, sheet: Sheet) -> bool:
         return False
     if sheet.assessment.is_locked:
         return False
-    if sheet.kind == SheetKind.SELF:
-        return is_reporter_for(user, sheet.assessment)
-    return sheet.evaluator_id == user.pk
+    return is_sheet_owner(user, sheet)
 
 
 def ensure_can_edit_sheet(user: AnyUser, sheet: Sheet) -> None:
@@ -96,6 +103,47 @@ def get_sheet_for_user(user: AnyUser, assessment: Assessment, pk: int) -> Sheet:
     if sheet.kind == SheetKind.REVIEW and sheet.evaluator_id != user.pk and not can_see_review_sheets(user, assessment):
         raise Http404("review sheets are not shown to the unit")
     return sheet
+
+
+def rounds_for_user(user: AnyUser) -> QuerySet[Round]:
+    """Admins see every round; others the rounds in which they see an assessment or approve."""
+    if not user.is_authenticated:
+        return Round.objects.none()
+    if roles_of(user).is_admin:
+        return Round.objects.all()
+    in_scope = Exists(assessments_for_user(user).filter(round=OuterRef("pk")))
+    approving = Exists(Round.approvers.through.objects.filter(round_id=OuterRef("pk"), user_id=user.pk))
+    return Round.objects.filter(in_scope | approving)
+
+
+def get_round_for_user(user: AnyUser, pk: int) -> Round:
+    round = rounds_for_user(user).select_related("indicator_system", "previous").filter(pk=pk).first()
+    if round is None:
+        raise Http404("no such round in scope")
+    return round
+
+
+def get_round_to_manage(user: AnyUser, pk: int) -> Round:
+    require_admin(user)
+    return get_object_or_404(Round.objects.select_related("indicator_system"), pk=pk)
+
+
+def get_round_for_evaluator(user: AnyUser, pk: int) -> Round:
+    """The round, if the user holds review sheets in it; 404 otherwise, whoever they are."""
+    mine = Sheet.objects.filter(assessment__round=OuterRef("pk"), kind=SheetKind.REVIEW, evaluator=user)
+    round = Round.objects.select_related("indicator_system").filter(pk=pk).filter(Exists(mine)).first()
+    if round is None:
+        raise Http404("no sheets of this user in this round")
+    return round
+
+
+def get_evidence_for_user(user: AnyUser, pk: int) -> Evidence:
+    evidence = Evidence.objects.select_related("item", "uploaded_by").filter(pk=pk).first()
+    if evidence is None:
+        raise Http404("no such evidence")
+    # Whoever may not see the assessment gets the same 404 as for a file that does not exist.
+    evidence.assessment = get_assessment_for_user(user, evidence.assessment_id)
+    return evidence
 
 
 def evaluator_organizations(user: AnyUser) -> Q | None:

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from assessments.selectors_work import my_work
+from assessments.selectors.work import my_work
 from indicators.access import versions_for_user
 from indicators.models import VersionStatus
 from orgs.models import RoleGrant

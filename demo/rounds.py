@@ -23,7 +23,7 @@ from assessments.models import (
     SheetKind,
     SheetState,
 )
-from assessments.selectors import outline_items
+from assessments.selectors.outline import outline_items
 from assessments.totals import compute_totals
 from demo.bulk_sql import db_datetime, db_decimal, insert_rows
 from demo.scores import item_score, reason_for, unit_quality

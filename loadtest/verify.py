@@ -168,7 +168,7 @@ def _audit_mismatches(sheet_ids: set[int], events: list[Event], stored: dict[int
 def _total_mismatches(sheets: list[Any], stored: dict[int, dict[int, Any]]) -> list[str]:
     from assessments.merge import merge_scores
     from assessments.models import SheetKind
-    from assessments.selectors import outline_items
+    from assessments.selectors.outline import outline_items
     from assessments.totals import compute_totals
 
     problems = []

@@ -112,7 +112,7 @@ def run(*, threads: int, saves: int) -> dict[str, object]:
 def _results_match(assessment_id: int) -> bool:
     """The stored item results and total against the sheets merged again from scratch."""
     from assessments.models import Assessment, ItemResult
-    from assessments.selectors import outline_items
+    from assessments.selectors.outline import outline_items
     from assessments.services import recompute_results
 
     assessment = Assessment.objects.select_related("round").get(pk=assessment_id)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Assessment, AssessmentState, Sheet, SheetKind
-from assessments.selectors_work import APPROVE, LIMIT, RETURNED, REVIEW_FILL, REVIEW_SUBMIT, SELF_FILL, SELF_SUBMIT
+from assessments.selectors.work import APPROVE, LIMIT, RETURNED, REVIEW_FILL, REVIEW_SUBMIT, SELF_FILL, SELF_SUBMIT
 from assessments.services import assessment_approve, assessment_return, round_assign, round_close, sheet_submit
 from orgs.models import Organization, Role
 from tests.conftest import logged_in

@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from assessments.bulk_excel import item_columns, write_scores
+from assessments.formats.bulk import item_columns, write_scores
 from assessments.models import Assessment, AuditEvent, Sheet, SheetKind
-from assessments.selectors import outline_items
+from assessments.selectors.outline import outline_items, round_items
 from assessments.services import SheetConflict, round_add_organizations, sheet_save, stored_values
-from assessments.services.bulk import IMPORT_NOTE, bulk_import, round_items, template_rows
+from assessments.services.bulk import IMPORT_NOTE, bulk_import, template_rows
 from assessments.threeway import REASON, SCORE, Edit, same
 from assessments.totals import compute_totals
 from orgs.models import Organization, Role

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.access import EDITABLE_SHEET_STATES
-from assessments.bulk_excel import (
+from assessments.formats.bulk import (
     CODE,
     BadBase,
     BaseRow,
@@ -44,10 +44,10 @@ from assessments.bulk_excel import (
     read_scores,
 )
 from assessments.models import Assessment, AssessmentState, LockedError, Round, RoundState, Score, Sheet, SheetKind
+from assessments.selectors.outline import round_items
 from assessments.services.scoring import Entry, FieldConflict, SheetConflict, clean_entries, sheet_save
 from assessments.threeway import REASON, SCORE, UNKNOWN, Edit, FieldKey
 from assessments.totals import ItemInfo
-from indicators.models import Item
 from indicators.points import format_points
 from orgs.scope import visible_organizations
 
@@ -84,11 +84,6 @@ class ParsedRow:
     entries: dict[int, Entry]  # only the items with a score in the file
     code_letter: str = "A"
     letters: dict[FieldKey, str] = field(default_factory=dict)  # where each field's cell is
-
-
-def round_items(round: Round) -> list[Item]:
-    # The outline's order, as `selectors.outline_items` and the score page use.
-    return list(Item.objects.filter(system_id=round.indicator_system_id).in_outline_order())
 
 
 def review_sheets(round: Round, user: Any) -> QuerySet[Sheet]:

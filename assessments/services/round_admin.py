@@ -31,7 +31,7 @@ from assessments.models import (
     Sheet,
     SheetKind,
 )
-from assessments.selectors import outline_items
+from assessments.selectors.outline import outline_items
 from assessments.services.results import recompute_results
 from assessments.services.round_history import (
     EVALUATOR,

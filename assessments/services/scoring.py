@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from assessments.access import ensure_can_edit_sheet
 from assessments.models import Assessment, AuditAction, AuditEvent, Score, Sheet, SheetKind
-from assessments.selectors import last_changes, outline_items
+from assessments.selectors.assessment import last_changes
+from assessments.selectors.outline import outline_items
 from assessments.services.locking import locked_sheet
 from assessments.services.results import recompute_results
 from assessments.threeway import REASON, SCORE, Edit, FieldKey, Value, canonical, merge, same

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,12 +14,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.access import can_approve, can_reopen, can_see_review_sheets, get_assessment_for_user
+from assessments.forms.assessment import ReasonForm
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -31,7 +29,8 @@ from assessments.models import (
     Sheet,
     SheetKind,
 )
-from assessments.selectors import history, outline_categories, review_scores_by_item, sheet_scores
+from assessments.selectors.assessment import history, review_scores_by_item, sheet_scores
+from assessments.selectors.outline import outline_categories
 from assessments.services import assessment_approve, assessment_reopen, assessment_return
 from assessments.totals import ItemInfo, compute_totals
 from indicators.models import Category, Item
@@ -45,15 +44,6 @@ STATE_BADGES = {
     AssessmentState.RETURNED: "text-bg-danger",
     AssessmentState.APPROVED: "text-bg-success",
 }
-
-
-class ReasonForm(forms.Form):
-    # The same message as the service's, so the page says the same whichever layer refuses.
-    reason = forms.CharField(
-        label=gettext_lazy("理由"), max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": gettext_lazy("请填写理由。")},
-    )
 
 
 @dataclass
@@ -250,11 +240,3 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已重新打开，考评员可以再次修改评分。"))
             return redirect("assessments:assessment_detail", pk=pk)
     return _render(request, assessment, status=400, reopen_form=form)
-
-
-urlpatterns = [
-    path("assessments/<int:pk>/", detail, name="assessment_detail"),
-    path("assessments/<int:pk>/approve/", approve, name="assessment_approve"),
-    path("assessments/<int:pk>/return/", return_, name="assessment_return"),
-    path("assessments/<int:pk>/reopen/", reopen, name="assessment_reopen"),
-]

@@ -6,52 +6,28 @@ import tempfile
 from dataclasses import asdict
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from assessments.bulk_excel import XLSX_CONTENT_TYPE, write_scores
-from assessments.models import Round, Sheet, SheetKind
-from assessments.services.bulk import bulk_import, max_bytes, review_sheets, template_rows, writable_sheets
+from assessments.access import get_round_for_evaluator
+from assessments.formats.bulk import XLSX_CONTENT_TYPE, write_scores
+from assessments.forms.bulk import BulkUploadForm
+from assessments.models import Round
+from assessments.services.bulk import bulk_import, review_sheets, template_rows, writable_sheets
 
 # A bad file of a few hundred rows can hold thousands of problems; the first ones show the way.
 PROBLEMS_SHOWN = 200
 
 
-class BulkUploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("填好的 Excel 文件"),
-        widget=forms.FileInput(attrs={"accept": ".xlsx," + XLSX_CONTENT_TYPE}),
-        error_messages={"required": gettext_lazy("请选择要上传的文件。"), "empty": gettext_lazy("文件是空的，请重新选择。")},
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _("使用本页下载的模板，最大 %(limit)s。") % {"limit": filesizeformat(max_bytes())}
-
-
-def _round_for_evaluator(user: Any, pk: int) -> Round:
-    """The round, if the user holds review sheets in it; 404 otherwise, whoever they are."""
-    mine = Sheet.objects.filter(assessment__round=OuterRef("pk"), kind=SheetKind.REVIEW, evaluator=user)
-    round = Round.objects.select_related("indicator_system").filter(pk=pk).filter(Exists(mine)).first()
-    if round is None:
-        raise Http404("no sheets of this user in this round")
-    return round
-
-
 @login_required
 @require_GET
 def bulk_template(request: HttpRequest, pk: int) -> FileResponse:
-    round = _round_for_evaluator(request.user, pk)
+    round = get_round_for_evaluator(request.user, pk)
     columns, rows = template_rows(round=round, user=request.user)
     evaluator = request.user.get_full_name() or request.user.get_username()
     about = [
@@ -82,7 +58,7 @@ def _page(request: HttpRequest, round: Round, form: BulkUploadForm, status: int 
 @login_required
 @require_http_methods(["GET", "POST"])
 def bulk_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    round = _round_for_evaluator(request.user, pk)
+    round = get_round_for_evaluator(request.user, pk)
     if request.method == "GET":
         return _page(request, round, BulkUploadForm())
     form = BulkUploadForm(request.POST, request.FILES)
@@ -107,9 +83,3 @@ def bulk_upload(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.info(request, _("文件中没有需要写入的修改：没有改动的格子不会覆盖系统中的值。"))
     return redirect("assessments:bulk_upload", pk=round.pk)
-
-
-urlpatterns: list[URLPattern] = [
-    path("rounds/<int:pk>/my-scores.xlsx", bulk_template, name="bulk_template"),
-    path("rounds/<int:pk>/my-scores/upload/", bulk_upload, name="bulk_upload"),
-]

@@ -11,32 +11,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments.access import get_assessment_for_user, is_reporter_for
+from assessments.access import get_assessment_for_user, get_evidence_for_user, is_reporter_for
+from assessments.forms.evidence import EvidenceUploadForm
 from assessments.models import Assessment, Evidence, LockedError, Sheet, SheetKind
 from assessments.services.evidence import (
-    ACCEPT,
-    allowed_types_text,
     can_change_evidence,
     evidence_add,
     evidence_remove,
-    inspect_upload,
     max_bytes,
-    max_per_item,
     too_large_text,
 )
 from common.uploads import declared_length
@@ -46,28 +40,6 @@ REFUSAL_STATUS = {"too_large": 413, "locked": 409, "self_submitted": 409}
 REFUSALS_KEY = "evidence_refusals"
 # Room for the multipart headers, the CSRF token and the item next to the file itself.
 FORM_OVERHEAD = 64 * 1024
-
-
-class EvidenceUploadForm(forms.Form):
-    item = forms.ModelChoiceField(queryset=Item.objects.none(), label=gettext_lazy("子项目"))
-    file = forms.FileField(
-        label=gettext_lazy("文件"), widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
-        error_messages={"required": gettext_lazy("请选择要上传的文件。"), "empty": gettext_lazy("文件是空的，请重新选择。")},
-    )
-
-    def __init__(self, *args: Any, assessment: Assessment, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = Item.objects.filter(
-            system_id=assessment.round.indicator_system_id
-        ).in_outline_order()
-        self.fields["item"].label_from_instance = lambda item: f"{item.number} {item.name}"
-        self.fields["file"].help_text = allowed_types_text() + _("每个文件最大 %(limit)s，每个子项目最多 %(count)s 个文件。") % {
-            "limit": filesizeformat(max_bytes()), "count": max_per_item()}
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        inspect_upload(upload)
-        return upload
 
 
 def _back(request: HttpRequest, assessment_pk: int, item_pk: int | None = None) -> str:
@@ -83,15 +55,6 @@ def _back(request: HttpRequest, assessment_pk: int, item_pk: int | None = None) 
     if item_pk is not None and "#" not in url:
         url += f"#evidence-{item_pk}"
     return url
-
-
-def _evidence_for_user(user: Any, pk: int) -> Evidence:
-    evidence = Evidence.objects.select_related("item", "uploaded_by").filter(pk=pk).first()
-    if evidence is None:
-        raise Http404("no such evidence")
-    # Whoever may not see the assessment gets the same 404 as for a file that does not exist.
-    evidence.assessment = get_assessment_for_user(user, evidence.assessment_id)
-    return evidence
 
 
 def _upload_page(request: HttpRequest, assessment: Assessment, form: EvidenceUploadForm, status: int = 200) -> HttpResponse:
@@ -218,7 +181,7 @@ def _evidence_upload(request: HttpRequest, assessment: Assessment) -> HttpRespon
 @login_required
 @require_POST
 def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = _evidence_for_user(request.user, pk)
+    evidence = get_evidence_for_user(request.user, pk)
     assessment = evidence.assessment
     if not is_reporter_for(request.user, assessment):
         raise PermissionDenied("only the unit's reporter deletes evidence")
@@ -232,7 +195,7 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    evidence = _evidence_for_user(request.user, pk)
+    evidence = get_evidence_for_user(request.user, pk)
     try:
         handle = evidence.file.open("rb")
     except (FileNotFoundError, OSError):
@@ -245,10 +208,3 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-urlpatterns: list[URLPattern] = [
-    path("assessments/<int:pk>/evidence/", evidence_upload, name="evidence_upload"),
-    path("evidence/<int:pk>/", evidence_download, name="evidence_download"),
-    path("evidence/<int:pk>/delete/", evidence_delete, name="evidence_delete"),
-]

@@ -1,8 +1,8 @@
 """Rounds (考评批次): the list and detail everyone in a round sees, and the admins' pages that
 create, edit, close a round and decide who takes part and who scores whom.
 
-Read access goes through `_get_round` (404 outside one's rounds); every admin page asks
-`_get_round_to_manage`, which answers 403 to anyone but an admin before it looks at anything else.
+Read access goes through `access.get_round_for_user` (404 outside one's rounds); every admin page asks
+`access.get_round_to_manage`, which answers 403 to anyone but an admin before it looks at anything else.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path, reverse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from assessments.forms_rounds import (
+from assessments.access import can_see_review_sheets, get_round_for_user, get_round_to_manage
+from assessments.forms.rounds import (
     AddOrganizationsForm,
     AssignForm,
     CloseForm,
@@ -32,14 +33,13 @@ from assessments.forms_rounds import (
     initial_from_round,
 )
 from assessments.models import Assessment, AssessmentState, MergeMethod, Round, Sheet, SheetKind
-from assessments.selectors_rounds import (
+from assessments.selectors.rounds import (
     attach_counts,
     evaluator_choices,
     participant_rows,
     previous_round_choices,
     round_rows,
     round_summary,
-    rounds_for_user,
 )
 from assessments.services import round_add_organizations, sheet_unassign
 from assessments.services import round_close as close_round
@@ -56,18 +56,6 @@ from orgs.access import require_admin
 from orgs.scope import roles_of
 
 PAGE_SIZE = 50
-
-
-def _get_round(request: HttpRequest, pk: int) -> Round:
-    round = rounds_for_user(request.user).select_related("indicator_system", "previous").filter(pk=pk).first()
-    if round is None:
-        raise Http404("no such round in scope")
-    return round
-
-
-def _get_round_to_manage(request: HttpRequest, pk: int) -> Round:
-    require_admin(request.user)
-    return get_object_or_404(Round.objects.select_related("indicator_system"), pk=pk)
 
 
 def _not_get_or_post(request: HttpRequest) -> HttpResponse | None:
@@ -152,7 +140,7 @@ def _create_page(request: HttpRequest, form: RoundCreateForm) -> HttpResponse:
 @login_required
 @require_safe
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    round = _get_round(request, pk)
+    round = get_round_for_user(request.user, pk)
     query, state = request.GET.get("q", "").strip(), request.GET.get("state", "")
     rows = participant_rows(request.user, round, query=query, state=state)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -162,7 +150,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for row in page:
         # A unit sees neither who reviews it nor the merged score before approval, as on
         # its assessment page.
-        row.shows_review = roles.is_admin or row.organization_id != roles.reporter_organization_id
+        row.shows_review = can_see_review_sheets(request.user, row)
         row.shows_total = row.shows_review or row.state == AssessmentState.APPROVED
     return render(
         request,
@@ -189,7 +177,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    round = _get_round_to_manage(request, pk)
+    round = get_round_to_manage(request.user, pk)
     if (refused := _not_get_or_post(request)) is not None:
         return refused
     if request.method != "POST":
@@ -214,7 +202,7 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def round_close(request: HttpRequest, pk: int) -> HttpResponse:
-    round = _get_round_to_manage(request, pk)
+    round = get_round_to_manage(request.user, pk)
     if (refused := _not_get_or_post(request)) is not None:
         return refused
     form = CloseForm(request.POST if request.method == "POST" else None)
@@ -357,7 +345,7 @@ ACTIONS: dict[str, Action] = {
 
 @login_required
 def round_participants(request: HttpRequest, pk: int) -> HttpResponse:
-    round = _get_round_to_manage(request, pk)
+    round = get_round_to_manage(request.user, pk)
     if (refused := _not_get_or_post(request)) is not None:
         return refused
     forms: dict[str, Form] = {"add": AddOrganizationsForm(prefix="add"), "assign": AssignForm(prefix="assign")}
@@ -386,13 +374,3 @@ def round_participants(request: HttpRequest, pk: int) -> HttpResponse:
             **page_context(round),
         },
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("rounds/", round_list, name="round_list"),
-    path("rounds/new/", round_create, name="round_create"),
-    path("rounds/<int:pk>/", round_detail, name="round_detail"),
-    path("rounds/<int:pk>/edit/", round_edit, name="round_edit"),
-    path("rounds/<int:pk>/close/", round_close, name="round_close"),
-    path("rounds/<int:pk>/participants/", round_participants, name="round_participants"),
-]

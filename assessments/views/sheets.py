@@ -11,12 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from assessments.access import get_assessment_for_user, get_sheet_for_user, is_reporter_for, may_edit_sheet
-from assessments.forms_sheet import (
+from assessments.access import get_assessment_for_user, get_sheet_for_user, is_sheet_owner, may_edit_sheet
+from assessments.forms.sheet import (
     MINE,
     THEIRS,
     SheetForm,
@@ -30,7 +30,8 @@ from assessments.forms_sheet import (
     score_field,
 )
 from assessments.models import Score, Sheet, SheetKind
-from assessments.selectors import evidence_by_item, last_changes, outline_categories, self_sheet_of
+from assessments.selectors.assessment import evidence_by_item, last_changes, self_sheet_of
+from assessments.selectors.outline import outline_categories
 from assessments.services import (
     OtherChange,
     SaveResult,
@@ -203,7 +204,7 @@ def sheet_page(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
         return _page(request, sheet, form, categories, rows=rows)
 
     if not may_edit_sheet(request.user, sheet):
-        if not _is_owner(request.user, sheet):
+        if not is_sheet_owner(request.user, sheet):
             raise PermissionDenied("sheet not editable by this user")
         # The sheet's own author, but the sheet is locked or already submitted: say so.
         messages.error(request, _("该评分表已提交或已锁定，不能再修改。"))
@@ -243,16 +244,5 @@ def sheet_page(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
     return redirect(_url(sheet))
 
 
-def _is_owner(user: Any, sheet: Sheet) -> bool:
-    if sheet.kind == SheetKind.SELF:
-        return is_reporter_for(user, sheet.assessment)
-    return sheet.evaluator_id == user.pk
-
-
 def _url(sheet: Sheet) -> str:
     return reverse("assessments:sheet", args=[sheet.assessment_id, sheet.pk])
-
-
-urlpatterns = [
-    path("assessments/<int:pk>/sheets/<int:sheet_pk>/", sheet_page, name="sheet"),
-]

@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from assessments.bulk_excel import BASE_SHEET, item_columns
+from assessments.formats.bulk import BASE_SHEET, item_columns
 from assessments.models import AuditEvent, Score, Sheet
-from assessments.services.bulk import IMPORT_NOTE, round_items
+from assessments.selectors.outline import round_items
+from assessments.services.bulk import IMPORT_NOTE
 from tests.factories import fill
 from tests.import_properties.cells import EXAMPLES, WORD, Formula, half_points, is_formula, odd_values, text_of
 from tests.import_properties.raw_sheets import sheet_xml, with_sheet

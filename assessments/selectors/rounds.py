@@ -9,27 +9,16 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from assessments.access import assessments_for_user
+from assessments.access import assessments_for_user, rounds_for_user
 from assessments.models import Assessment, AssessmentState, Evidence, ItemResult, Round, Score, Sheet, SheetKind
 from orgs.models import Role
-from orgs.scope import AnyUser, roles_of
+from orgs.scope import AnyUser
 
 
 def _count(queryset: QuerySet[Any], group_by: str) -> Coalesce:
     """COUNT(*) of a correlated queryset as a scalar subquery (0 when it matches nothing)."""
     counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")[:1]
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def rounds_for_user(user: AnyUser) -> QuerySet[Round]:
-    """Admins see every round; others the rounds in which they see an assessment or approve."""
-    if not user.is_authenticated:
-        return Round.objects.none()
-    if roles_of(user).is_admin:
-        return Round.objects.all()
-    in_scope = Exists(assessments_for_user(user).filter(round=OuterRef("pk")))
-    approving = Exists(Round.approvers.through.objects.filter(round_id=OuterRef("pk"), user_id=user.pk))
-    return Round.objects.filter(in_scope | approving)
 
 
 def round_rows(user: AnyUser) -> QuerySet[Round]:

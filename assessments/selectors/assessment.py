@@ -1,4 +1,4 @@
-"""Reads that span assessments, sheets, scores and the outline."""
+"""Reads of one assessment: its sheets, scores, evidence and history."""
 
 from __future__ import annotations
 
@@ -7,25 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from assessments.models import Assessment, AuditAction, AuditEvent, Evidence, Score, Sheet, SheetKind
 from assessments.threeway import REASON, SCORE, FieldKey
-from assessments.totals import ItemInfo
-from indicators.models import Category, IndicatorSystem, Item
-
-
-def outline_items(system: IndicatorSystem) -> list[ItemInfo]:
-    rows = Item.objects.filter(system=system).in_outline_order()
-    return [ItemInfo(i, c, cap) for i, c, cap in rows.values_list("id", "category_id", "cap")]
-
-
-def outline_categories(system: IndicatorSystem) -> list[Category]:
-    """Categories with their items, in the order of the official table."""
-    items = Item.objects.order_by("order", "id")
-    return list(
-        Category.objects.filter(system=system).order_by("number").prefetch_related(Prefetch("items", queryset=items))
-    )
 
 
 def sheet_scores(sheet: Sheet) -> dict[int, Score]:

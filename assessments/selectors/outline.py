@@ -1,0 +1,27 @@
+"""The round's indicator outline, in the order of the official table."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from assessments.models import Round
+from assessments.totals import ItemInfo
+from indicators.models import Category, IndicatorSystem, Item
+
+
+def outline_items(system: IndicatorSystem) -> list[ItemInfo]:
+    rows = Item.objects.filter(system=system).in_outline_order()
+    return [ItemInfo(i, c, cap) for i, c, cap in rows.values_list("id", "category_id", "cap")]
+
+
+def outline_categories(system: IndicatorSystem) -> list[Category]:
+    """Categories with their items, in the order of the official table."""
+    items = Item.objects.order_by("order", "id")
+    return list(
+        Category.objects.filter(system=system).order_by("number").prefetch_related(Prefetch("items", queryset=items))
+    )
+
+
+def round_items(round: Round) -> list[Item]:
+    # The outline's order, as `outline_items` and the score page use.
+    return list(Item.objects.filter(system_id=round.indicator_system_id).in_outline_order())
