@@ -86,6 +86,22 @@ def test_it_queues_nothing_when_there_is_nothing_to_print(world):
     assert not PrintJob.objects.exists()
 
 
+def test_the_service_queues_a_job_and_joins_the_one_waiting(world):
+    kwargs = {"user": world["analyst"], "round": world["round"], "organization": world["district"],
+              "include_submitted": False, "language": "en"}
+    job = jobs.print_job_request(**kwargs)
+    assert job is not None and (job.state, job.total, job.language) == (PrintJobState.QUEUED, 2, "en")
+    assert jobs.print_job_request(**kwargs) == job and PrintJob.objects.count() == 1
+
+
+def test_the_service_queues_nothing_for_a_subtree_without_sheets(world):
+    empty = Organization.objects.get(code="BD001B0001")
+    job = jobs.print_job_request(
+        user=world["admin"], round=world["round"], organization=empty, include_submitted=False, language="zh-hans"
+    )
+    assert job is None and not PrintJob.objects.exists()
+
+
 def test_the_job_prints_every_sheet_of_the_subtree_and_records_progress(world, monkeypatch, tmp_path):
     job = queue(world)
     seen = []
