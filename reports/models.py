@@ -1,7 +1,7 @@
 """A batch print of every official score sheet of a subtree in a round.
 
 Printing a district takes minutes (about 0.7 s per sheet), so the request only records what to
-print; a worker (`reports.jobs.run_print_job`) does it and writes its progress here, where any
+print; a worker (`reports.services.print_jobs.run_print_job`) does it and writes its progress here, where any
 app server can read it. The file goes through Django's storage API, never to a local path.
 """
 

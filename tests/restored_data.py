@@ -23,7 +23,7 @@ def observed(username: str) -> dict[str, Any]:
 
     from assessments.models import Assessment, AuditEvent, Evidence, Round
     from reports.models import PrintJob
-    from reports.selectors import ranking
+    from reports.selectors.ranking import ranking
 
     viewer = get_user_model().objects.get(username=username)
     rankings = {

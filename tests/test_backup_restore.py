@@ -31,8 +31,8 @@ from common.backup.fingerprint import differences
 from config import env
 from indicators.models import Item
 from orgs.models import Organization, Role
-from reports import jobs
 from reports.models import PrintJob, PrintJobState
+from reports.services import print_jobs as jobs
 from tests.factories import assign, build_tree, fill, make_round, user_with_role
 from tests.restored_data import observed
 from tests.test_report_ranking import score_unit

@@ -12,8 +12,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from orgs.models import Organization, Role, RoleGrant
-from reports import jobs
 from reports.models import PrintJob, PrintJobState
+from reports.services import print_jobs as jobs
 from tests.conftest import logged_in
 from tests.factories import UserFactory, build_tree, make_round, user_with_role
 from tests.test_report_ranking import score_unit
@@ -49,8 +49,8 @@ def no_rendering(*args, **kwargs):
 
 
 def test_it_only_queues_the_job_in_the_request(world, monkeypatch):
-    monkeypatch.setattr("reports.jobs.sheet_document", no_rendering)
-    monkeypatch.setattr("reports.pdf.render_document", no_rendering)
+    monkeypatch.setattr("reports.services.print_jobs.sheet_document", no_rendering)
+    monkeypatch.setattr("reports.formats.pdf.render_document", no_rendering)
     response = logged_in(world["analyst"]).post(start_url(world), {"org": "BD000"})
     job = PrintJob.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("reports:print_job", args=[job.pk])
@@ -86,6 +86,22 @@ def test_it_queues_nothing_when_there_is_nothing_to_print(world):
     assert not PrintJob.objects.exists()
 
 
+def test_the_service_queues_a_job_and_joins_the_one_waiting(world):
+    kwargs = {"user": world["analyst"], "round": world["round"], "organization": world["district"],
+              "include_submitted": False, "language": "en"}
+    job = jobs.print_job_request(**kwargs)
+    assert job is not None and (job.state, job.total, job.language) == (PrintJobState.QUEUED, 2, "en")
+    assert jobs.print_job_request(**kwargs) == job and PrintJob.objects.count() == 1
+
+
+def test_the_service_queues_nothing_for_a_subtree_without_sheets(world):
+    empty = Organization.objects.get(code="BD001B0001")
+    job = jobs.print_job_request(
+        user=world["admin"], round=world["round"], organization=empty, include_submitted=False, language="zh-hans"
+    )
+    assert job is None and not PrintJob.objects.exists()
+
+
 def test_the_job_prints_every_sheet_of_the_subtree_and_records_progress(world, monkeypatch, tmp_path):
     job = queue(world)
     seen = []
@@ -95,7 +111,7 @@ def test_the_job_prints_every_sheet_of_the_subtree_and_records_progress(world, m
         seen.append((assessment.organization.code, PrintJob.objects.get(pk=job.pk).done))
         return real(assessment, font_config)
 
-    monkeypatch.setattr("reports.jobs.sheet_document", spy)
+    monkeypatch.setattr("reports.services.print_jobs.sheet_document", spy)
     job = jobs.run_print_job(job.pk)
     assert seen == [("BD000B0000", 0), ("BD000B0001", 1)]  # progress written after every sheet
     assert (job.state, job.done, job.total, job.error) == (PrintJobState.DONE, 2, 2, "")
@@ -113,7 +129,7 @@ def test_the_job_prints_every_sheet_of_the_subtree_and_records_progress(world, m
 
 
 def test_a_large_print_is_written_in_chunks_and_joined(world, monkeypatch):
-    monkeypatch.setattr("reports.jobs.CHUNK_SHEETS", 1)
+    monkeypatch.setattr("reports.services.print_jobs.CHUNK_SHEETS", 1)
     job = jobs.run_print_job(queue(world).pk)
     reader = PdfReader(BytesIO(job.file.read()))
     assert job.state == PrintJobState.DONE
@@ -125,7 +141,7 @@ def test_a_failure_is_recorded_on_the_job(world, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("pango exploded")
 
-    monkeypatch.setattr("reports.jobs.sheet_document", broken)
+    monkeypatch.setattr("reports.services.print_jobs.sheet_document", broken)
     job = jobs.run_print_job(queue(world).pk)
     assert job.state == PrintJobState.FAILED and job.finished_at is not None
     assert "生成 PDF 时出错" in job.error and "pango" not in job.error
@@ -139,7 +155,7 @@ def test_a_requester_who_lost_the_subtree_gets_nothing_printed(world):
 
 
 def test_a_job_that_is_not_queued_is_left_alone(world, monkeypatch):
-    monkeypatch.setattr("reports.jobs.sheet_document", no_rendering)
+    monkeypatch.setattr("reports.services.print_jobs.sheet_document", no_rendering)
     job = queue(world)
     PrintJob.objects.filter(pk=job.pk).update(state=PrintJobState.RUNNING)
     assert jobs.run_print_job(job.pk).state == PrintJobState.RUNNING

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orgs.models import Organization, Role
-from reports.selectors_compare import comparison
+from reports.selectors.compare import comparison
 from tests.conftest import logged_in
 from tests.factories import build_tree, make_round, user_with_role
 from tests.test_report_ranking import score_unit

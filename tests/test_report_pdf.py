@@ -12,8 +12,8 @@ from django.urls import reverse
 from assessments.models import Assessment, CategoryResult
 from assessments.services import assessment_approve, sheet_submit
 from orgs.models import Organization, Role
-from reports.pdf import BASE_URL, LocalFetcher, category_averages, css_string, page_footer
-from reports.selectors import ranking, round_categories
+from reports.formats.pdf import BASE_URL, LocalFetcher, category_averages, css_string, page_footer
+from reports.selectors.ranking import ranking, round_categories
 from tests.conftest import logged_in
 from tests.factories import UserFactory, assign, build_tree, fill, full_marks, make_round, user_with_role
 from tests.test_report_ranking import score_unit
@@ -174,7 +174,7 @@ def test_the_category_averages_are_the_mean_of_the_stored_subtotals(scored):
 
 
 def test_the_ranking_report_lists_at_most_its_row_limit(scored, tmp_path, monkeypatch):
-    monkeypatch.setattr("reports.pdf.RANKING_PDF_ROWS", 1)
+    monkeypatch.setattr("reports.formats.pdf.RANKING_PDF_ROWS", 1)
     text = pdf_text(logged_in(scored["admin"]).get(ranking_url(scored["round"])).content, tmp_path)
     assert "只列出前1行" in text
 

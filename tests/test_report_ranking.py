@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from assessments.models import Assessment
 from assessments.services import assessment_approve, sheet_submit
 from orgs.models import Organization, OrgType, Role
-from reports.selectors import category_scores, ranking, round_categories, score_sheet
+from reports.selectors.ranking import category_scores, ranking, round_categories
+from reports.selectors.sheet import score_sheet
 from tests.factories import OrganizationFactory, assign, build_tree, fill, full_marks, make_round, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +99,7 @@ def test_the_ranking_page_of_rows_is_one_query(scored, django_assert_num_queries
 
 
 def test_percentages_are_not_cut_by_integer_division(outline):
-    from reports.selectors import percent_of
+    from reports.selectors.ranking import percent_of
 
     unit = OrganizationFactory(code="P1")
     campaign = make_round(outline)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orgs.models import Organization, Role
-from reports.selectors import ranking
+from reports.selectors.ranking import ranking
 from tests.conftest import logged_in
 from tests.factories import UserFactory, build_draft, build_tree, make_round, publish, user_with_role
 from tests.test_report_ranking import score_unit

@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from reports.access import get_report_round
 from reports.charts import radar
-from reports.forms import CompareForm
-from reports.selectors_compare import comparison
+from reports.forms.compare import CompareForm
+from reports.selectors.compare import comparison
 
 
 @login_required
@@ -45,8 +44,3 @@ def compare_page(request: HttpRequest, pk: int) -> HttpResponse:
         "chart": radar(_("各考评项目得分率（%）"), axes, result.radar_series()),
     })
     return render(request, "reports/compare.html", context)
-
-
-urlpatterns: list[URLPattern] = [
-    path("rounds/<int:pk>/compare/", compare_page, name="compare"),
-]

@@ -13,17 +13,17 @@ from typing import IO
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from assessments.access import can_see_review_sheets
 from assessments.models import AssessmentState
 from reports.access import get_report_round, get_sheet_assessment
-from reports.forms import RankingFilterForm
-from reports.selectors import score_sheet
-from reports.selectors_compare import categories_with_caps, round_items, sorted_ranking, with_item_scores
-from reports.xlsx import XLSX_CONTENT_TYPE, RankingLayout, safe_filename, write_ranking, write_score_sheet
+from reports.formats.xlsx import XLSX_CONTENT_TYPE, RankingLayout, safe_filename, write_ranking, write_score_sheet
+from reports.forms.ranking import RankingFilterForm
+from reports.selectors.compare import categories_with_caps, round_items, sorted_ranking, with_item_scores
+from reports.selectors.sheet import score_sheet
 
 # Rows fetched from the database at a time while the workbook streams.
 CHUNK = 2000
@@ -74,9 +74,3 @@ def sheet_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         lambda target: write_score_sheet(data, target, show_result=show_result, show_evaluators=show_evaluators),
         filename,
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("rounds/<int:pk>/ranking.xlsx", ranking_xlsx, name="ranking_xlsx"),
-    path("assessments/<int:pk>/score-sheet.xlsx", sheet_xlsx, name="sheet_xlsx"),
-]

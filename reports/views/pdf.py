@@ -9,30 +9,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.access import can_see_review_sheets
-from orgs.models import Organization
-from orgs.scope import AnyUser, roles_of
-from reports.access import (
-    can_view_reports,
-    get_report_organization,
-    get_report_round,
-    get_sheet_assessment,
-    report_organizations,
-)
-from reports.forms import RankingFilterForm
-from reports.jobs import sheets_to_print
-from reports.models import PrintJob, PrintJobState
-from reports.pdf import RankingFilters, ranking_pdf, ranking_title, score_sheet_pdf, sheet_title
-from reports.selectors_compare import categories_with_caps
-from reports.xlsx import safe_filename
+from reports.access import get_print_job_for_user, get_report_organization, get_report_round, get_sheet_assessment
+from reports.formats.pdf import RankingFilters, ranking_pdf, ranking_title, score_sheet_pdf, sheet_title
+from reports.formats.xlsx import safe_filename
+from reports.forms.ranking import RankingFilterForm
+from reports.models import PrintJobState
+from reports.selectors.compare import categories_with_caps
+from reports.selectors.print_jobs import default_print_subtree
+from reports.services.print_jobs import print_job_request
 
 TRUTHY = {"1", "on", "true", "yes"}
 # Seconds between reloads of the progress page while a job is queued or printing.
@@ -73,65 +66,31 @@ def ranking_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     return pdf_response(ranking_pdf(request.user, round, filters), ranking_title(round, filters))
 
 
-def _default_subtree(user: AnyUser) -> Organization | None:
-    """Where a batch print starts when the form names no organization: the user's one subtree."""
-    roles = roles_of(user)
-    roots = Organization.objects.filter(depth=1) if roles.is_admin else Organization.objects.filter(
-        path__in=roles.analyst_paths
-    )
-    roots = list(roots[:2])
-    return roots[0] if len(roots) == 1 else None
-
-
 @login_required
 @require_POST
 def print_job_start(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue the printing of every sheet of a subtree; the printing itself runs in a worker."""
     round = get_report_round(request.user, pk)
     code = request.POST.get("org", "").strip()
-    organization = get_report_organization(request.user, code) if code else _default_subtree(request.user)
+    organization = get_report_organization(request.user, code) if code else default_print_subtree(request.user)
     if organization is None:
         messages.error(request, _("请选择要打印的党组织范围。"))
         return redirect("reports:index")
     include_submitted = request.POST.get("submitted", "") in TRUTHY
-    # A double click, or a second tab, joins the job already waiting for the same print.
-    waiting = PrintJob.objects.filter(
-        requested_by=request.user, round=round, organization=organization, include_submitted=include_submitted,
-        state__in=[PrintJobState.QUEUED, PrintJobState.RUNNING],
-    ).first()
-    if waiting is not None:
-        return redirect("reports:print_job", waiting.pk)
-    total = sheets_to_print(request.user, round, organization, include_submitted=include_submitted).count()
-    if not total:
+    job = print_job_request(
+        user=request.user, round=round, organization=organization, include_submitted=include_submitted,
+        language=get_language() or "zh-hans",
+    )
+    if job is None:
         messages.warning(request, _("%(organization)s在本批次中没有可打印的评分表。") % {"organization": organization.name})
         return redirect("reports:index")
-    job = PrintJob.objects.create(
-        round=round, organization=organization, include_submitted=include_submitted,
-        requested_by=request.user, language=get_language() or "zh-hans", total=total,
-    )
     return redirect("reports:print_job", job.pk)
-
-
-def _print_job_for_user(user: AnyUser, pk: int) -> PrintJob:
-    """A print job is its requester's (and the admins'); anyone else gets the 404 of a job that
-    does not exist. A requester whose subtree has left their scope loses it too."""
-    job = PrintJob.objects.select_related("round", "organization", "requested_by").filter(pk=pk).first()
-    if job is not None and roles_of(user).is_admin:
-        return job
-    if (
-        job is None
-        or job.requested_by_id != user.pk
-        or not can_view_reports(user)
-        or not report_organizations(user).filter(pk=job.organization_id).exists()
-    ):
-        raise Http404("no such print job")
-    return job
 
 
 @login_required
 @require_safe
 def print_job(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _print_job_for_user(request.user, pk)
+    job = get_print_job_for_user(request.user, pk)
     response = render(request, "reports/print_job.html", {"job": job, "poll_seconds": POLL_SECONDS})
     if not job.is_finished:
         # The Refresh header reloads the page in every browser, with no script to allow.
@@ -142,7 +101,7 @@ def print_job(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def print_job_download(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _print_job_for_user(request.user, pk)
+    job = get_print_job_for_user(request.user, pk)
     if job.state != PrintJobState.DONE or not job.file:
         return redirect("reports:print_job", job.pk)
     title = sheet_title(job.organization, job.round)
@@ -150,11 +109,3 @@ def print_job_download(request: HttpRequest, pk: int) -> HttpResponse:
         job.file.open("rb"), as_attachment=True, filename=download_name(title), content_type="application/pdf"
     )
 
-
-urlpatterns: list[URLPattern] = [
-    path("assessments/<int:pk>/score-sheet.pdf", sheet_pdf, name="sheet_pdf"),
-    path("rounds/<int:pk>/ranking.pdf", ranking_pdf_view, name="ranking_pdf"),
-    path("rounds/<int:pk>/print/", print_job_start, name="print_job_start"),
-    path("print-jobs/<int:pk>/", print_job, name="print_job"),
-    path("print-jobs/<int:pk>/download/", print_job_download, name="print_job_download"),
-]

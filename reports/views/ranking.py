@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -20,9 +19,9 @@ from assessments.models import Round
 from indicators.models import Category
 from indicators.points import format_points
 from reports.access import get_report_round
-from reports.forms import RankingFilterForm
-from reports.selectors import category_scores
-from reports.selectors_compare import categories_with_caps, sorted_ranking
+from reports.forms.ranking import RankingFilterForm
+from reports.selectors.compare import categories_with_caps, sorted_ranking
+from reports.selectors.ranking import category_scores
 
 PAGE_SIZE = 50
 # Names, codes, types and ranks read from the top down; scores from the best down.
@@ -86,8 +85,3 @@ def ranking_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = RankingFilterForm(request.user, categories, request.GET)
     context = ranking_context(request, round, form, categories)
     return render(request, "reports/ranking.html", context, status=200 if context["page"] is not None else 400)
-
-
-urlpatterns: list[URLPattern] = [
-    path("rounds/<int:pk>/ranking/", ranking_page, name="ranking"),
-]

@@ -6,12 +6,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
 from django.views.decorators.http import require_safe
 
 from reports.access import get_report_organization, get_report_round
-from reports.selectors import round_categories
-from reports.selectors_rollup import (
+from reports.selectors.ranking import round_categories
+from reports.selectors.rollup import (
     category_chart,
     category_stats,
     children_page,
@@ -51,8 +50,3 @@ def rollup(request: HttpRequest, pk: int) -> HttpResponse:
                                   include_submitted=include_submitted),
         "include_submitted": include_submitted,
     })
-
-
-urlpatterns: list[URLPattern] = [
-    path("rounds/<int:pk>/rollup/", rollup, name="rollup"),
-]

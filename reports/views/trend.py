@@ -5,12 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
 from django.views.decorators.http import require_safe
 
 from reports.access import get_report_organization
-from reports.selectors_lineage import item_trend, method_changes
-from reports.selectors_trend import organization_trend, trend_chart
+from reports.selectors.lineage import item_trend, method_changes
+from reports.selectors.trend import organization_trend, trend_chart
 
 
 @login_required
@@ -27,8 +26,3 @@ def trend(request: HttpRequest, code: str) -> HttpResponse:
         "method_changes": method_changes(data),
         "include_submitted": include_submitted,
     })
-
-
-urlpatterns: list[URLPattern] = [
-    path("orgs/<str:code>/trend/", trend, name="trend"),
-]

@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
 from django.views.decorators.http import require_safe
 
 from reports.access import get_report_organization, get_report_round
 from reports.charts import heat_bucket
-from reports.selectors import round_categories
-from reports.selectors_rollup import category_stats, counted, heatmap_page, item_rates, items_chart
+from reports.selectors.ranking import round_categories
+from reports.selectors.rollup import category_stats, counted, heatmap_page, item_rates, items_chart
 
 
 @login_required
@@ -39,8 +38,3 @@ def weak_items(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows,
         "include_submitted": include_submitted,
     })
-
-
-urlpatterns: list[URLPattern] = [
-    path("rounds/<int:pk>/weak-items/", weak_items, name="weak"),
-]

@@ -4,7 +4,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from reports.jobs import queued_job_ids, run_print_job
+from reports.selectors.print_jobs import queued_job_ids
+from reports.services.print_jobs import run_print_job
 
 
 class Command(BaseCommand):

@@ -1,5 +1,8 @@
-"""The batch print as a plain function, so that any job queue can run it: django-rq or Celery
-(`enqueue(run_print_job, job.pk)`), or the `run_print_jobs` command from cron or a service.
+"""The writes of the batch print: queueing a job (`print_job_request`, in the request) and printing
+it (`run_print_job`, in a worker).
+
+`run_print_job` is a plain function of the job's id, so that any job queue can run it: django-rq or
+Celery (`enqueue(run_print_job, job.pk)`), or the `run_print_jobs` command from cron or a service.
 
 Each sheet is laid out on its own, so it keeps its own "page x of y", and the progress is
 written to the database after every one; the laid-out pages are written out in chunks.
@@ -13,19 +16,18 @@ from typing import IO
 
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
-from django.db.models import QuerySet
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 
-from assessments.models import Assessment, Round
+from assessments.models import Round
 from orgs.models import Organization
 from orgs.scope import AnyUser
-from reports.access import report_assessments
+from reports.formats.pdf import combine, join_pdfs, sheet_document, sheet_title
 from reports.models import PrintJob, PrintJobState
-from reports.pdf import combine, join_pdfs, sheet_document, sheet_title
-from reports.selectors import counted_states
+from reports.selectors.print_jobs import print_job_assessments, sheets_to_print, waiting_print_job
 
 logger = logging.getLogger(__name__)
 # Laid-out pages stay in memory until they are written, about 3 MB a sheet: a district of 1,000
@@ -38,26 +40,25 @@ class NothingToPrint(Exception):
     pass
 
 
-def sheets_to_print(
-    user: AnyUser, round: Round, organization: Organization, *, include_submitted: bool
-) -> QuerySet[Assessment]:
-    """The assessments of a subtree whose sheets a batch prints, within the user's report scope."""
-    return (
-        report_assessments(user)
-        .filter(
-            round=round,
-            organization__path__startswith=organization.path,
-            state__in=counted_states(include_submitted),
-        )
-        .select_related("round", "round__indicator_system", "organization", "approved_by")
-        .order_by("organization__path")
+@transaction.atomic
+def print_job_request(
+    *, user: AnyUser, round: Round, organization: Organization, include_submitted: bool, language: str
+) -> PrintJob | None:
+    """Queue the printing of every sheet of a subtree the user may see; a worker prints them.
+
+    A double click, or a second tab, joins the job already waiting for the same print. None when
+    the subtree has no sheet to print. The job row is its own record of who asked for what and
+    when (a print changes no score and no administration)."""
+    waiting = waiting_print_job(user=user, round=round, organization=organization, include_submitted=include_submitted)
+    if waiting is not None:
+        return waiting
+    total = sheets_to_print(user, round, organization, include_submitted=include_submitted).count()
+    if not total:
+        return None
+    return PrintJob.objects.create(
+        round=round, organization=organization, include_submitted=include_submitted,
+        requested_by=user, language=language, total=total,
     )
-
-
-def print_job_assessments(job: PrintJob) -> QuerySet[Assessment]:
-    # The requester's scope as it is now: a grant revoked while the job waited in the queue stops
-    # it from printing what they may no longer see.
-    return sheets_to_print(job.requested_by, job.round, job.organization, include_submitted=job.include_submitted)
 
 
 def claim(job_id: int) -> bool:
@@ -70,7 +71,10 @@ def claim(job_id: int) -> bool:
 
 def run_print_job(job_id: int) -> PrintJob:
     """Print one queued job. A job that is not queued (taken by another worker, finished) is left
-    alone. Failures are recorded on the job, not raised, so a worker goes on with the next."""
+    alone. Failures are recorded on the job, not raised, so a worker goes on with the next.
+
+    Not one transaction, on purpose: the progress written after every sheet must be visible to
+    the progress page while the job runs, and `claim` is its own atomic UPDATE."""
     if not claim(job_id):
         return PrintJob.objects.get(pk=job_id)
     job = PrintJob.objects.select_related("round", "organization", "requested_by").get(pk=job_id)
@@ -119,9 +123,3 @@ def _print(job: PrintJob) -> None:
 
 def _fail(job: PrintJob, message: str) -> None:
     PrintJob.objects.filter(pk=job.pk).update(state=PrintJobState.FAILED, error=message, finished_at=timezone.now())
-
-
-def queued_job_ids() -> list[int]:
-    return list(
-        PrintJob.objects.filter(state=PrintJobState.QUEUED).order_by("created_at", "id").values_list("pk", flat=True)
-    )

@@ -23,7 +23,7 @@ from orgs.models import Organization
 from orgs.scope import AnyUser
 from reports import charts
 from reports.access import report_assessments
-from reports.selectors import counted_states
+from reports.selectors.ranking import counted_states
 
 
 def rate(numerator: str, denominator: str) -> ExpressionWrapper:

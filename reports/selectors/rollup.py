@@ -24,8 +24,8 @@ from orgs.models import Organization
 from orgs.scope import AnyUser, roles_of
 from reports import charts
 from reports.access import report_assessments, report_organizations
-from reports.selectors import counted_states
-from reports.selectors_trend import rate
+from reports.selectors.ranking import counted_states
+from reports.selectors.trend import rate
 
 BIN_WIDTH = 5  # points per histogram bar
 PAGE_SIZE = 50

@@ -30,7 +30,7 @@ from common.xlsx import XLSX_CONTENT_TYPE, neutralise
 from indicators.models import Category, Item
 from indicators.points import format_points
 from orgs.formats.tree_excel import type_labels
-from reports.selectors import ScoreSheet
+from reports.selectors.sheet import ScoreSheet
 
 __all__ = ["XLSX_CONTENT_TYPE", "RankingLayout", "safe_filename", "write_ranking", "write_score_sheet"]
 

@@ -36,7 +36,7 @@ from indicators.selectors.outline import cap_sum
 from orgs.models import Organization, OrgType
 from orgs.scope import AnyUser
 from reports.access import report_assessments
-from reports.selectors import counted_states, ranking
+from reports.selectors.ranking import counted_states, ranking
 
 SCORE = DecimalField(max_digits=7, decimal_places=2)
 
@@ -88,7 +88,7 @@ def order_by_type(queryset: QuerySet[Assessment], *, descending: bool) -> QueryS
 
 def sorted_ranking(user: AnyUser, round: Round, *, categories: list[Category], sort: str = "rank",
                    **filters: Any) -> QuerySet[Assessment]:
-    """reports.selectors.ranking, also sortable by organization type (the page's and workbook's shared read)."""
+    """reports.selectors.ranking.ranking, also sortable by organization type (the page's and workbook's shared read)."""
     rows = ranking(user, round, categories=categories, sort=sort, **filters)
     if sort.lstrip("-") == "type":
         rows = order_by_type(rows, descending=sort.startswith("-"))

@@ -36,8 +36,9 @@ from indicators.models import Category
 from orgs.models import Organization, OrgType
 from orgs.scope import AnyUser
 from reports import charts
-from reports.selectors import category_scores, score_sheet
-from reports.selectors_compare import categories_with_caps, sorted_ranking
+from reports.selectors.compare import categories_with_caps, sorted_ranking
+from reports.selectors.ranking import category_scores
+from reports.selectors.sheet import score_sheet
 
 # Relative URLs in the templates resolve against this origin; `.invalid` is reserved and never
 # resolves, so a URL the fetcher does not serve itself cannot reach the network either.

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import ItemResult
 from indicators.models import Item, ItemLink
-from reports.selectors_trend import Trend
+from reports.selectors.trend import Trend
 
 
 @dataclass
