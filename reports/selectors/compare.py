@@ -31,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from assessments.models import Assessment, CategoryResult, ItemResult, Round
+from assessments.selectors.outline import round_items
 from indicators.models import Category, Item
 from indicators.selectors.outline import cap_sum
 from orgs.models import Organization, OrgType
@@ -54,10 +55,6 @@ def categories_with_caps(round: Round) -> list[Category]:
     return list(
         Category.objects.filter(system_id=round.indicator_system_id).annotate(cap=cap_sum()).order_by("number")
     )
-
-
-def round_items(round: Round) -> list[Item]:
-    return list(Item.objects.filter(system_id=round.indicator_system_id).in_outline_order())
 
 
 def with_item_scores(queryset: QuerySet[Assessment], items: Sequence[Item]) -> QuerySet[Assessment]:

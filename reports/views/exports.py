@@ -19,10 +19,11 @@ from django.views.decorators.http import require_safe
 
 from assessments.access import can_see_review_sheets
 from assessments.models import AssessmentState
+from assessments.selectors.outline import round_items
 from reports.access import get_report_round, get_sheet_assessment
 from reports.formats.xlsx import XLSX_CONTENT_TYPE, RankingLayout, safe_filename, write_ranking, write_score_sheet
 from reports.forms.ranking import RankingFilterForm
-from reports.selectors.compare import categories_with_caps, round_items, sorted_ranking, with_item_scores
+from reports.selectors.compare import categories_with_caps, sorted_ranking, with_item_scores
 from reports.selectors.sheet import score_sheet
 
 # Rows fetched from the database at a time while the workbook streams.
