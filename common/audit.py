@@ -43,20 +43,21 @@ class Change:
 
 
 def display(value: Any) -> str:
-    """The text a history row shows for a value: stable, language-independent where it can be."""
+    """The text a history row shows for a value, in the working language whatever the request's.
+
+    Like the labels, a row keeps what was seen then: a choice label (a lazy msgid) or a yes/no
+    written during an English request is still stored in Chinese.
+    """
     if value is None:
         return ""
-    if isinstance(value, bool):
-        # Stored in the working language, like the rest of the record: it is what was seen then.
-        with translation.override("zh-hans"):
-            return str(_("是") if value else _("否"))
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    if isinstance(value, models.Model):
+    with translation.override("zh-hans"):
+        if isinstance(value, bool):
+            return str(_("是") if value else _("否"))
         return str(value)
-    return str(value)
 
 
 def changes_between(

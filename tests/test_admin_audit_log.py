@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from common import audit
 from common.models import AdminAction, AdminEvent, AdminKind
@@ -100,3 +101,10 @@ def test_it_costs_the_same_queries_at_any_size(admin_client, admin_user, size, d
     with django_assert_num_queries(5):
         response = admin_client.get(LOG)
     assert len(response.context["page_obj"].object_list) == min(size, 50)
+
+
+def test_it_stores_values_in_the_working_language_whatever_the_requests():
+    with translation.override("en"):
+        changes = audit.changes_between({"type": None, "on": None}, {"type": gettext_lazy("党支部"), "on": True},
+                                        {"type": "类型", "on": "是否有效"})
+    assert [(c.old, c.new) for c in changes] == [("", "党支部"), ("", "是")]

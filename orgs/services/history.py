@@ -18,10 +18,10 @@ USER_FIELDS = {"username": _("用户名"), "full_name": _("姓名"), "email": _(
 
 
 def organization_snapshot(organization: Organization, parent: Organization | None) -> dict[str, Any]:
-    return {
-        "code": organization.code, "name": organization.name, "type": OrgType(organization.type).label,
-        "is_active": organization.is_active, "parent": _org_label(parent),
-    }
+    return organization_row_snapshot(
+        code=organization.code, name=organization.name, type=organization.type, is_active=organization.is_active,
+        parent=_org_label(parent),
+    )
 
 
 def organization_row_snapshot(*, code: str, name: str, type: str, is_active: bool, parent: str) -> dict[str, Any]:
