@@ -14,20 +14,14 @@ from django.shortcuts import get_object_or_404
 
 from assessments.models import Assessment, Evidence, LockedError, Round, Sheet, SheetKind, SheetState
 from orgs.access import require_admin
-from orgs.scope import AnyUser, roles_of
+from orgs.scope import AnyUser, grant_scope, roles_of
 
 EDITABLE_SHEET_STATES = (SheetState.DRAFT, SheetState.RETURNED)
 
 
 def _own_scope(user: AnyUser) -> Q:
     """Assessments seen through the user's organization grants (analyst subtrees, reporter unit)."""
-    roles = roles_of(user)
-    scope = Q(pk__in=[])
-    for path in roles.analyst_paths:
-        scope |= Q(organization__path__startswith=path)
-    if roles.reporter_organization_id is not None:
-        scope |= Q(organization_id=roles.reporter_organization_id)
-    return scope
+    return grant_scope(user, "organization__")
 
 
 def assessments_for_user(user: AnyUser) -> QuerySet[Assessment]:

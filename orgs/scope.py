@@ -73,16 +73,24 @@ def register_scope_provider(provider: ScopeProvider) -> None:
         _providers.append(provider)
 
 
+def grant_scope(user: AnyUser, prefix: str = "", *, reporter: bool = True) -> Q:
+    """The organizations the user's own grants reach: each analyst subtree and, unless
+    `reporter` is False, the reporter's unit. A filter on the Organization at `prefix`
+    ("organization__" from an assessment); admins' everything is the caller's to decide."""
+    roles = roles_of(user)
+    scope = Q(**{f"{prefix}pk__in": []})
+    for path in roles.analyst_paths:
+        scope |= Q(**{f"{prefix}path__startswith": path})
+    if reporter and roles.reporter_organization_id is not None:
+        scope |= Q(**{f"{prefix}pk": roles.reporter_organization_id})
+    return scope
+
+
 def organization_scope(user: AnyUser) -> Q | None:
     """A filter on Organization for the user's scope; None means the whole tree."""
-    roles = roles_of(user)
-    if roles.is_admin:
+    if roles_of(user).is_admin:
         return None
-    scope = Q(pk__in=[])
-    for path in roles.analyst_paths:
-        scope |= Q(path__startswith=path)
-    if roles.reporter_organization_id is not None:
-        scope |= Q(pk=roles.reporter_organization_id)
+    scope = grant_scope(user)
     if user.is_authenticated:
         for provider in _providers:
             extra = provider(user)

@@ -13,7 +13,7 @@ from django.http import Http404
 from assessments.access import get_assessment_for_user, is_reporter_for
 from assessments.models import Assessment, AssessmentState, Round
 from orgs.models import Organization
-from orgs.scope import AnyUser, roles_of
+from orgs.scope import AnyUser, grant_scope, roles_of
 from reports.models import PrintJob
 
 
@@ -28,13 +28,8 @@ def require_reports(user: AnyUser) -> None:
 
 
 def _org_scope(user: AnyUser, prefix: str = "") -> Q | None:
-    roles = roles_of(user)
-    if roles.is_admin:
-        return None
-    scope = Q(pk__in=[]) if not prefix else Q(**{f"{prefix}pk__in": []})
-    for path in roles.analyst_paths:
-        scope |= Q(**{f"{prefix}path__startswith": path})
-    return scope
+    # Reports compare organizations, so a reporter's own unit does not open them.
+    return None if roles_of(user).is_admin else grant_scope(user, prefix, reporter=False)
 
 
 def report_organizations(user: AnyUser) -> QuerySet[Organization]:
