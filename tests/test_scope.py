@@ -8,6 +8,7 @@ from indicators.access import can_manage_versions
 from orgs import scope as scope_module
 from orgs.models import Organization, Role
 from orgs.scope import register_scope_provider, roles_of, visible_organizations
+from orgs.selectors.tree import scope_roots, sole_scope_root
 from tests.factories import AdminFactory, RoleGrantFactory, UserFactory, build_tree, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +67,39 @@ def test_only_the_admin_role_may_manage_indicator_versions(tree):
     assert can_manage_versions(user_with_role(Role.ADMIN))
     assert not can_manage_versions(user_with_role(Role.ANALYST, Organization.objects.get(code="BROOT")))
     assert not can_manage_versions(UserFactory())
+
+
+def root_codes(user, **kwargs) -> list[str]:
+    return list(scope_roots(user, **kwargs).values_list("code", flat=True))
+
+
+def test_the_roots_of_an_admins_scope_are_the_trees_roots(tree):
+    admin = user_with_role(Role.ADMIN)
+    assert root_codes(admin) == root_codes(admin, analyst_only=True) == ["BROOT"]
+    assert sole_scope_root(admin, analyst_only=True) == Organization.objects.get(code="BROOT")
+
+
+def test_a_grant_inside_another_grant_is_not_a_root(tree):
+    analyst = user_with_role(Role.ANALYST, Organization.objects.get(code="BD000"))
+    RoleGrantFactory(user=analyst, role=Role.ANALYST, organization=Organization.objects.get(code="BD000B0001"))
+    assert root_codes(analyst) == root_codes(analyst, analyst_only=True) == ["BD000"]
+    assert sole_scope_root(analyst, analyst_only=True) == Organization.objects.get(code="BD000")
+
+
+def test_disjoint_grants_are_roots_in_path_order_and_none_is_the_sole_one(tree):
+    analyst = user_with_role(Role.ANALYST, Organization.objects.get(code="BD002B0001"))
+    RoleGrantFactory(user=analyst, role=Role.ANALYST, organization=Organization.objects.get(code="BD001"))
+    assert root_codes(analyst) == root_codes(analyst, analyst_only=True) == ["BD001", "BD002B0001"]
+    assert sole_scope_root(analyst) is None
+    assert sole_scope_root(analyst, analyst_only=True) is None
+
+
+def test_the_analyst_only_roots_leave_out_the_reporter_unit_and_the_evaluated_units(tree, monkeypatch):
+    monkeypatch.setattr(scope_module, "_providers", [])
+    user = user_with_role(Role.ANALYST, Organization.objects.get(code="BD001"))
+    RoleGrantFactory(user=user, role=Role.REPORTER, organization=Organization.objects.get(code="BD000B0000"))
+    register_scope_provider(lambda someone: Q(code="BD002B0001") if someone.pk == user.pk else None)
+    assert root_codes(user) == ["BD000B0000", "BD001", "BD002B0001"]
+    assert root_codes(user, analyst_only=True) == ["BD001"]
+    assert root_codes(user_with_role(Role.REPORTER, Organization.objects.get(code="BD000B0000")),
+                      analyst_only=True) == []

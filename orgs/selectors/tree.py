@@ -10,7 +10,7 @@ from django.db.models.functions import Length, Substr
 
 from orgs.formats.tree_excel import TreeRow
 from orgs.models import Organization
-from orgs.scope import AnyUser, organization_scope, visible_organizations
+from orgs.scope import AnyUser, organization_scope, roles_of, visible_organizations
 
 
 def _in_scope(user: AnyUser) -> ExpressionWrapper | Value:
@@ -35,16 +35,29 @@ def with_parent_code(queryset: QuerySet[Organization]) -> QuerySet[Organization]
     return queryset.annotate(parent_code=Subquery(parent))
 
 
-def scope_roots(user: AnyUser) -> QuerySet[Organization]:
-    """Where the user's view of the tree starts: visible nodes whose parent is not visible.
+def scope_roots(user: AnyUser, *, analyst_only: bool = False) -> QuerySet[Organization]:
+    """Where the user's view of the tree starts, in path order: visible nodes whose parent is
+    not visible. Admins start at the tree's roots.
 
-    An evaluator assigned to a branch but not to its parent still reaches the branch.
+    An evaluator assigned to a branch but not to its parent still reaches the branch. With
+    `analyst_only`, the scope is the analyst subtrees alone (what reports compare): its roots are
+    the granted organizations that no other grant of the user contains.
     """
     scope = organization_scope(user)
     if scope is None:
         return Organization.objects.filter(depth=1).order_by("path")
+    if analyst_only:
+        paths = roles_of(user).analyst_paths
+        tops = [path for path in paths if not any(path != other and path.startswith(other) for other in paths)]
+        return Organization.objects.filter(path__in=tops).order_by("path")
     parent_visible = Organization.objects.filter(scope, path=parent_path_of())
     return visible_organizations(user).filter(~Exists(parent_visible)).order_by("path")
+
+
+def sole_scope_root(user: AnyUser, *, analyst_only: bool = False) -> Organization | None:
+    """The user's one root, when there is exactly one: a form may then leave the organization out."""
+    roots = list(scope_roots(user, analyst_only=analyst_only)[:2])
+    return roots[0] if len(roots) == 1 else None
 
 
 def visible_children(user: AnyUser, organization: Organization) -> QuerySet[Organization]:

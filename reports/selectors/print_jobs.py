@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from assessments.models import Assessment, Round
 from orgs.models import Organization
-from orgs.scope import AnyUser, roles_of
+from orgs.scope import AnyUser
 from reports.access import report_assessments
 from reports.models import PrintJob, PrintJobState
 from reports.selectors.ranking import counted_states
@@ -32,16 +32,6 @@ def print_job_assessments(job: PrintJob) -> QuerySet[Assessment]:
     # The requester's scope as it is now: a grant revoked while the job waited in the queue stops
     # it from printing what they may no longer see.
     return sheets_to_print(job.requested_by, job.round, job.organization, include_submitted=job.include_submitted)
-
-
-def default_print_subtree(user: AnyUser) -> Organization | None:
-    """Where a batch print starts when the form names no organization: the user's one subtree."""
-    roles = roles_of(user)
-    roots = Organization.objects.filter(depth=1) if roles.is_admin else Organization.objects.filter(
-        path__in=roles.analyst_paths
-    )
-    roots = list(roots[:2])
-    return roots[0] if len(roots) == 1 else None
 
 
 def waiting_print_job(

@@ -21,7 +21,7 @@ from assessments.models import Assessment, AssessmentState, CategoryResult, Item
 from indicators.models import Category, Item
 from indicators.points import format_points
 from orgs.models import Organization
-from orgs.scope import AnyUser, roles_of
+from orgs.scope import AnyUser
 from reports import charts
 from reports.access import report_assessments, report_organizations
 from reports.selectors.ranking import counted_states
@@ -42,16 +42,6 @@ def counted(user: AnyUser, round: Round, *, subtree: Organization | None = None,
         if descendants_only:
             queryset = queryset.filter(organization__depth__gt=subtree.depth)
     return queryset
-
-
-def default_root(user: AnyUser) -> Organization | None:
-    """Where a roll-up starts when no organization is asked for: the first root of the scope."""
-    roles = roles_of(user)
-    queryset = report_organizations(user)
-    if roles.is_admin:
-        return queryset.filter(depth=1).order_by("path").first()
-    # Analyst paths are sorted, so the first is never below another of the user's roots.
-    return queryset.filter(path=roles.analyst_paths[0]).first() if roles.analyst_paths else None
 
 
 def scope_ancestors(user: AnyUser, organization: Organization) -> list[Organization]:

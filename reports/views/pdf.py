@@ -18,13 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.access import can_see_review_sheets
+from orgs.selectors.tree import sole_scope_root
 from reports.access import get_print_job_for_user, get_report_organization, get_report_round, get_sheet_assessment
 from reports.formats.pdf import RankingFilters, ranking_pdf, ranking_title, score_sheet_pdf, sheet_title
 from reports.formats.xlsx import safe_filename
 from reports.forms.ranking import RankingFilterForm
 from reports.models import PrintJobState
 from reports.selectors.compare import categories_with_caps
-from reports.selectors.print_jobs import default_print_subtree
 from reports.services.print_jobs import print_job_request
 
 TRUTHY = {"1", "on", "true", "yes"}
@@ -72,7 +72,7 @@ def print_job_start(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue the printing of every sheet of a subtree; the printing itself runs in a worker."""
     round = get_report_round(request.user, pk)
     code = request.POST.get("org", "").strip()
-    organization = get_report_organization(request.user, code) if code else default_print_subtree(request.user)
+    organization = get_report_organization(request.user, code) if code else sole_scope_root(request.user, analyst_only=True)
     if organization is None:
         messages.error(request, _("请选择要打印的党组织范围。"))
         return redirect("reports:index")

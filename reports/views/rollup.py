@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from orgs.selectors.tree import scope_roots
 from reports.access import get_report_organization, get_report_round
 from reports.selectors.ranking import round_categories
 from reports.selectors.rollup import (
@@ -15,7 +16,6 @@ from reports.selectors.rollup import (
     category_stats,
     children_page,
     counted,
-    default_root,
     histogram,
     histogram_chart,
     scope_ancestors,
@@ -28,7 +28,7 @@ from reports.selectors.rollup import (
 def rollup(request: HttpRequest, pk: int) -> HttpResponse:
     round = get_report_round(request.user, pk)
     code = request.GET.get("org", "").strip()
-    organization = get_report_organization(request.user, code) if code else default_root(request.user)
+    organization = get_report_organization(request.user, code) if code else scope_roots(request.user, analyst_only=True).first()
     if organization is None:
         raise Http404("no organization in scope")
     include_submitted = request.GET.get("submitted") == "1"
