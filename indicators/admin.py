@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.audit import AdminAction
-from indicators.history import record_edition, record_table_edits, table_snapshot, version_snapshot
 from indicators.models import Category, IndicatorSystem, Item
 from indicators.points import format_points
 from indicators.selectors.outline import versions_with_totals
+from indicators.services.history import record_edition, record_table_edits, table_snapshot, version_snapshot
 from indicators.services.versions import VersionNotPublishable, version_archive, version_delete, version_publish
 
 

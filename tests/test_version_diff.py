@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from indicators.diff import mark_text_difference, version_diff
 from indicators.models import Category, Item, ItemLink, LinkKind
+from indicators.selectors.diff import mark_text_difference, version_diff
 from indicators.services.versions import version_clone
 from orgs.models import Role
 from tests.conftest import logged_in

@@ -16,9 +16,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from indicators.history import category_values, item_values, record_table_edits
 from indicators.models import Category, IndicatorSystem, Item, PublishedVersionError, VersionStatus
 from indicators.points import format_points
+from indicators.services.history import category_values, item_values, record_table_edits
 
 ITEM_NUMBER = re.compile(r"^\d{1,3}\.\d{1,3}$")
 MAX_CAP = Decimal("9999.5")

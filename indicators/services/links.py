@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.audit import AdminAction
-from indicators.history import links_of, record_link_change
 from indicators.models import Item, ItemLink
+from indicators.services.history import links_of, record_link_change
 
 
 @transaction.atomic

@@ -12,7 +12,10 @@ from django.utils.translation import gettext as _
 
 from common.audit import AdminAction
 from indicators.formats.upload import ParsedVersion
-from indicators.history import (
+from indicators.models import Category, IndicatorSystem, Item, VersionStatus
+from indicators.points import format_points
+from indicators.selectors.outline import version_cap_sum
+from indicators.services.history import (
     contents_note,
     copied_note,
     imported_note,
@@ -21,9 +24,6 @@ from indicators.history import (
     record_link_change,
     version_snapshot,
 )
-from indicators.models import Category, IndicatorSystem, Item, VersionStatus
-from indicators.points import format_points
-from indicators.selectors.outline import version_cap_sum
 from indicators.validators import validate_version_code
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from indicators.access import get_version_for_user, versions_for_user
-from indicators.diff import version_diff
+from indicators.selectors.diff import version_diff
 
 
 @login_required
