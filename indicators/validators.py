@@ -3,11 +3,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from indicators.points import cap_refusal, is_half_point
 
-def validate_half_point(value: Decimal) -> None:
+
+def validate_half_point(value: Decimal | None) -> None:
     """Points move in steps of 0.5 throughout the outline."""
-    if value is not None and (value * 2) % 1 != 0:
-        raise ValidationError(_("分值必须是 0.5 的整数倍。"), code="half_point")
+    if value is not None and not is_half_point(value):
+        raise cap_refusal("half_point")
 
 
 # Paths under /indicators/ that are pages, not editions: a version with such a code could

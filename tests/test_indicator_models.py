@@ -51,6 +51,29 @@ def test_caps_must_be_half_points():
     assert "0.5 的整数倍" in str(error.value)
 
 
+@pytest.mark.parametrize("cap", ["1.3", "0.1", "2.7"])
+def test_the_database_refuses_a_cap_that_is_not_whole_or_half_points(cap):
+    item = ItemFactory(cap=Decimal("2.5"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Item.objects.filter(pk=item.pk).update(cap=Decimal(cap))
+    assert Item.objects.get(pk=item.pk).cap == Decimal("2.5")
+
+
+@pytest.mark.parametrize("cap", ["0.5", "3", "9999.5"])
+def test_the_database_takes_whole_and_half_point_caps(cap):
+    item = ItemFactory()
+    Item.objects.filter(pk=item.pk).update(cap=Decimal(cap))
+    assert Item.objects.get(pk=item.pk).cap == Decimal(cap)
+
+
+def test_the_database_refuses_an_edition_total_that_is_not_whole_or_half_points():
+    system = IndicatorSystemFactory(total=Decimal("100"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        IndicatorSystem.objects.filter(pk=system.pk).update(total=Decimal("99.9"))
+    IndicatorSystem.objects.filter(pk=system.pk).update(total=Decimal("99.5"))
+    assert IndicatorSystem.objects.get(pk=system.pk).total == Decimal("99.5")
+
+
 def test_a_published_item_refuses_save(outline):
     item = Item.objects.get(system=outline, number="4.2")
     item.cap = Decimal("6")

@@ -85,7 +85,8 @@ def test_it_refuses_duplicate_category_numbers():
 @pytest.mark.parametrize(
     ("cap", "message"),
     [("1.3", "分值必须是 0.5 的整数倍。"), ("abc", "请填写一个数字，例如 3 或 2.5。"), ("0", "分值必须大于 0。"),
-     ("", "请填写分值。")],
+     ("", "请填写分值。"), ("1e1", "请填写一个数字，例如 3 或 2.5。"), ("10000", "分值不能超过 9999.5。"),
+     ("1" + "0" * 40, "分值不能超过 9999.5。")],
 )
 def test_it_refuses_bad_caps(cap, message):
     system = build_draft(categories=1, items_per_category=2)
@@ -95,6 +96,17 @@ def test_it_refuses_bad_caps(cap, message):
         version_save_edits(system=system, plan=plan, user=None)
     assert row(refused.value.plan, "1.2").errors["cap"] == [message]
     assert row(refused.value.plan, "1.2").cap == cap
+
+
+def test_it_reads_caps_as_the_browser_does():
+    # static/js/version_edit.js reads caps with KaopingPoints.parse: full-width digits and a
+    # comma for the point are numbers there, so they are here.
+    system = build_draft(categories=1, items_per_category=2)
+    plan = _plan_from_database(system)
+    row(plan, "1.1").cap, row(plan, "1.2").cap = "２．５", "1,5"
+    version_save_edits(system=system, plan=plan, user=None)
+    caps = dict(Item.objects.filter(system=system).values_list("number", "cap"))
+    assert caps == {"1.1": Decimal("2.5"), "1.2": Decimal("1.5")}
 
 
 def test_it_refuses_empty_names():

@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -32,13 +33,13 @@ from indicators.formats.excel import (
 )
 from indicators.formats.fixture import CATEGORY_MODEL, ITEM_MODEL, SYSTEM_MODEL
 from indicators.models import Category, Item
+from indicators.points import parse_cap
 
 # An edition has a few dozen items; anything near these limits is not an outline.
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
 CATEGORY_NAME_MAX = Category._meta.get_field("name").max_length
 ITEM_NAME_MAX = Item._meta.get_field("name").max_length
-CAP_LIMIT = Decimal("10000")  # Item.cap holds max_digits=5, decimal_places=1
 
 _CATEGORY_CELL = re.compile(r"^(\d+)\s*[.．、]\s*(.+)$", re.S)
 _ITEM_CELL = re.compile(r"^(\d+\.\d+)\s*(.*)$", re.S)
@@ -78,18 +79,12 @@ class ParsedVersion:
 
 def _cap(text: str) -> tuple[Decimal | None, str | None]:
     try:
-        cap = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        return None, _("分值“%(value)s”不是数字。") % {"value": text}
-    if not cap.is_finite():
-        return None, _("分值“%(value)s”不是数字。") % {"value": text}
-    if cap <= 0:
-        return None, _("分值必须大于 0。")
-    if (cap * 2) % 1 != 0:
-        return None, _("分值必须是 0.5 的整数倍。")
-    if cap >= CAP_LIMIT:
-        return None, _("分值不能超过 %(limit)s。") % {"limit": "9999.5"}
-    return cap, None
+        return parse_cap(text), None
+    except ValidationError as refused:
+        if refused.code in ("required", "not_a_number"):
+            # A file's problem names what the file holds.
+            return None, _("分值“%(value)s”不是数字。") % {"value": text}
+        return None, refused.messages[0]
 
 
 def _item_problems(item: ParsedItem, category_number: int, columns: dict[str, str]) -> list[Problem]:

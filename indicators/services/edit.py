@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from indicators.models import Category, IndicatorSystem, Item, PublishedVersionError, VersionStatus
-from indicators.points import format_points
+from indicators.points import MAX_CAP, MAX_TOTAL, format_points, parse_cap
 from indicators.services.history import category_values, item_values, record_table_edits
 
 ITEM_NUMBER = re.compile(r"^\d{1,3}\.\d{1,3}$")
-MAX_CAP = Decimal("9999.5")
-MAX_TOTAL = Decimal("99999.5")
 MAX_ORDER = 32767
 
 
@@ -101,21 +100,10 @@ def _add(row: CategoryRow | ItemRow, name: str, message: str) -> None:
 
 
 def _points(text: str, *, upper: Decimal) -> tuple[Decimal | None, str | None]:
-    """Parse a cap or total; the half-point rule holds everywhere in the outline."""
-    raw = text.strip().replace("，", ".").replace("．", ".")
-    if not raw:
-        return None, _("请填写分值。")
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        return None, _("请填写一个数字，例如 3 或 2.5。")
-    if not value.is_finite() or value <= 0:
-        return None, _("分值必须大于 0。")
-    if (value * 2) % 1 != 0:
-        return None, _("分值必须是 0.5 的整数倍。")
-    if value > upper:
-        return None, _("分值不能超过 %(max)s。") % {"max": upper}
-    return value, None
+        return parse_cap(text, upper=upper), None
+    except ValidationError as refused:
+        return None, refused.messages[0]
 
 
 def _check_categories(plan: EditPlan, stored: set[int]) -> dict[str, int]:

@@ -1,8 +1,9 @@
 // Reading and printing points in the browser, the way the server does (3, 2.5 — never 3.0).
 // Shared by the score page and the edition editor; the server stays the authority.
 //
-// parse(text, cap) is assessments/validation.py's parse_score, step by step (its docstring is
-// the reference; tests run one table of inputs through both):
+// parse(text, cap) is indicators/points.py's parse_points, which assessments/validation.py's
+// parse_score and the caps' parse_cap build on, step by step (its docstring is the reference;
+// tests run one table of inputs through both):
 //   1. a character outside the Basic Multilingual Plane → not a number;
 //   2. NFKC (full-width digits, signs and spaces become ASCII);
 //   3. "，" "。" "．" "," are decimal points;
