@@ -1,6 +1,7 @@
 """Clone, edit, publish and archive pages: who may use them, and what they refuse."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -104,6 +105,16 @@ def test_the_edit_page_shows_subtotals_and_problems(admin):
     assert "各子项目分值合计 4 分，比版本总分 5 分少 1 分。" in html
     assert "js/version_edit.js" in html
     assert html.count('class="item-row"') == 4
+
+
+def test_a_refused_page_adds_up_the_caps_as_the_browser_does(admin):
+    # version_edit.js leaves out what KaopingPoints.parse refuses; the page without it does too.
+    system = build_draft(categories=1, items_per_category=4)
+    response = admin.post(url("version_edit", system.code), edit_post(
+        system, **{"1_1__cap": "２．５", "1_2__cap": "1.3", "1_3__cap": "-1", "1_4__cap": "1,5"}))
+    assert response.status_code == 400
+    assert [section["subtotal"] for section in response.context["sections"]] == [Decimal("4")]
+    assert response.context["sum"] == Decimal("4")
 
 
 def test_it_saves_edits_and_keeps_typed_text_on_errors(admin):

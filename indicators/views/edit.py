@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from indicators.access import get_version_to_manage
 from indicators.forms.versions import CloneForm
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
-from indicators.points import format_points
+from indicators.points import PointsError, format_points, parse_points
 from indicators.services.edit import CategoryRow, EditPlan, ItemRow, VersionEditInvalid, version_save_edits
 from indicators.services.versions import (
     VersionNotPublishable,
@@ -94,11 +94,12 @@ def _plan_from_post(data: QueryDict) -> EditPlan:
 
 
 def _subtotal(rows: list[ItemRow]) -> Decimal:
+    """What the page showed before the save was refused: the caps read so far, as version_edit.js adds them."""
     total = Decimal("0")
     for row in rows:
         try:
-            total += Decimal(row.cap.strip()) if row.cap.strip() and not row.delete else 0
-        except ArithmeticError:
+            total += 0 if row.delete else parse_points(row.cap) or 0
+        except PointsError:
             continue
     return total
 
