@@ -144,7 +144,7 @@ def test_an_ascii_file_name_goes_out_quoted():
     assert response.content == b"%PDF-1.7"
 
 
-def test_a_file_attachment_streams_the_file_and_closes_it():
+def test_a_file_attachment_streams_the_file_and_closes_it(db):  # closing signals request_finished
     handle = io.BytesIO(b"evidence")
     response = file_attachment(handle, filename="会议记录.pdf", content_type="application/pdf")
     assert response["Content-Disposition"] == "attachment; filename*=utf-8''" + quote("会议记录.pdf")
