@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from common.models import AdminEvent
+from common.upload_checks import Problem
 from orgs.formats import tree_upload
 from orgs.formats.tree_excel import COLUMNS
-from orgs.formats.tree_upload import Problem
 from orgs.models import Organization, OrgType, Role
 from orgs.services import tree_import
 from orgs.services.tree_import import ImportRejected, import_organizations, import_upload

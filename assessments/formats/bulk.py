@@ -2,7 +2,8 @@
 
     编码 | 名称 | 1.1 领导重视（3分） | 1.1 扣分理由 | 1.2 … | …
 
-The template and the upload share this layout. The header carries each item's cap, so a file
+The template and the upload share this layout (the upload is read by
+`assessments.formats.bulk_upload`). The header carries each item's cap, so a file
 made for another edition (other items, other caps) is refused by its header alone. A hidden,
 protected, signed sheet records what each row held when the template was made (the sheet, its
 version, every value): the base the upload is merged against, so a cell nobody touched in the
@@ -28,23 +29,13 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from assessments.threeway import FIELDS, REASON, SCORE, FieldKey
-from common.xlsx import (
-    XLSX_CONTENT_TYPE,
-    MissingSheet,
-    RefusedWorkbook,
-    SheetRow,
-    TooManyRows,
-    UnreadableWorkbook,
-    neutralise,
-    read_sheet,
-)
+from common.xlsx import XLSX_CONTENT_TYPE, MissingSheet, neutralise, read_sheet
 from indicators.models import Item
 from indicators.points import format_points
 
 __all__ = [
-    "CODE", "NAME", "XLSX_CONTENT_TYPE", "BadBase", "BaseRow", "ItemColumns", "RefusedWorkbook", "ScoreRow", "SheetRow",
-    "TemplateBase", "TooManyRows", "UnreadableWorkbook", "column_letter", "header_titles", "item_columns",
-    "read_base", "read_scores", "write_scores",
+    "CODE", "NAME", "XLSX_CONTENT_TYPE", "BadBase", "BaseRow", "ItemColumns", "ScoreRow", "TemplateBase",
+    "column_letter", "header_titles", "item_columns", "read_base", "write_scores",
 ]
 
 # Part of the file format, not of the interface: Chinese in every interface language, so that a
@@ -250,12 +241,6 @@ def write_scores(
     _add_base(workbook, columns, rows, round_id, user_id)
     workbook.save(target)
     return count
-
-
-def read_scores(source: IO[bytes], *, max_rows: int) -> tuple[tuple[str, ...], list[SheetRow]]:
-    """Header and non-empty rows of the first sheet, as stripped text with the neutralising
-    apostrophe taken off; raises UnreadableWorkbook or TooManyRows."""
-    return read_sheet(source, max_rows=max_rows)
 
 
 def column_letter(index: int) -> str:

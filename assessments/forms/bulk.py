@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.formats.bulk import XLSX_CONTENT_TYPE
-from assessments.services.bulk import max_bytes
+from assessments.formats.bulk_upload import max_bytes
 
 
 class BulkUploadForm(forms.Form):

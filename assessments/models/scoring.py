@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models.rounds import Round, RoundState
 from assessments.validation import MAX_REASON_LENGTH
+from common.people import display_name
 from indicators.models import Category, Item
 from orgs.models import Organization
 
@@ -139,8 +140,7 @@ class Sheet(models.Model):
     def __str__(self) -> str:
         if self.kind == SheetKind.SELF:
             return str(_("自评"))
-        evaluator = self.evaluator.get_full_name() or self.evaluator.get_username()
-        return f"{_('考评')} · {evaluator}"
+        return f"{_('考评')} · {display_name(self.evaluator)}"
 
 
 LOCKED_SHEET = Q(assessment__state=AssessmentState.APPROVED) | Q(assessment__round__state=RoundState.CLOSED)

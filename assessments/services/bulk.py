@@ -1,7 +1,7 @@
 """Bulk entry from Excel: an evaluator's scores for all their units in a round, in one file.
 
-The whole file is checked first: the file on its own (format, header, every cell by the same
-rules as the score form, `assessments.validation`, and the signed base the template was made
+The whole file is checked first: the file on its own (`assessments.formats.bulk_upload`: format,
+header, every cell by the same rules as the score form, and the signed base the template was made
 with), then against the database (whose units these are, whether they may still be changed).
 It is applied sheet by sheet through `sheet_save`, merged against the template's base exactly
 like the form: cells left as they were are not written, and a cell changed both in the file and
@@ -12,61 +12,30 @@ A plain function of (round, user, file), so a job queue can run it for very larg
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from assessments.access import EDITABLE_SHEET_STATES
-from assessments.formats.bulk import (
-    CODE,
-    BadBase,
-    BaseRow,
-    ItemColumns,
-    RefusedWorkbook,
-    ScoreRow,
-    SheetRow,
-    TemplateBase,
-    TooManyRows,
-    UnreadableWorkbook,
-    column_letter,
-    header_titles,
-    item_columns,
-    read_base,
-    read_scores,
-)
+from assessments.formats.bulk import CODE, BaseRow, ItemColumns, ScoreRow, TemplateBase, header_titles, item_columns
+from assessments.formats.bulk_upload import ParsedRow, parse_upload
 from assessments.models import Assessment, AssessmentState, LockedError, Round, RoundState, Score, Sheet, SheetKind
 from assessments.selectors.outline import round_items
-from assessments.services.scoring import Entry, FieldConflict, SheetConflict, clean_entries, sheet_save
+from assessments.services.scoring import FieldConflict, SheetConflict, sheet_save
 from assessments.threeway import REASON, SCORE, UNKNOWN, Edit, FieldKey
-from assessments.totals import ItemInfo
+from common.upload_checks import Problem, sorted_problems
 from indicators.points import format_points
 from orgs.scope import visible_organizations
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-# Far more units than one evaluator is ever given; a bigger file is a mistake, not a workload.
-MAX_ROWS = 5000
 # Stored with each change in the history; translated when shown, not when stored.
 IMPORT_NOTE = gettext_noop("Excel 批量导入")
-
-
-def max_bytes() -> int:
-    return int(getattr(settings, "KAOPING_BULK_MAX_BYTES", DEFAULT_MAX_BYTES))
-
-
-class Problem(NamedTuple):
-    row: int | None  # as Excel numbers rows; None: the file as a whole
-    column: str  # the header title, "" when not about one column
-    message: str
-    letter: str = ""  # the column as Excel names it, to find the cell
 
 
 @dataclass(frozen=True)
@@ -75,15 +44,6 @@ class BulkResult:
     changed_items: int
     unchanged_sheets: int
     kept_fields: int = 0  # cells changed in the system since the template and left alone in the file
-
-
-@dataclass
-class ParsedRow:
-    number: int
-    code: str
-    entries: dict[int, Entry]  # only the items with a score in the file
-    code_letter: str = "A"
-    letters: dict[FieldKey, str] = field(default_factory=dict)  # where each field's cell is
 
 
 def review_sheets(round: Round, user: Any) -> QuerySet[Sheet]:
@@ -119,105 +79,6 @@ def template_rows(*, round: Round, user: Any) -> tuple[list[ItemColumns], list[S
         for sheet in sheets
     ]
     return columns, rows
-
-
-# --- The file on its own ---------------------------------------------------------------------
-
-def _header_problems(header: tuple[str, ...], expected: list[str]) -> list[Problem]:
-    problems = []
-    hint = _("请使用本页下载的模板，不要修改表头。")
-    for index, title in enumerate(header):
-        letter = column_letter(index)
-        if title and title not in expected:
-            problems.append(Problem(1, title, _("无法识别的列“%(title)s”。") % {"title": title} + hint, letter))
-        elif title and title in header[:index]:
-            problems.append(Problem(1, title, _("列“%(title)s”出现了不止一次。") % {"title": title}, letter))
-    for title in expected:
-        if title not in header:
-            problems.append(Problem(1, title, _("缺少列“%(title)s”。") % {"title": title} + hint))
-    return problems
-
-
-def _parse_rows(
-    header: tuple[str, ...], sheet_rows: list[SheetRow], columns: list[ItemColumns]
-) -> tuple[list[ParsedRow], list[Problem]]:
-    position = {title: index for index, title in enumerate(header) if title}
-    infos = [ItemInfo(column.item_id, 0, column.cap) for column in columns]
-    problems: list[Problem] = []
-    rows: list[ParsedRow] = []
-    first_row_of: dict[str, int] = {}
-
-    def cell(row: SheetRow, title: str) -> str:
-        index = position[title]
-        return row.cells[index] if index < len(row.cells) else ""
-
-    def problem(row: SheetRow, title: str, message: str) -> None:
-        problems.append(Problem(row.number, title, message, column_letter(position[title])))
-
-    for sheet_row in sheet_rows:
-        code = cell(sheet_row, CODE)
-        if not code:
-            problem(sheet_row, CODE, _("编码不能为空。"))
-        elif code in first_row_of:
-            problem(sheet_row, CODE, _("编码“%(code)s”与第 %(row)s 行重复，每个党组织只能有一行。") % {
-                "code": code, "row": first_row_of[code]})
-        else:
-            first_row_of[code] = sheet_row.number
-        raw: dict[int, tuple[str, str]] = {}
-        for column in columns:
-            score, reason = cell(sheet_row, column.score_title), cell(sheet_row, column.reason_title)
-            if score:
-                raw[column.item_id] = (score, reason)
-            elif reason:
-                # Left as it is, the typed reason would be dropped without a word.
-                problem(sheet_row, column.reason_title, _("填写了扣分理由但没有填写得分。请填写得分，或清空扣分理由。"))
-        # The very rules of the score form, cell by cell.
-        entries, errors = clean_entries(infos, raw)
-        for column in columns:
-            for field_name, message in errors.get(column.item_id, {}).items():
-                problem(sheet_row, column.score_title if field_name == "score" else column.reason_title, message)
-        if code and first_row_of.get(code) == sheet_row.number:
-            letters = {}
-            for column in columns:
-                letters[(column.item_id, SCORE)] = column_letter(position[column.score_title])
-                letters[(column.item_id, REASON)] = column_letter(position[column.reason_title])
-            rows.append(ParsedRow(sheet_row.number, code, entries, column_letter(position[CODE]), letters))
-    return rows, problems
-
-
-def parse_upload(
-    upload: Any, columns: list[ItemColumns]
-) -> tuple[list[ParsedRow] | None, list[Problem], TemplateBase | None]:
-    """The usable rows, every problem of the file on its own, and the template's base; rows are
-    None when the file cannot be read as this round's template at all (then there is nothing
-    more to check)."""
-    size = getattr(upload, "size", None)
-    if size is not None and size > max_bytes():
-        return None, [Problem(None, "", _("文件大小为 %(size)s，超过了 %(limit)s 的上限。") % {
-            "size": filesizeformat(size), "limit": filesizeformat(max_bytes())})], None
-    try:
-        header, sheet_rows = read_scores(upload, max_rows=MAX_ROWS)
-        problems = _header_problems(header, header_titles(columns))
-        if problems:
-            return None, problems, None
-        if not sheet_rows:
-            return None, [Problem(None, "", _("文件中没有数据行。"))], None
-        base = read_base(upload, columns, max_rows=MAX_ROWS)
-    except RefusedWorkbook as refused:
-        return None, [Problem(p.row, p.letter, p.message) for p in refused.problems], None
-    except UnreadableWorkbook:
-        return None, [Problem(None, "", _("无法读取该文件。请上传 Excel 工作簿（.xlsx 格式），可以先下载本页提供的模板。"))], None
-    except TooManyRows:
-        return None, [Problem(None, "", _("文件超过了 %(limit)s 行的上限。") % {"limit": MAX_ROWS})], None
-    except BadBase as bad:
-        if bad.code == "missing":
-            message = _("这个文件没有模板的版本信息（可能是旧版模板，或把内容复制到了新文件里），无法判断哪些格子是您改过的。"
-                        "为免覆盖他人的修改，请在本页重新下载模板，填好后再上传。")
-        else:
-            message = _("模板中隐藏的版本信息被改动过，无法判断哪些格子是您改过的。请在本页重新下载模板，填好后再上传。")
-        return None, [Problem(None, "", message)], None
-    rows, problems = _parse_rows(header, sheet_rows, columns)
-    return rows, problems, base
 
 
 # --- The file against the database -----------------------------------------------------------
@@ -363,6 +224,5 @@ def bulk_import(*, round: Round, user: Any, upload: IO[bytes]) -> tuple[BulkResu
 
 
 def _sorted(problems: Iterable[Problem], columns: list[ItemColumns]) -> list[Problem]:
-    order = {title: index for index, title in enumerate(header_titles(columns))}
     # Columns the template does not have (only in header problems) come first, in file order.
-    return sorted(problems, key=lambda p: (p.row or 0, order.get(p.column, -1)))
+    return sorted_problems(problems, header_titles(columns))

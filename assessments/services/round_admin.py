@@ -37,7 +37,6 @@ from assessments.services.round_history import (
     EVALUATOR,
     LEAD,
     organization_text,
-    person,
     record_assignments,
     record_participants,
     record_round,
@@ -45,6 +44,7 @@ from assessments.services.round_history import (
 )
 from assessments.services.rounds import round_assign, round_copy, round_create
 from common.audit import AdminAction, Change
+from common.people import display_name
 from indicators.models import IndicatorSystem
 from orgs.models import Organization, Role, RoleGrant
 
@@ -65,7 +65,7 @@ def _check_evaluator(user: Any) -> None:
     # The pick list offers evaluators only; this catches a username typed by hand.
     if not user.is_active or not RoleGrant.objects.filter(user=user, role=Role.EVALUATOR).exists():
         raise ValidationError(
-            {"evaluator": _("用户“%(name)s”不是在用的考评员，请先在用户管理中授予考评员角色。") % {"name": person(user)}},
+            {"evaluator": _("用户“%(name)s”不是在用的考评员，请先在用户管理中授予考评员角色。") % {"name": display_name(user)}},
             code="not_evaluator",
         )
 
@@ -141,7 +141,7 @@ def round_set_lead(*, round: Round, organizations: QuerySet[Organization], evalu
     if not assessment_ids:
         return 0
     current_leads = Sheet.objects.filter(assessment_id__in=assessment_ids, is_lead=True).select_related("evaluator")
-    previous = {sheet.assessment_id: person(sheet.evaluator) for sheet in current_leads}
+    previous = {sheet.assessment_id: display_name(sheet.evaluator) for sheet in current_leads}
     organizations = {
         pk: organization_text(name, code)
         for pk, name, code in Assessment.objects.filter(pk__in=assessment_ids).values_list(
@@ -153,7 +153,7 @@ def round_set_lead(*, round: Round, organizations: QuerySet[Organization], evalu
     Sheet.objects.filter(assessment_id__in=assessment_ids, kind=SheetKind.REVIEW, evaluator=evaluator).update(
         is_lead=True
     )
-    now, name = timezone.now(), person(evaluator)
+    now, name = timezone.now(), display_name(evaluator)
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
@@ -227,7 +227,7 @@ def round_remove_assessment(*, assessment: Assessment, user: Any) -> None:
             _("该党组织已有评分、佐证材料或已提交，不能移出本批次。"), code="has_work"
         )
     evaluators = "、".join(
-        person(sheet.evaluator)
+        display_name(sheet.evaluator)
         for sheet in Sheet.objects.filter(assessment=assessment, kind=SheetKind.REVIEW).select_related("evaluator")
         .order_by("-is_lead", "pk")
     )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Round, Sheet
 from common.audit import AdminAction, AdminKind, Change, changes_between, event, record, record_all
+from common.people import display_name
 from indicators.points import format_points
 
 _ROUND_FIELDS = (
@@ -24,10 +25,6 @@ _ROUND_FIELDS = (
 ROUND_LABELS = {name: Round._meta.get_field(name).verbose_name for name in _ROUND_FIELDS}
 EVALUATOR = Sheet._meta.get_field("evaluator").verbose_name
 LEAD = Sheet._meta.get_field("is_lead").verbose_name
-
-
-def person(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def organization_text(name: str, code: str) -> str:
@@ -50,7 +47,7 @@ def round_snapshot(round: Round) -> dict[str, Any]:
             "state": round.get_state_display(),
             "merge_method": round.get_merge_method_display(),
             "disagreement_threshold": format_points(round.disagreement_threshold),
-            "approvers": "、".join(sorted(person(user) for user in round.approvers.all())),
+            "approvers": "、".join(sorted(display_name(user) for user in round.approvers.all())),
             "previous": str(round.previous) if round.previous_id else "",
             "closed_at": round.closed_at,
         }

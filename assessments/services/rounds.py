@@ -34,13 +34,13 @@ from assessments.services.round_history import (
     added,
     copied_note,
     organization_text,
-    person,
     record_assignments,
     record_participants,
     record_round,
     round_snapshot,
 )
 from common.audit import AdminAction, Change
+from common.people import display_name
 from indicators.models import IndicatorSystem, VersionStatus
 from orgs.models import Organization, Role
 
@@ -129,7 +129,7 @@ def round_assign(
         state=AssessmentState.DRAFT, submitted_at=None
     )
     now = timezone.now()
-    name = person(evaluator)
+    name = display_name(evaluator)
     AuditEvent.objects.bulk_create(
         [AuditEvent(assessment=a, actor=user, at=now, action=AuditAction.ASSIGNMENT, new=name) for a in targets],
         batch_size=2000,
@@ -152,7 +152,7 @@ def sheet_unassign(*, sheet: Sheet, user: Any) -> None:
         raise ValidationError(_("自评表不能移除。"), code="self_sheet")
     if Score.objects.filter(sheet=sheet).exists():
         raise ValidationError(_("该考评员已经开始评分，不能移除。"), code="has_scores")
-    name = person(sheet.evaluator)
+    name = display_name(sheet.evaluator)
     AuditEvent.objects.create(assessment=sheet.assessment, actor=user, action=AuditAction.ASSIGNMENT, old=name)
     assessment = sheet.assessment
     organization = assessment.organization
@@ -229,7 +229,7 @@ def round_copy(
         batch_size=2000,
     )
     names = {
-        evaluator.pk: person(evaluator)
+        evaluator.pk: display_name(evaluator)
         for evaluator in get_user_model().objects.filter(pk__in={row[2] for row in old_sheets})
     }
     record_assignments(

@@ -26,6 +26,7 @@ from assessments.services.results import recompute_results
 from assessments.threeway import REASON, SCORE, Edit, FieldKey, Value, canonical, merge, same
 from assessments.totals import ItemInfo, compute_totals
 from assessments.validation import clean_reason, parse_score
+from common.people import display_name
 from indicators.points import format_points
 
 _ACTION = {SCORE: AuditAction.SCORE, REASON: AuditAction.REASON}
@@ -48,7 +49,7 @@ class OtherChange:
 
     @property
     def who(self) -> str:
-        return (self.by.get_full_name() or self.by.get_username()) if self.by is not None else ""
+        return display_name(self.by)
 
 
 @dataclass(frozen=True)

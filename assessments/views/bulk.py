@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import asdict
 from typing import Any
 
@@ -15,10 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments.access import get_round_for_evaluator
-from assessments.formats.bulk import XLSX_CONTENT_TYPE, write_scores
+from assessments.formats.bulk import write_scores
 from assessments.forms.bulk import BulkUploadForm
 from assessments.models import Round
 from assessments.services.bulk import bulk_import, review_sheets, template_rows, writable_sheets
+from common.downloads import xlsx_attachment
+from common.people import display_name
 
 # A bad file of a few hundred rows can hold thousands of problems; the first ones show the way.
 PROBLEMS_SHOWN = 200
@@ -29,19 +30,17 @@ PROBLEMS_SHOWN = 200
 def bulk_template(request: HttpRequest, pk: int) -> FileResponse:
     round = get_round_for_evaluator(request.user, pk)
     columns, rows = template_rows(round=round, user=request.user)
-    evaluator = request.user.get_full_name() or request.user.get_username()
     about = [
         ("考评批次", str(round)),
         ("指标体系", round.indicator_system.title),
-        ("考评员", evaluator),
+        ("考评员", display_name(request.user)),
         ("导出时间", timezone.localtime().strftime("%Y-%m-%d %H:%M")),
     ]
-    # To a temporary file, not to memory; FileResponse streams it and deletes it afterwards.
-    target = tempfile.TemporaryFile()
-    write_scores(columns, rows, target, about=about, round_id=round.pk, user_id=request.user.pk)
-    target.seek(0)
     filename = _("%(round)s_我的评分.xlsx") % {"round": f"{round.year}{round.title}"}
-    return FileResponse(target, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+    return xlsx_attachment(
+        lambda target: write_scores(columns, rows, target, about=about, round_id=round.pk, user_id=request.user.pk),
+        filename=filename,
+    )
 
 
 def _page(request: HttpRequest, round: Round, form: BulkUploadForm, status: int = 200, **extra: Any) -> HttpResponse:

@@ -33,6 +33,7 @@ from assessments.services.evidence import (
     max_bytes,
     too_large_text,
 )
+from common.downloads import file_attachment
 from common.uploads import declared_length
 from indicators.models import Item
 
@@ -202,9 +203,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404("the stored file is missing") from None
     # Always an attachment with the stored type, never rendered in the page's origin: a PDF or
     # an image the browser would show inline could otherwise carry script.
-    response = FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
-    )
+    response = file_attachment(handle, filename=evidence.original_name, content_type=evidence.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -51,6 +51,7 @@ from assessments.services.round_admin import (
     sheet_make_lead,
 )
 from common.audit import page_context
+from common.people import display_name
 from indicators.models import IndicatorSystem
 from orgs.access import require_admin
 from orgs.scope import roles_of
@@ -260,7 +261,7 @@ def _assign(request: HttpRequest, round: Round) -> HttpResponse | Form:
     except ValidationError as error:
         form.add_error(None, error)
         return form
-    name = evaluator.get_full_name() or evaluator.username
+    name = display_name(evaluator)
     if result.sheets or result.leads:
         messages.success(
             request,
@@ -298,7 +299,7 @@ def _unassign(request: HttpRequest, round: Round) -> HttpResponse:
         messages.success(
             request,
             _("已移除考评员“%(name)s”对“%(organization)s”的考评分工。")
-            % {"name": sheet.evaluator.get_full_name() or sheet.evaluator.username,
+            % {"name": display_name(sheet.evaluator),
                "organization": sheet.assessment.organization.name},
         )
     return _back(request, round)
@@ -314,7 +315,7 @@ def _lead(request: HttpRequest, round: Round) -> HttpResponse:
         messages.success(
             request,
             _("已将“%(name)s”设为“%(organization)s”的主考评员。")
-            % {"name": sheet.evaluator.get_full_name() or sheet.evaluator.username,
+            % {"name": display_name(sheet.evaluator),
                "organization": sheet.assessment.organization.name},
         )
     return _back(request, round)

@@ -16,14 +16,14 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from common.xlsx import RefusedWorkbook, SheetRow, TooManyRows, UnreadableWorkbook, read_sheet
+from common.upload_checks import Problem, RefusedUpload, check_size, read_upload, sorted_problems
+from common.xlsx import SheetRow
 from indicators.formats.excel import (
     CAP,
     CATEGORY,
@@ -44,12 +44,6 @@ ITEM_NAME_MAX = Item._meta.get_field("name").max_length
 _CATEGORY_CELL = re.compile(r"^(\d+)\s*[.．、]\s*(.+)$", re.S)
 _ITEM_CELL = re.compile(r"^(\d+\.\d+)\s*(.*)$", re.S)
 _ITEM_NUMBER = re.compile(r"^(\d+)\.(\d+)$")
-
-
-class Problem(NamedTuple):
-    row: int | None  # None: the file as a whole; for JSON, the record's position in the list
-    column: str
-    message: str
 
 
 @dataclass
@@ -191,20 +185,18 @@ def _parse_excel_rows(rows: list[SheetRow]) -> tuple[ParsedVersion, list[Problem
     return ParsedVersion(list(categories.values())), problems
 
 
+def _too_many_records() -> str:
+    return _("文件中的记录超过 %(limit)s 条。") % {"limit": MAX_ROWS}
+
+
 def parse_excel(upload: UploadedFile) -> tuple[ParsedVersion | None, list[Problem]]:
     try:
-        header, rows = read_sheet(upload, max_rows=MAX_ROWS)
-    except TooManyRows:
-        return None, [Problem(None, "", _("文件中的记录超过 %(limit)s 条。") % {"limit": MAX_ROWS})]
-    except RefusedWorkbook as refused:
-        return None, [Problem(p.row, p.letter, p.message) for p in refused.problems]
-    except UnreadableWorkbook:
-        return None, [Problem(None, "", _("无法读取该文件。请上传 Excel 工作簿（.xlsx 格式）。"))]
-    problems = _header_problems(header)
-    if problems:
-        return None, problems
-    if not rows:
-        return None, [Problem(None, "", _("文件中没有数据行。"))]
+        _header, rows = read_upload(
+            upload, max_rows=MAX_ROWS, header_problems=_header_problems,
+            unreadable=_("无法读取该文件。请上传 Excel 工作簿（.xlsx 格式）。"),
+            too_many_rows=_too_many_records())
+    except RefusedUpload as refused:
+        return None, refused.problems
     version, problems = _parse_excel_rows(rows)
     problems += _content_problems(version, _EXCEL_COLUMNS)
     return version, problems
@@ -280,7 +272,7 @@ def parse_json(upload: UploadedFile) -> tuple[ParsedVersion | None, list[Problem
     if not isinstance(records, list) or not records:
         return None, [Problem(None, "", _("JSON 文件应是一个记录列表，与系统导出的格式相同。"))]
     if len(records) > MAX_ROWS:
-        return None, [Problem(None, "", _("文件中的记录超过 %(limit)s 条。") % {"limit": MAX_ROWS})]
+        return None, [Problem(None, "", _too_many_records())]
     version, problems = _parse_records(records)
     problems += _content_problems(version, _JSON_COLUMNS)
     return version, problems
@@ -290,9 +282,10 @@ def parse_json(upload: UploadedFile) -> tuple[ParsedVersion | None, list[Problem
 
 def parse_upload(upload: UploadedFile) -> tuple[ParsedVersion | None, list[Problem]]:
     """The edition in the file and everything wrong with it; nothing is written."""
-    if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
-        return None, [Problem(None, "", _("文件大小为 %(size)s，超过了 %(limit)s 的上限。") % {
-            "size": filesizeformat(upload.size), "limit": filesizeformat(MAX_IMPORT_BYTES)})]
+    try:
+        check_size(upload, max_bytes=MAX_IMPORT_BYTES)
+    except RefusedUpload as refused:
+        return None, refused.problems
     name = (upload.name or "").lower()
     if name.endswith(".xlsx"):
         version, problems = parse_excel(upload)
@@ -302,4 +295,4 @@ def parse_upload(upload: UploadedFile) -> tuple[ParsedVersion | None, list[Probl
         return None, [Problem(None, "", _("只能导入 Excel 工作簿（.xlsx）或 JSON 文件（.json）。"))]
     if version is not None and not problems and not any(c.items for c in version.categories):
         problems = [Problem(None, "", _("文件中没有子项目。"))]
-    return version, sorted(problems, key=lambda p: (p.row or 0))
+    return version, sorted_problems(problems)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from typing import Any
 
 from django.contrib import messages
@@ -11,11 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from common.xlsx import XLSX_CONTENT_TYPE
+from common.downloads import attachment, xlsx_attachment
 from indicators.access import get_version_for_user, require_version_manager
 from indicators.formats.excel import write_version
 from indicators.formats.fixture import fixture_records
@@ -37,12 +35,7 @@ def _file_name(system: IndicatorSystem, extension: str) -> str:
 @require_safe
 def version_export_xlsx(request: HttpRequest, code: str) -> FileResponse:
     system = get_version_for_user(request.user, code)
-    # A temporary file rather than memory; FileResponse streams it and closes (deletes) it.
-    target = tempfile.TemporaryFile()
-    write_version(system, target)
-    target.seek(0)
-    # FileResponse writes a non-ASCII name as filename*=utf-8''… (RFC 6266 / 5987).
-    return FileResponse(target, as_attachment=True, filename=_file_name(system, "xlsx"), content_type=XLSX_CONTENT_TYPE)
+    return xlsx_attachment(lambda target: write_version(system, target), filename=_file_name(system, "xlsx"))
 
 
 @login_required
@@ -50,9 +43,8 @@ def version_export_xlsx(request: HttpRequest, code: str) -> FileResponse:
 def version_export_json(request: HttpRequest, code: str) -> HttpResponse:
     system = get_version_for_user(request.user, code)
     body = json.dumps(fixture_records(system), ensure_ascii=False, indent=2) + "\n"
-    response = HttpResponse(body.encode("utf-8"), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, _file_name(system, "json"))
-    return response
+    return attachment(body.encode("utf-8"), filename=_file_name(system, "json"),
+                      content_type="application/json; charset=utf-8")
 
 
 # --- Import -----------------------------------------------------------------------------------

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from common.xlsx import RefusedWorkbook, SheetRow, TooManyRows, UnreadableWorkbook, read_sheet
+from common.upload_checks import Problem, RefusedUpload, check_size, read_upload, sorted_problems
+from common.xlsx import SheetRow
 from orgs.formats.tree_excel import (
     ACTIVE,
     CODE,
@@ -35,12 +34,6 @@ NAME_MAX_LENGTH = Organization._meta.get_field("name").max_length
 _ACTIVE_VALUES = {"是": True, "否": False, "1": True, "0": False, "true": True, "false": False}
 
 
-class Problem(NamedTuple):
-    row: int | None  # None: the file as a whole
-    column: str  # "" when the problem is not about one column
-    message: str
-
-
 @dataclass(frozen=True)
 class ImportRow:
     number: int
@@ -52,8 +45,7 @@ class ImportRow:
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
-    order = {title: index for index, title in enumerate(COLUMNS)}
-    return sorted(problems, key=lambda p: (p.row or 0, order.get(p.column, -1)))
+    return sorted_problems(problems, COLUMNS)
 
 
 def _header_problems(header: tuple[str, ...]) -> list[Problem]:
@@ -123,25 +115,16 @@ def parse_upload(upload: UploadedFile) -> tuple[list[ImportRow], list[Problem]]:
     Rows whose code is unusable or repeated are left out of the rows, so that the tree checks
     can still run on the others and the user sees every problem at once.
     """
-    if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
-        return [], [Problem(None, "", _("文件大小为 %(size)s，超过了 %(limit)s 的上限。") % {
-            "size": filesizeformat(upload.size), "limit": filesizeformat(MAX_IMPORT_BYTES)})]
     try:
-        header, sheet_rows = read_sheet(upload, max_rows=MAX_IMPORT_ROWS)
-    except RefusedWorkbook as refused:
-        return [], [Problem(p.row, p.letter, p.message) for p in refused.problems]
-    except UnreadableWorkbook:
-        return [], [Problem(None, "", _(
-            "无法读取该文件。请上传 Excel 工作簿（.xlsx 格式），可以先下载本页提供的模板。"))]
-    except TooManyRows:
-        return [], [Problem(None, "", _("文件超过了 %(limit)s 行的上限，请分成几个文件导入。") % {
-            "limit": f"{MAX_IMPORT_ROWS:,}"})]
-    problems = _header_problems(header)
-    if problems:
-        return [], problems
-    if not sheet_rows:
-        return [], [Problem(None, "", _("文件中没有数据行。"))]
+        check_size(upload, max_bytes=MAX_IMPORT_BYTES)
+        header, sheet_rows = read_upload(
+            upload, max_rows=MAX_IMPORT_ROWS, header_problems=_header_problems,
+            unreadable=_("无法读取该文件。请上传 Excel 工作簿（.xlsx 格式），可以先下载本页提供的模板。"),
+            too_many_rows=_("文件超过了 %(limit)s 行的上限，请分成几个文件导入。") % {"limit": f"{MAX_IMPORT_ROWS:,}"})
+    except RefusedUpload as refused:
+        return [], refused.problems
 
+    problems: list[Problem] = []
     position = {title: header.index(title) for title in COLUMNS}
     types = {label: value for value, label in type_labels().items()} | {v: v for v in type_labels()}
     rows: list[ImportRow] = []

@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.audit import AdminAction, AdminKind, event, record_all
+from common.upload_checks import Problem
 from orgs.access import require_admin
 from orgs.formats.tree_excel import PARENT
-from orgs.formats.tree_upload import ImportRow, Problem, parse_upload, sort_problems
+from orgs.formats.tree_upload import ImportRow, parse_upload, sort_problems
 from orgs.models import MAX_DEPTH, Organization
 from orgs.scope import AnyUser
 from orgs.services.bulk import NewNode, bulk_add_nodes

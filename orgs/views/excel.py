@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable
 from dataclasses import asdict
-from typing import IO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from common.xlsx import XLSX_CONTENT_TYPE
+from common.downloads import xlsx_attachment
 from orgs.access import require_admin
 from orgs.formats.tree_excel import write_template, write_tree
 from orgs.forms.tree_import import TreeImportForm
@@ -27,19 +24,10 @@ from orgs.services.tree_import import import_upload
 PROBLEMS_SHOWN = 200
 
 
-def _attachment(write: Callable[[IO[bytes]], object], filename: str) -> FileResponse:
-    # The workbook goes to a temporary file, not to memory, and FileResponse streams it out
-    # in chunks and closes (deletes) it afterwards.
-    target = tempfile.TemporaryFile()
-    write(target)
-    target.seek(0)
-    return FileResponse(target, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
-
-
 @login_required
 @require_GET
 def tree_template(request: HttpRequest) -> FileResponse:
-    return _attachment(write_template, _("党组织导入模板.xlsx"))
+    return xlsx_attachment(write_template, filename=_("党组织导入模板.xlsx"))
 
 
 @login_required
@@ -47,7 +35,7 @@ def tree_template(request: HttpRequest) -> FileResponse:
 def tree_export(request: HttpRequest) -> FileResponse:
     rows = tree_rows(request.user)
     today = timezone.localdate().isoformat()
-    return _attachment(lambda target: write_tree(rows, target), _("党组织_%(date)s.xlsx") % {"date": today})
+    return xlsx_attachment(lambda target: write_tree(rows, target), filename=_("党组织_%(date)s.xlsx") % {"date": today})
 
 
 @login_required

@@ -32,6 +32,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessments.models import Assessment, CategoryResult, Round
+from common.people import display_name
 from indicators.models import Category
 from orgs.models import Organization, OrgType
 from orgs.scope import AnyUser
@@ -242,7 +243,7 @@ def ranking_context(user: AnyUser, round: Round, filters: RankingFilters) -> dic
         "title": ranking_title(round, filters),
         "page_css": page_footer(ranking_title(round, filters)),
         "generated_at": timezone.now(),
-        "generated_by": user.get_full_name() or user.get_username(),
+        "generated_by": display_name(user),
         "total_chart": charts.bars(
             _("总分前 %(count)s 名") % {"count": len(leaders)},
             [row.organization.name for row in leaders], [row.total for row in leaders], horizontal=True,

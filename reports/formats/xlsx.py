@@ -11,7 +11,6 @@ users (names, codes, reasons) goes through `neutralise`, so nothing in a cell ru
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,7 +31,7 @@ from indicators.points import format_points
 from orgs.formats.tree_excel import type_labels
 from reports.selectors.sheet import ScoreSheet
 
-__all__ = ["XLSX_CONTENT_TYPE", "RankingLayout", "safe_filename", "write_ranking", "write_score_sheet"]
+__all__ = ["XLSX_CONTENT_TYPE", "RankingLayout", "write_ranking", "write_score_sheet"]
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="F6F1F1")
@@ -44,14 +43,6 @@ THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 PAPER_A4 = "9"
 FIRST_DATA_ROW = 3  # row 1 the title, row 2 the column headings
-# Characters that Windows refuses in file names (browsers replace them, but each differently).
-UNSAFE_IN_FILENAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
-def safe_filename(text: str) -> str:
-    return UNSAFE_IN_FILENAMES.sub("_", text).strip(" .") or "kaoping"
-
-
 def state_labels() -> dict[str, str]:
     with translation.override("zh-hans"):
         return {value: str(label) for value, label in AssessmentState.choices}

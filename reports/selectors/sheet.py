@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from assessments.models import Assessment, CategoryResult, ItemResult, Score, Sheet, SheetKind
+from common.people import display_name
 from indicators.models import Category, Item
 from indicators.selectors.outline import cap_sum
 
@@ -54,7 +55,7 @@ def score_sheet(assessment: Assessment, *, named: bool = True) -> ScoreSheet:
             "-is_lead", "id"
         )
     )
-    names = {sheet.pk: sheet.evaluator.get_full_name() or sheet.evaluator.get_username() for sheet in reviews}
+    names = {sheet.pk: display_name(sheet.evaluator) for sheet in reviews}
     reasons: dict[int, list[str]] = {}
     for sheet_id, item_id, reason in Score.objects.filter(sheet__in=reviews).exclude(reason="").order_by(
         "-sheet__is_lead", "sheet_id"
@@ -76,5 +77,5 @@ def score_sheet(assessment: Assessment, *, named: bool = True) -> ScoreSheet:
         total=assessment.total,
         max_total=assessment.max_total,
         evaluators=list(names.values()) if named else [],
-        approver=(approver.get_full_name() or approver.get_username()) if approver else "",
+        approver=display_name(approver),
     )

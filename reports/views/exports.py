@@ -1,17 +1,13 @@
 """Excel downloads: a round's ranking (the page's filters, every row) and one organization's score sheet.
 
-Workbooks go to a temporary file, never to memory, and FileResponse streams it out and deletes it;
-its `filename` sets Content-Disposition with RFC 6266 `filename*`, so browsers keep the Chinese name.
+Both stream from a temporary file through `common.downloads.xlsx_attachment`; their names, made of
+organization and round names, go through `safe_filename`.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable
-from typing import IO
-
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,21 +16,15 @@ from django.views.decorators.http import require_safe
 from assessments.access import can_see_review_sheets
 from assessments.models import AssessmentState
 from assessments.selectors.outline import round_items
+from common.downloads import safe_filename, xlsx_attachment
 from reports.access import get_report_round, get_sheet_assessment
-from reports.formats.xlsx import XLSX_CONTENT_TYPE, RankingLayout, safe_filename, write_ranking, write_score_sheet
+from reports.formats.xlsx import RankingLayout, write_ranking, write_score_sheet
 from reports.forms.ranking import RankingFilterForm
 from reports.selectors.compare import categories_with_caps, sorted_ranking, with_item_scores
 from reports.selectors.sheet import score_sheet
 
 # Rows fetched from the database at a time while the workbook streams.
 CHUNK = 2000
-
-
-def _attachment(write: Callable[[IO[bytes]], object], filename: str) -> FileResponse:
-    target = tempfile.TemporaryFile()
-    write(target)
-    target.seek(0)
-    return FileResponse(target, as_attachment=True, filename=safe_filename(filename), content_type=XLSX_CONTENT_TYPE)
 
 
 @login_required
@@ -57,7 +47,8 @@ def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         title += "（含待审核）"
     layout = RankingLayout(title=title, categories=categories, items=items)
     filename = _("%(round)s_排名.xlsx") % {"round": f"{round}{'_' + subtree.name if subtree else ''}"}
-    return _attachment(lambda target: write_ranking(rows.iterator(chunk_size=CHUNK), target, layout), filename)
+    return xlsx_attachment(
+        lambda target: write_ranking(rows.iterator(chunk_size=CHUNK), target, layout), filename=safe_filename(filename))
 
 
 @login_required
@@ -71,7 +62,7 @@ def sheet_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     filename = _("%(organization)s_%(round)s_评分表.xlsx") % {
         "organization": assessment.organization.name, "round": assessment.round,
     }
-    return _attachment(
+    return xlsx_attachment(
         lambda target: write_score_sheet(data, target, show_result=show_result, show_evaluators=show_evaluators),
-        filename,
+        filename=safe_filename(filename),
     )

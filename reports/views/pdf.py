@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.access import can_see_review_sheets
+from common.downloads import attachment, file_attachment, safe_filename
 from orgs.selectors.tree import sole_scope_root
 from reports.access import get_print_job_for_user, get_report_organization, get_report_round, get_sheet_assessment
 from reports.formats.pdf import RankingFilters, ranking_pdf, ranking_title, score_sheet_pdf, sheet_title
-from reports.formats.xlsx import safe_filename
 from reports.forms.ranking import RankingFilterForm
 from reports.models import PrintJobState
 from reports.selectors.compare import categories_with_caps
@@ -38,10 +37,7 @@ def download_name(title: str) -> str:
 
 
 def pdf_response(content: bytes, title: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    # RFC 6266 filename*: browsers save the Chinese name, with an ASCII-safe fallback.
-    response["Content-Disposition"] = content_disposition_header(True, download_name(title))
-    return response
+    return attachment(content, filename=download_name(title), content_type="application/pdf")
 
 
 @login_required
@@ -105,7 +101,5 @@ def print_job_download(request: HttpRequest, pk: int) -> HttpResponse:
     if job.state != PrintJobState.DONE or not job.file:
         return redirect("reports:print_job", job.pk)
     title = sheet_title(job.organization, job.round)
-    return FileResponse(
-        job.file.open("rb"), as_attachment=True, filename=download_name(title), content_type="application/pdf"
-    )
+    return file_attachment(job.file.open("rb"), filename=download_name(title), content_type="application/pdf")
 
