@@ -1,6 +1,6 @@
 """Reading a typed score and a deduction reason: one rule for the form, the Excel upload, the
 services and the browser (static/js/points.js mirrors every step below; the same table of inputs
-is run through both in tests/test_score_validation.py and tests/browser/test_input_rules_in_browser.py).
+is run through both in tests/assessments/test_validation.py and tests/browser/test_input_rules_in_browser.py).
 
 A typed score, step by step:
   1. any character outside the Basic Multilingual Plane → not a number. (Nobody types a score in

@@ -13,9 +13,9 @@ from playwright.sync_api import Browser, Page, expect
 from indicators.models import IndicatorSystem
 from indicators.services.versions import version_clone
 from orgs.models import Organization, Role
-from tests.browser.test_outline_in_browser import log_in
+from tests.browser.pages import log_in
 from tests.factories import assign, build_tree, make_round, user_with_role
-from tests.test_report_ranking import score_unit
+from tests.worlds import score_unit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from assessments.models import Assessment, Evidence, Score, Sheet, SheetKind
 from orgs.models import Role
-from tests.browser.test_scoring_in_browser import PASSWORD, reason_input, score_input
+from tests.browser.pages import PASSWORD, reason_input, score_input
 from tests.factories import OrganizationFactory, assign, make_round, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

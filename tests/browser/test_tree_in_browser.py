@@ -5,7 +5,7 @@ from playwright.sync_api import Page, expect
 
 from demo.accounts import ensure_demo_accounts
 from demo.dalian import ensure_dalian_tree
-from tests.browser.test_outline_in_browser import log_in
+from tests.browser.pages import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 from common import audit
 from common.models import AdminAction, AdminEvent, AdminKind
 from orgs.models import Role
-from tests.conftest import logged_in
 from tests.factories import AdminFactory, OrganizationFactory, UserFactory, user_with_role
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 LOG = reverse("audit:log")

@@ -35,11 +35,10 @@ from reports.models import PrintJob, PrintJobState
 from reports.services import print_jobs as jobs
 from tests.factories import assign, build_tree, fill, make_round, user_with_role
 from tests.restored_data import observed
-from tests.test_report_ranking import score_unit
+from tests.worlds import ROOT, score_unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parent.parent
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 Members = list[tuple[tarfile.TarInfo, bytes]]

@@ -3,14 +3,13 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from common.idle import LAST_SEEN_KEY
-from tests.conftest import signed_in
+from tests.worlds import ROOT, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +76,7 @@ def run_settings(**environment: str) -> list[str]:
     base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "ADMIN_2FA", "IDLE_MINUTES")}
     base |= {"DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "kaoping.example"}
     result = subprocess.run([sys.executable, "-c", code], env=base | environment, capture_output=True, text=True,
-                            cwd=Path(__file__).resolve().parent.parent, check=True)
+                            cwd=ROOT, check=True)
     return result.stdout.split()
 
 

@@ -12,15 +12,10 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.worlds import THROTTLE_PASSWORD as PASSWORD
+from tests.worlds import attempt, lock_out
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "correct-horse-1"
-
-
-def attempt(client: Client, username: str, password: str, **meta: str):
-    return client.post(reverse("login"), {"username": username, "password": password}, **meta)
-
-
 @pytest.fixture
 def behind_one_proxy(settings):
     settings.AXES_IPWARE_PROXY_COUNT = 1
@@ -146,11 +141,6 @@ def test_it_shows_the_minutes_left_on_the_lockout_page(client):
     AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=cool_off - 5))
     html = attempt(client, "zhang", PASSWORD).content.decode()
     assert "请在 5 分钟后再试。" in html
-
-
-def lock_out(username: str, address: str = "10.0.0.3") -> None:
-    for _ in range(settings.AXES_FAILURE_LIMIT):
-        attempt(Client(), username, "wrong", REMOTE_ADDR=address)
 
 
 def test_it_shows_a_lockout_on_the_user_page_and_lets_an_admin_lift_it(admin_client):

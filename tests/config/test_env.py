@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from config import env
+from tests.worlds import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests and must not leak into a "production" run.
 CONFIG_VARIABLES = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 

@@ -2,39 +2,19 @@
 is silent under the README's production environment."""
 
 import json
-import os
-import secrets
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
 from config import env
+from tests.worlds import production
 
-ROOT = Path(__file__).resolve().parent.parent
-# Anything a developer's shell may have set that would make the run differ from the README's.
-DROPPED = {
-    "DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DJANGO_ALLOW_ASYNC_UNSAFE",
-    "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
-    "PROXY_REDIRECTS_HTTPS",
-}
 SETTINGS_SHOWN = (
     "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
     "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SECURE",
     "CSRF_COOKIE_SAMESITE", "LANGUAGE_COOKIE_SECURE", "LANGUAGE_COOKIE_HTTPONLY", "LANGUAGE_COOKIE_SAMESITE",
 )
-
-
-def production(*args: str, **extra: str) -> subprocess.CompletedProcess:
-    """manage.py under the environment of the README's deploy section (SQLite stands in for PostgreSQL)."""
-    base = {k: v for k, v in os.environ.items() if k not in DROPPED}
-    base.update(DJANGO_SETTINGS_MODULE="config.settings", SECRET_KEY=secrets.token_urlsafe(50),
-                ALLOWED_HOSTS="kaoping.example.cn", CSRF_TRUSTED_ORIGINS="https://kaoping.example.cn")
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **extra},
-                          capture_output=True, text=True, timeout=60)
 
 
 def production_settings(**extra: str) -> dict:

@@ -2,7 +2,6 @@ import os
 import secrets
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -25,6 +24,7 @@ from assessments.models import (
 from demo.accounts import DEMO_ACCOUNTS, DemoAccountsRefused, ensure_demo_accounts
 from orgs.models import Organization, OrgType
 from orgs.scope import visible_organizations
+from tests.worlds import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +146,7 @@ def test_manage_py_refuses_it_in_production_in_one_line(tmp_path):
     environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     environment.update(DJANGO_SETTINGS_MODULE="config.settings", SECRET_KEY=secrets.token_urlsafe(50),
                        ALLOWED_HOSTS="kaoping.example.cn", DATABASE_URL=f"sqlite:///{database}")
-    result = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=Path(__file__).resolve().parent.parent,
+    result = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT,
                             env=environment, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0 and "DEBUG" in result.stderr

@@ -26,8 +26,7 @@ from assessments.services.bulk import IMPORT_NOTE
 from tests.factories import fill
 from tests.import_properties.cells import EXAMPLES, WORD, Formula, half_points, is_formula, odd_values, text_of
 from tests.import_properties.raw_sheets import sheet_xml, with_sheet
-from tests.test_bulk_entry import download, post, state, world  # noqa: F401
-from tests.test_sheet_merge_properties import assert_totals
+from tests.worlds import assert_totals, bulk_world, download, post, state
 
 pytestmark = pytest.mark.django_db
 RUNS = settings(max_examples=EXAMPLES, deadline=None, print_blob=True,
@@ -37,6 +36,11 @@ INVALID = object()  # a score cell the page must refuse
 BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
+
+
+@pytest.fixture
+def world(outline):
+    return bulk_world(outline)
 
 
 class Rollback(Exception):

@@ -32,7 +32,7 @@ from tests.import_properties.cells import (
     workbook_bytes,
 )
 from tests.import_properties.raw_sheets import sheet_xml, with_sheet
-from tests.test_org_import_validation import tree_state
+from tests.worlds import tree_state
 
 pytestmark = pytest.mark.django_db
 RUNS = settings(max_examples=EXAMPLES, deadline=None, print_blob=True,

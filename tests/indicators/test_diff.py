@@ -11,8 +11,8 @@ from indicators.diff import mark_text_difference, version_diff
 from indicators.models import Category, Item, ItemLink, LinkKind
 from indicators.services.versions import version_clone
 from orgs.models import Role
-from tests.conftest import logged_in
 from tests.factories import IndicatorSystemFactory, build_draft, user_with_role
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 

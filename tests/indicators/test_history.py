@@ -25,8 +25,8 @@ from indicators.services.versions import (
 )
 from indicators.views.edit import _plan_from_database
 from orgs.models import Role
-from tests.conftest import logged_in
 from tests.factories import UserFactory, build_draft, user_with_role
+from tests.worlds import CHANGELIST, change_url, inline_management, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -249,7 +249,6 @@ def test_the_edition_page_hides_the_history_from_everyone_else(admin, outline):
 
 def test_edits_in_the_django_admin_are_recorded_too(admin_client, admin_user):
     from tests.factories import IndicatorSystemFactory
-    from tests.test_admin_indicators import change_url, inline_management
 
     draft = IndicatorSystemFactory(total=Decimal("3"), title="草稿版")
     data = {
@@ -284,8 +283,6 @@ def test_deleting_a_draft_is_recorded_and_its_history_stays(admin, outline):
 
 
 def test_the_admin_bulk_delete_records_each_draft(admin_client, admin_user):
-    from tests.test_admin_indicators import CHANGELIST
-
     drafts = [build_draft(categories=1, items_per_category=1) for _ in range(2)]
     response = admin_client.post(
         reverse(CHANGELIST), {"action": "delete_selected", "_selected_action": [d.pk for d in drafts], "post": "yes"}

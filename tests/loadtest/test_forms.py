@@ -6,8 +6,8 @@ from django.urls import reverse
 from assessments.models import AuditEvent, Score
 from loadtest.forms import find_form, parse_forms
 from orgs.models import Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, assign, fill, make_round, user_with_role
+from tests.worlds import logged_in
 
 HTML = """
 <form id="other"><input name="q" value="x"></form>

@@ -5,8 +5,8 @@ from django.test import Client
 from django.urls import reverse
 
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import UserFactory, build_tree, user_with_role
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 

@@ -1,11 +1,12 @@
 """The English catalogue translates every string the project marks for translation."""
 
-from pathlib import Path
 
 import polib
 from django.utils import translation
 
-PO = Path(__file__).resolve().parent.parent / "locale" / "en" / "LC_MESSAGES" / "django.po"
+from tests.worlds import ROOT
+
+PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
 
 def test_every_entry_has_an_english_translation():

@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -17,15 +16,8 @@ from django.urls import reverse
 
 from assessments.models import Round
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, user_with_role
-from tests.test_outsider_everywhere import (
-    all_routes,
-    body,
-    url_for,
-    world,  # noqa: F401 (a fixture, reached through `site`)
-)
-from tests.test_report_ranking import score_unit
+from tests.worlds import ROOT, all_routes, body, logged_in, score_unit, site_world, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -81,9 +73,10 @@ def assert_no_inline_code(response, where: str) -> None:
 
 
 @pytest.fixture
-def site(world):  # noqa: F811
+def site(outline, settings, tmp_path):
     """The outsider sweep's world: a round, an assessment, sheets, evidence, a person and a grant."""
-    return world
+    settings.MEDIA_ROOT = tmp_path
+    return site_world(outline)
 
 
 @pytest.fixture
@@ -187,5 +180,5 @@ def test_cookies_are_secure_when_debug_is_off():
         "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "kaoping.example",
     }
     result = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True,
-                            cwd=Path(__file__).resolve().parent.parent, check=True)
+                            cwd=ROOT, check=True)
     assert result.stdout.split() == ["False", "True", "True", "True"]

@@ -10,9 +10,7 @@ from indicators.models import IndicatorSystem
 from orgs.formats.tree_excel import COLUMNS
 from tests import xlsx_bombs
 from tests.factories import build_tree
-from tests.test_bulk_entry import S11, assert_refused, download, edited, world  # noqa: F401
-from tests.test_org_import_validation import tree_state
-from tests.test_version_import_export import HEADER as VERSION_HEADER
+from tests.worlds import S11, VERSION_HEADER, assert_refused, bulk_world, download, edited, tree_state
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +18,11 @@ ORG_IMPORT = reverse("orgs:tree_import")
 VERSION_IMPORT = reverse("indicators:version_import")
 ORG_BASE = xlsx_bombs.workbook([list(COLUMNS), ["N1", "新支部", "党支部", "BD000", "是"]])
 FORMULA = "是公式。请只填写数值或文字"
+
+
+@pytest.fixture
+def world(outline):
+    return bulk_world(outline)
 
 HOSTILE = [
     (xlsx_bombs.blank_rows, "超过了 32.0 MB 的上限"),

@@ -1,12 +1,12 @@
 import re
-from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from reports.charts import HEAT_BUCKETS, bars, heat_bucket, heat_color, label_width, line, radar
+from tests.worlds import ROOT
 
-CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "kaoping.css"
+CSS = ROOT / "static" / "css" / "kaoping.css"
 
 
 def test_charts_are_self_contained_svg():

@@ -5,14 +5,14 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Evidence
-from tests.conftest import logged_in
-from tests.evidence.common import (
+from tests.assessments.evidence.common import (
     PDF,
     delete,
     download,
     pdf,
     upload,
 )
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from assessments.services.evidence import ACCEPT
-from tests.conftest import logged_in
-from tests.evidence.common import (
+from tests.assessments.evidence.common import (
     NEXT,
     download,
 )
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Evidence, Sheet, SheetKind
-from tests.conftest import logged_in
-from tests.evidence.common import (
+from tests.assessments.evidence.common import (
     NEXT,
     PDF,
     delete,
@@ -18,6 +17,7 @@ from tests.evidence.common import (
     refused_on_the_sheet,
     stored_files,
 )
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 

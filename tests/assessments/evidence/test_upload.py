@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from assessments.models import AuditAction, AuditEvent, Evidence, Sheet, SheetKind
 from indicators.models import Item
-from tests.conftest import logged_in
-from tests.evidence.common import (
+from tests.assessments.evidence.common import (
     EXE,
     NEXT,
     PDF,
@@ -26,6 +25,7 @@ from tests.evidence.common import (
     zipped,
 )
 from tests.factories import build_draft, publish
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,9 @@ from assessments.models import AuditAction, AuditEvent, Score, Sheet
 from assessments.services import Entry, edits_from, sheet_save, stored_values
 from assessments.validation import MAX_REASON_LENGTH, SCORE_MAX_LENGTH, browser_rules
 from orgs.models import Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, assign, make_round, user_with_role
 from tests.sheet_pages import open_sheet, typed
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,8 @@ from assessments.models import Assessment, AssessmentState, Sheet, SheetKind
 from assessments.selectors.work import APPROVE, LIMIT, RETURNED, REVIEW_FILL, REVIEW_SUBMIT, SELF_FILL, SELF_SUBMIT
 from assessments.services import assessment_approve, assessment_return, round_assign, round_close, sheet_submit
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, assign, build_tree, fill, full_marks, make_round, user_with_role
-from tests.test_workflow import build_world, submit_all
+from tests.worlds import build_world, logged_in, submit_all
 
 pytestmark = pytest.mark.django_db
 

@@ -21,8 +21,8 @@ from assessments.services.round_admin import (
 from common.audit import history_of, page_context
 from common.models import AdminAction, AdminEvent, AdminKind
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, RoleGrantFactory, UserFactory, assign, make_round, user_with_role
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 

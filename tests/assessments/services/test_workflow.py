@@ -3,14 +3,12 @@ every refusal leaves behind (nothing changed, a Chinese message, a 403 or a 404)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.urls import reverse
 
-from assessments.models import Assessment, AssessmentState, AuditAction, AuditEvent, LockedError, Sheet, SheetState
+from assessments.models import AssessmentState, AuditAction, AuditEvent, LockedError, Sheet, SheetState
 from assessments.services import (
     Entry,
     assessment_approve,
@@ -20,61 +18,10 @@ from assessments.services import (
     sheet_submit,
     stored_values,
 )
-from orgs.models import Organization, OrgType, Role
-from tests.conftest import logged_in
-from tests.factories import OrganizationFactory, UserFactory, assign, fill, full_marks, make_round, user_with_role
+from tests.factories import assign, fill, full_marks
+from tests.worlds import build_world, logged_in, submit_all
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass
-class World:
-    round: Any
-    assessment: Assessment
-    unit: Organization
-    sheets: list[Sheet]
-    users: dict[str, Any]
-
-    def refresh(self) -> Assessment:
-        self.assessment.refresh_from_db()
-        return self.assessment
-
-    def url(self, name: str) -> str:
-        return reverse(f"assessments:{name}", args=[self.assessment.pk])
-
-
-def build_world(outline, *, submitted: bool = True, threshold: str = "1", **round_fields) -> World:
-    """One unit of 中山区 scored by two evaluators, with a user for every role around it."""
-    city = OrganizationFactory(code="CITY", name="市委", type=OrgType.CITY)
-    district = OrganizationFactory(parent=city, code="ZS", name="中山区委", type=OrgType.DISTRICT)
-    elsewhere = OrganizationFactory(parent=city, code="XG", name="西岗区委", type=OrgType.DISTRICT)
-    unit = OrganizationFactory(parent=district, code="ZS-1", name="中山区第一支部")
-    users = {
-        "evaluator": user_with_role(Role.EVALUATOR, username="eva", first_name="张考评"),
-        "second": user_with_role(Role.EVALUATOR, username="eva2", first_name="李考评"),
-        "reporter": user_with_role(Role.REPORTER, unit, username="rep", first_name="王填报"),
-        "analyst": user_with_role(Role.ANALYST, district, username="ana", first_name="赵分析"),
-        "approver": UserFactory(username="apv", first_name="孙审核"),
-        "admin": user_with_role(Role.ADMIN, username="adm", first_name="周管理"),
-        "outsider": user_with_role(Role.ANALYST, elsewhere, username="out", first_name="吴外人"),
-    }
-    round = make_round(
-        outline, approvers=[users["approver"]], disagreement_threshold=Decimal(threshold), **round_fields
-    )
-    sheets = [assign(round, unit, users["evaluator"], lead=True), assign(round, unit, users["second"])]
-    world = World(round, Assessment.objects.get(round=round, organization=unit), unit, sheets, users)
-    if submitted:
-        submit_all(world, outline)
-    return world
-
-
-def submit_all(world: World, outline, scores: dict | None = None) -> None:
-    for sheet, name in zip(world.sheets, ("evaluator", "second"), strict=True):
-        user = world.users[name]
-        fill(sheet, user, scores or full_marks(outline))
-        sheet.refresh_from_db()
-        sheet_submit(sheet=sheet, user=user)
-    world.refresh()
 
 
 ROLES = ["evaluator", "reporter", "analyst", "approver", "admin", "outsider"]

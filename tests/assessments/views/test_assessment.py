@@ -14,9 +14,8 @@ from django.urls import reverse
 from assessments.models import Assessment, AssessmentState, MergeMethod, Sheet, SheetKind
 from assessments.services import assessment_approve, round_assign, sheet_submit
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import build_tree, fill, full_marks, make_round, user_with_role
-from tests.test_workflow import build_world
+from tests.worlds import build_world, logged_in
 
 pytestmark = pytest.mark.django_db
 

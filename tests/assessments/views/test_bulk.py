@@ -1,7 +1,6 @@
 """Bulk entry from Excel: the template, every refusal with nothing written, a good file applied."""
 
 import io
-import re
 from decimal import Decimal
 
 import pytest
@@ -17,59 +16,35 @@ import assessments.services.bulk as bulk_service
 from assessments.models import Assessment, AssessmentState, AuditAction, AuditEvent, Score, Sheet, SheetState
 from assessments.services import round_assign, round_close
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
-from tests.factories import AdminFactory, OrganizationFactory, UserFactory, assign, fill, make_round, user_with_role
+from tests.factories import AdminFactory, OrganizationFactory, UserFactory, assign, fill, user_with_role
+from tests.worlds import (
+    R11,
+    R12,
+    S11,
+    S12,
+    assert_refused,
+    bulk_world,
+    download,
+    edited,
+    logged_in,
+    post,
+    problems,
+    state,
+    template_url,
+    upload_url,
+)
 
 pytestmark = pytest.mark.django_db
-
-S11, R11 = "1.1 领导重视（3分）", "1.1 扣分理由"
-S12, R12 = "1.2 组织健全（2分）", "1.2 扣分理由"
 
 
 @pytest.fixture
 def world(outline):
-    district = OrganizationFactory(code="ZS", name="中山区委")
-    units = [OrganizationFactory(parent=district, code=f"ZS0{n}", name=f"中山区第{n}支部") for n in (1, 2)]
-    round = make_round(outline)
-    evaluator = user_with_role(Role.EVALUATOR, first_name="王考评")
-    sheets = [assign(round, unit, evaluator) for unit in units]
-    # A unit of another evaluator in this round, and one the evaluator scored last year only.
-    assign(round, OrganizationFactory(code="XG01", name="西岗区第一支部"), user_with_role(Role.EVALUATOR))
-    last_year = make_round(outline, year=2025)
-    assign(last_year, OrganizationFactory(code="GJZ01", name="甘井子区第一支部"), evaluator)
-    return {"round": round, "evaluator": evaluator, "sheets": sheets, "client": logged_in(evaluator)}
-
-
-def template_url(world):
-    return reverse("assessments:bulk_template", args=[world["round"].pk])
-
-
-def upload_url(world):
-    return reverse("assessments:bulk_upload", args=[world["round"].pk])
-
-
-def download(world):
-    response = world["client"].get(template_url(world))
-    assert response.status_code == 200
-    return b"".join(response.streaming_content)
+    return bulk_world(outline)
 
 
 def rows_of(content: bytes) -> list[list]:
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]
     return [list(row) for row in sheet.iter_rows(values_only=True)]
-
-
-def edited(content: bytes, changes: dict[tuple[str, str], object]) -> bytes:
-    """The file with cells changed, addressed by (organization code, header title)."""
-    workbook = load_workbook(io.BytesIO(content))
-    sheet = workbook.worksheets[0]
-    header = [cell.value for cell in sheet[1]]
-    row_of = {sheet.cell(row=r, column=1).value: r for r in range(2, sheet.max_row + 1)}
-    for (code, title), value in changes.items():
-        sheet.cell(row=row_of[code], column=header.index(title) + 1, value=value)
-    target = io.BytesIO()
-    workbook.save(target)
-    return target.getvalue()
 
 
 def appended(content: bytes, rows: list[list]) -> bytes:
@@ -89,27 +64,6 @@ def from_rows(rows: list[list]) -> bytes:
     target = io.BytesIO()
     workbook.save(target)
     return target.getvalue()
-
-
-def post(world, content: bytes, name="我的评分.xlsx"):
-    return world["client"].post(upload_url(world), {"file": SimpleUploadedFile(name, content)})
-
-
-def state():
-    """Everything an import could write."""
-    return (
-        sorted(Score.objects.values_list("sheet_id", "item__number", "score", "reason")),
-        AuditEvent.objects.count(),
-        sorted(Sheet.objects.values_list("pk", "version", "total")),
-        sorted(Assessment.objects.values_list("pk", "total")),
-    )
-
-
-def problems(response) -> list[tuple[str, str, str]]:
-    """The rows of the problems table as (行号, 列, 问题) text."""
-    html = response.content.decode()
-    cells = re.findall(r'<tr class="problem-row">\s*<td>(.*?)</td>\s*<td[^>]*>(.*?)</td>\s*<td>(.*?)</td>', html, re.S)
-    return [(row, re.sub(r"<[^>]+>", "", column).strip(), message) for row, column, message in cells]
 
 
 # --- Who may use it ----------------------------------------------------------------------------
@@ -186,19 +140,6 @@ def test_the_template_costs_the_same_queries_for_more_units(world, outline):
 
 
 # --- Bad files: a message for each, and nothing written -----------------------------------------
-
-def assert_refused(world, content, expected: list[tuple[str, str, str]] | str, name="我的评分.xlsx"):
-    before = state()
-    response = post(world, content, name)
-    assert response.status_code == 400
-    assert "没有导入任何数据" in response.content.decode()
-    if isinstance(expected, str):
-        assert expected in response.content.decode().replace("\xa0", " ")
-    else:
-        assert problems(response) == expected
-    assert state() == before
-    return response
-
 
 def test_it_refuses_a_file_that_is_not_a_workbook(world):
     assert_refused(world, b"code,score\nZS01,3\n", "无法读取该文件。请上传 Excel 工作簿（.xlsx 格式）", name="评分.csv")

@@ -10,7 +10,6 @@ from assessments.models import Assessment, AssessmentState, Score, Sheet, SheetK
 from assessments.services import sheet_submit, stored_values
 from indicators.points import format_points
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import (
     OrganizationFactory,
     UserFactory,
@@ -21,6 +20,7 @@ from tests.factories import (
     make_round,
     user_with_role,
 )
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 

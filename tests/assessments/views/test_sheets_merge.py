@@ -10,9 +10,9 @@ from django.db.models import Sum
 from assessments.models import AuditEvent, Score, Sheet, SheetKind, SheetState
 from assessments.services import round_add_organizations
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, UserFactory, fill, make_round, user_with_role
 from tests.sheet_pages import open_sheet, read_form, sheet_url, typed
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 

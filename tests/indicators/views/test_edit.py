@@ -11,8 +11,8 @@ from assessments.models import Round
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
 from indicators.services.versions import version_clone
 from orgs.models import Role
-from tests.conftest import logged_in
 from tests.factories import AdminFactory, OrganizationFactory, build_draft, make_round, user_with_role
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 

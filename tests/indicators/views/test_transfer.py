@@ -3,7 +3,6 @@
 import io
 import json
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -14,12 +13,13 @@ from openpyxl import Workbook, load_workbook
 from indicators.models import IndicatorSystem, Item, VersionStatus
 from indicators.services.versions import version_problems
 from tests.factories import IndicatorSystemFactory, build_draft
+from tests.worlds import ROOT
+from tests.worlds import VERSION_HEADER as HEADER
 
 pytestmark = pytest.mark.django_db
 
 IMPORT = reverse("indicators:version_import")
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "dalian_2010.json"
-HEADER = ["考评项目", "子项目", "评分标准", "分值"]
+FIXTURE = ROOT / "fixtures" / "dalian_2010.json"
 
 
 def export_url(kind, code):

@@ -7,9 +7,8 @@ from common.audit import history_of
 from common.models import AdminEvent
 from orgs.models import Organization, OrgType, Role
 from orgs.services.tree_import import import_upload
-from tests.conftest import logged_in
 from tests.factories import AdminFactory, build_tree, user_with_role
-from tests.test_org_import_validation import xlsx_upload
+from tests.worlds import logged_in, xlsx_upload
 
 pytestmark = pytest.mark.django_db
 

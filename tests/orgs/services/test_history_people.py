@@ -9,8 +9,7 @@ from common.models import AdminEvent
 from orgs.models import Role, RoleGrant
 from orgs.services import people
 from tests.factories import AdminFactory, OrganizationFactory, UserFactory
-from tests.test_login_throttle import lock_out
-from tests.test_people_views import STRONG, edit_url, grant_add_url, grant_remove_url
+from tests.worlds import STRONG, edit_url, grant_add_url, grant_remove_url, lock_out
 
 pytestmark = pytest.mark.django_db
 

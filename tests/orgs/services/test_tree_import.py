@@ -1,15 +1,12 @@
 """Checking an uploaded tree file: every kind of bad file is refused whole, with a Chinese reason."""
 
-import io
 import re
-from collections.abc import Iterable
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from openpyxl import Workbook
 
 from common.models import AdminEvent
 from orgs.formats import tree_upload
@@ -19,23 +16,9 @@ from orgs.models import Organization, OrgType, Role
 from orgs.services import tree_import
 from orgs.services.tree_import import ImportRejected, import_organizations, import_upload
 from tests.factories import AdminFactory, OrganizationFactory, build_tree, user_with_role
+from tests.worlds import tree_state, xlsx_upload
 
 pytestmark = pytest.mark.django_db
-
-
-def xlsx_upload(rows: Iterable[Iterable[object]], header: Iterable[str] = COLUMNS, name: str = "党组织.xlsx") -> SimpleUploadedFile:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue())
-
-
-def tree_state() -> list[tuple]:
-    return list(Organization.objects.order_by("path").values_list("code", "name", "type", "is_active", "path", "numchild"))
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from django.urls import reverse
 from orgs.models import AccountState, Role
 from orgs.services import accounts
 from orgs.services import people as people_services
-from tests.conftest import logged_in, signed_in
 from tests.factories import AdminFactory, UserFactory, user_with_role
+from tests.worlds import logged_in, signed_in
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

@@ -8,16 +8,14 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from orgs.models import Role
 from orgs.selectors.accounts import recovery_codes_left
 from orgs.services import accounts
-from tests.conftest import logged_in, signed_in
 from tests.factories import AdminFactory, UserFactory, user_with_role
-from tests.test_https_deploy import production
+from tests.worlds import logged_in, production, signed_in, totp_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("two_factor_on")]
 ENROL, VERIFY = reverse("account:two_factor_enrol"), reverse("account:two_factor_verify")
@@ -27,13 +25,6 @@ ENROL, VERIFY = reverse("account:two_factor_enrol"), reverse("account:two_factor
 def two_factor_on():
     with override_settings(KAOPING_ADMIN_2FA=True):
         yield
-
-
-def totp_code(key: bytes, *, steps_ahead: int = 0) -> str:
-    """What an authenticator app shows for this key now (or `steps_ahead` 30-second steps later)."""
-    totp = TOTP(key)
-    totp.time = totp.time + 30 * steps_ahead
-    return f"{totp.token():06d}"
 
 
 def enrolled(user) -> TOTPDevice:

@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from common.models import AdminEvent
 from orgs.models import Organization, OrgType, Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, build_tree, user_with_role
-from tests.test_org_import_validation import tree_state, xlsx_upload
+from tests.worlds import logged_in, tree_state, xlsx_upload
 
 pytestmark = pytest.mark.django_db
 

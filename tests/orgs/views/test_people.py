@@ -8,7 +8,6 @@ from django.test import Client
 from django.urls import reverse
 
 from orgs.models import Role, RoleGrant
-from tests.conftest import logged_in
 from tests.factories import (
     AdminFactory,
     OrganizationFactory,
@@ -16,24 +15,10 @@ from tests.factories import (
     UserFactory,
     user_with_role,
 )
+from tests.worlds import STRONG, edit_url, grant_add_url, grant_remove_url, logged_in
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
-STRONG = "Dangjian-2026!"
-
-
-def edit_url(person) -> str:
-    return reverse("people:user_edit", args=[person.pk])
-
-
-def grant_add_url(person) -> str:
-    return reverse("people:grant_add", args=[person.pk])
-
-
-def grant_remove_url(grant) -> str:
-    return reverse("people:grant_remove", args=[grant.user_id, grant.pk])
-
-
 def every_request(person, grant) -> list[tuple[str, str, dict]]:
     new_user = {"username": "x", "full_name": "x", "password1": STRONG, "password2": STRONG}
     return [

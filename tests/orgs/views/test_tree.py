@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from orgs.models import Organization, OrgType, Role
 from orgs.services.bulk import NewNode, bulk_add_nodes
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, build_tree, user_with_role
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,8 @@ from assessments.services import assessment_approve, sheet_submit
 from orgs.models import Organization, Role
 from reports.formats.pdf import BASE_URL, LocalFetcher, category_averages, css_string, page_footer
 from reports.selectors.ranking import ranking, round_categories
-from tests.conftest import logged_in
 from tests.factories import UserFactory, assign, build_tree, fill, full_marks, make_round, user_with_role
-from tests.test_report_ranking import score_unit
+from tests.worlds import logged_in, score_unit
 
 pytestmark = pytest.mark.django_db
 

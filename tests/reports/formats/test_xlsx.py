@@ -20,10 +20,8 @@ from openpyxl import load_workbook
 from assessments.models import Assessment, CategoryResult, ItemResult
 from assessments.services import assessment_approve, sheet_submit
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import UserFactory, assign, build_tree, fill, full_marks, make_round, user_with_role
-from tests.test_report_ranking import score_unit
-from tests.test_report_ranking_views import DISTRICT_0, scored_world
+from tests.worlds import DISTRICT_0, logged_in, score_unit, scored_world
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,8 @@ from django.urls import reverse
 from indicators.models import Item, ItemLink, LinkKind
 from indicators.services.versions import version_clone, version_publish
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, full_marks, make_round, user_with_role
-from tests.test_report_ranking import score_unit
+from tests.worlds import logged_in, score_unit
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,8 @@ from pypdf import PdfReader
 from orgs.models import Organization, Role, RoleGrant
 from reports.models import PrintJob, PrintJobState
 from reports.services import print_jobs as jobs
-from tests.conftest import logged_in
 from tests.factories import UserFactory, build_tree, make_round, user_with_role
-from tests.test_report_ranking import score_unit
+from tests.worlds import logged_in, score_unit
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,8 @@ from django.urls import reverse
 
 from orgs.models import Organization, Role
 from reports.selectors.compare import comparison
-from tests.conftest import logged_in
 from tests.factories import build_tree, make_round, user_with_role
-from tests.test_report_ranking import score_unit
-from tests.test_report_ranking_views import scored_world
+from tests.worlds import logged_in, score_unit, scored_world
 
 pytestmark = pytest.mark.django_db
 

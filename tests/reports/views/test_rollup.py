@@ -4,17 +4,13 @@ a histogram in five-point bins, children's subtree means, scope, and a constant 
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from demo.rounds import build_closed_round
-from orgs.models import Organization, OrgType, Role
-from orgs.services.bulk import NewNode, bulk_add_nodes
-from tests.conftest import logged_in
+from orgs.models import Organization, Role
 from tests.factories import UserFactory, build_tree, make_round, user_with_role
-from tests.test_report_ranking import score_unit
+from tests.worlds import direct_sql, grow_tree, logged_in, query_count, score_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -56,12 +52,6 @@ def demo_round(outline, people):
     """Every organization below the root scored, approved, in bulk, with varied scores."""
     build_tree(districts=2, branches_per_district=6)
     return build_closed_round(2024, outline, [people["evaluator"]], people["admin"])
-
-
-def direct_sql(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 @pytest.mark.parametrize("role", ["outsider", Role.EVALUATOR, Role.REPORTER])
@@ -162,20 +152,6 @@ def test_the_numbers_equal_direct_sql_over_the_stored_results(demo_round, people
     for b in bins:
         top = b.high == demo_round.indicator_system.total
         assert b.count == sum(1 for t in totals if b.low <= t < b.high or (top and t == b.high))
-
-
-def query_count(client: Client, address: str) -> int:
-    with CaptureQueriesContext(connection) as context:
-        assert client.get(address).status_code == 200
-    return len(context.captured_queries)
-
-
-def grow_tree() -> None:
-    """From 6 organizations below the root to 40: 17 more branches in each district."""
-    bulk_add_nodes(
-        NewNode(f"{district}X{n:02d}", f"新增支部{district}{n}", OrgType.BRANCH, district)
-        for district in ("BD000", "BD001") for n in range(17)
-    )
 
 
 def test_the_query_count_does_not_grow_with_the_organizations(outline, people):

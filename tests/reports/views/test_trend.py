@@ -11,9 +11,8 @@ from django.urls import reverse
 
 from orgs.models import Organization, Role
 from reports.selectors.ranking import ranking
-from tests.conftest import logged_in
 from tests.factories import UserFactory, build_draft, build_tree, make_round, publish, user_with_role
-from tests.test_report_ranking import score_unit
+from tests.worlds import logged_in, score_unit
 
 pytestmark = pytest.mark.django_db
 

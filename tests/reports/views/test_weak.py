@@ -9,10 +9,8 @@ from django.urls import reverse
 from demo.rounds import build_closed_round
 from orgs.models import Organization, Role
 from reports.charts import heat_bucket
-from tests.conftest import logged_in
 from tests.factories import UserFactory, build_tree, make_round, user_with_role
-from tests.test_report_ranking import score_unit
-from tests.test_report_rollup import direct_sql, grow_tree, query_count
+from tests.worlds import direct_sql, grow_tree, logged_in, query_count, score_unit
 
 pytestmark = pytest.mark.django_db
 
