@@ -35,7 +35,8 @@ def test_a_district_analyst_browses_only_their_district(page: Page, demo):
     expect(page.locator("#search-results")).to_contain_text("没有找到匹配的党组织")
 
     response = page.goto(f"{demo}/orgs/DL-XG-S01/")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     expect(page.locator("h1")).to_contain_text("页面不存在")
 
 

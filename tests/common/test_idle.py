@@ -31,12 +31,14 @@ def test_it_signs_out_a_session_idle_past_the_limit_and_says_why(user, settings)
     client = signed_in(user)
     age_session(client, 120 * 60 + 1)
     response = client.get("/orgs/")
-    assert response.status_code == 302 and response["Location"] == f"{reverse('login')}?next=/orgs/"
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next=/orgs/"
     assert "_auth_user_id" not in client.session
     login = client.get(response["Location"]).content.decode()
     assert "您已连续 120 分钟未操作，为保护账号安全已自动退出登录，请重新登录。" in login
     again = client.get("/orgs/")
-    assert again.status_code == 302 and again["Location"].startswith(reverse("login"))
+    assert again.status_code == 302
+    assert again["Location"].startswith(reverse("login"))
 
 
 def test_a_session_within_the_limit_stays_and_is_refreshed_at_most_once_a_minute(user):

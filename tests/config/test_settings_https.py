@@ -27,7 +27,8 @@ def production_settings(**extra: str) -> dict:
 def test_it_passes_check_deploy_without_a_warning_under_the_readme_environment():
     result = production("check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "WARNING" not in result.stdout + result.stderr and "security.W" not in result.stdout + result.stderr
+    assert "WARNING" not in result.stdout + result.stderr
+    assert "security.W" not in result.stdout + result.stderr
 
 
 def test_it_passes_check_deploy_when_the_proxy_is_declared_to_redirect():
@@ -55,27 +56,32 @@ def test_it_lets_preload_be_chosen_and_stays_silent():
                                                    ("SECURE_HSTS_SECONDS", "W004")])
 def test_check_deploy_still_warns_when_hsts_is_weakened(variable, warning):
     result = production("check", "--deploy", "--fail-level", "WARNING", **{variable: "0"})
-    assert result.returncode != 0 and f"security.{warning}" in result.stderr
+    assert result.returncode != 0
+    assert f"security.{warning}" in result.stderr
 
 
 def test_it_refuses_the_old_ssl_redirect_switch_in_one_line():
     result = production("check", SECURE_SSL_REDIRECT="0")
-    assert result.returncode != 0 and "Traceback" not in result.stderr
-    assert result.stderr.strip().count("\n") == 0 and "PROXY_REDIRECTS_HTTPS" in result.stderr
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "PROXY_REDIRECTS_HTTPS" in result.stderr
 
 
 def test_it_keeps_development_on_plain_http(monkeypatch):
     monkeypatch.delenv("SECURE_HSTS_SECONDS", raising=False)
     monkeypatch.delenv("PROXY_REDIRECTS_HTTPS", raising=False)
     monkeypatch.delenv("SECURE_SSL_REDIRECT", raising=False)
-    assert env.hsts_seconds(debug=True) == 0 and env.ssl_redirect(debug=True) is False
+    assert env.hsts_seconds(debug=True) == 0
+    assert env.ssl_redirect(debug=True) is False
 
 
 def test_hsts_seconds_defaults_to_a_year_in_production_and_reads_the_variable(monkeypatch):
     monkeypatch.delenv("SECURE_HSTS_SECONDS", raising=False)
     assert env.hsts_seconds(debug=False) == 31536000
     monkeypatch.setenv("SECURE_HSTS_SECONDS", "600")
-    assert env.hsts_seconds(debug=False) == 600 and env.hsts_seconds(debug=True) == 600
+    assert env.hsts_seconds(debug=False) == 600
+    assert env.hsts_seconds(debug=True) == 600
 
 
 @pytest.mark.parametrize("raw", ["-1", "a year"])
@@ -104,7 +110,8 @@ def https_on(settings):
 
 def test_it_sends_plain_http_to_https(https_on, client):
     response = client.get(reverse("login"))
-    assert response.status_code == 301 and response["Location"] == "https://testserver" + reverse("login")
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver" + reverse("login")
 
 
 def test_it_serves_what_the_proxy_forwards_as_https_with_hsts(https_on, client):

@@ -323,7 +323,8 @@ def test_it_answers_any_first_sheet_xml_with_an_import_or_a_refusal(template, da
             event(f"answered {response.status_code}")
             assert response.status_code in (302, 400)
             if response.status_code == 400:
-                assert response.context["problems"] and state() == before_state
+                assert response.context["problems"]
+                assert state() == before_state
             else:
                 assert set(AuditEvent.objects.filter(pk__gt=last_event).values_list("note", flat=True)) <= {IMPORT_NOTE}
                 for sheet in site["sheets"]:

@@ -67,7 +67,8 @@ def test_the_publish_action_publishes_a_version_that_adds_up(admin_client):
     response = admin_client.post(reverse(CHANGELIST), {"action": "publish", "_selected_action": [draft.pk]})
     assert response.status_code == 302
     draft.refresh_from_db()
-    assert draft.status == VersionStatus.PUBLISHED and draft.published_at is not None
+    assert draft.status == VersionStatus.PUBLISHED
+    assert draft.published_at is not None
 
 
 def test_the_publish_action_explains_why_it_refuses(admin_client):

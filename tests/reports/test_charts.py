@@ -16,19 +16,24 @@ def test_charts_are_self_contained_svg():
         line("历年得分率", ["2024", "2025"], {"总分": [88.5, 91]}),
         bars("总分分布", ["80-85", "85-90"], [3, 5], whole_numbers=True),
     ):
-        assert svg.startswith("<svg") and "<script" not in svg
+        assert svg.startswith("<svg")
+        assert "<script" not in svg
         # A strict Content-Security-Policy refuses style attributes; the <style> element gets a nonce.
-        assert " style=" not in svg and svg.count("<style") == 1
-        assert "http://" not in svg.split("xmlns", 1)[0] and "kozea.github.io" not in svg
+        assert " style=" not in svg
+        assert svg.count("<style") == 1
+        assert "http://" not in svg.split("xmlns", 1)[0]
+        assert "kozea.github.io" not in svg
 
 
 def test_chinese_labels_are_measured_as_wide_characters():
-    assert label_width("学习") == 24 and label_width("ab") < 24
+    assert label_width("学习") == 24
+    assert label_width("ab") < 24
 
 
 def test_small_counts_get_whole_number_ticks():
     svg = bars("分布", ["a", "b"], [1, 2], whole_numbers=True)
-    assert ">0.5<" not in svg and ">2<" in svg
+    assert ">0.5<" not in svg
+    assert ">2<" in svg
 
 
 def rgb(colour: str) -> tuple[int, int, int]:
@@ -57,7 +62,8 @@ def test_heat_colors_run_from_weak_to_strong():
     assert buckets == [0, 2, 5, 7, 10]
     assert all(leads[lower] < leads[higher] for lower, higher in pairwise(buckets))
     assert heat_bucket(None) == "heat-none"
-    assert heat_bucket(0) == heat_bucket(60) == "heat-0" and heat_bucket(100) == f"heat-{HEAT_BUCKETS}"
+    assert heat_bucket(0) == heat_bucket(60) == "heat-0"
+    assert heat_bucket(100) == f"heat-{HEAT_BUCKETS}"
 
 
 @given(st.floats(min_value=-10, max_value=110, allow_nan=False), st.floats(min_value=0, max_value=20))

@@ -59,7 +59,8 @@ def test_the_inputs_carry_the_forms_limits_and_the_servers_messages(setting):
     assert html.count(f'maxlength="{MAX_REASON_LENGTH}"') == 32
     rules = re.search(r'<script id="sheet-rules" type="application/json">(.*?)</script>', html, re.S)
     chinese = browser_rules()
-    assert json.loads(rules.group(1)) == chinese and chinese["messages"]["negative"] == "得分不能为负数。"
+    assert json.loads(rules.group(1)) == chinese
+    assert chinese["messages"]["negative"] == "得分不能为负数。"
     assert 'data-format="已评 %(scored)s / %(items)s 项"' in html
     with translation.override("en"):
         english = browser_rules()

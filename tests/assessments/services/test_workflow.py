@@ -65,7 +65,8 @@ def test_it_lets_only_admins_reopen(outline, role):
         assert response.status_code == 302
         assessment = world.refresh()
         assert (assessment.state, assessment.returned_reason) == (AssessmentState.RETURNED, "发现 2.1 材料有误")
-        assert assessment.approved_at is None and assessment.approved_by is None
+        assert assessment.approved_at is None
+        assert assessment.approved_by is None
     else:
         assert response.status_code == {**REFUSED, "approver": 403}[role]
         assert world.refresh().state == AssessmentState.APPROVED
@@ -75,7 +76,8 @@ def test_it_lets_only_admins_reopen(outline, role):
 def test_it_sends_anonymous_users_to_the_login_page(outline, client, name):
     world = build_world(outline, submitted=False)
     response = client.post(world.url(name), {"reason": "x"})
-    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
     assert world.refresh().state == AssessmentState.DRAFT
 
 
@@ -126,7 +128,8 @@ def test_it_refuses_to_let_an_approver_approve_what_they_scored(outline):
     assert world.assessment.state == AssessmentState.SUBMITTED
     client = logged_in(approver)
     page = client.get(world.url("assessment_detail")).content.decode()
-    assert 'id="approve-form"' not in page and "不能审核自己参与评分的结果" in page
+    assert 'id="approve-form"' not in page
+    assert "不能审核自己参与评分的结果" in page
     response = client.post(world.url("assessment_approve"))
     assert response.status_code == 400
     assert "您是该单位的考评员，不能审核自己参与评分的结果。" in response.content.decode()
@@ -162,7 +165,8 @@ def test_an_approved_assessment_refuses_saves_and_shows_it_is_locked(outline):
         sheet_save(sheet=sheet, user=world.users["evaluator"],
                    edits=edits_from({item_id: Entry(Decimal("1"), "不足")}, stored_values(sheet)))
     page = logged_in(world.users["evaluator"]).get(world.url("assessment_detail")).content.decode()
-    assert 'id="assessment-locked"' in page and 'id="locked-notice"' in page
+    assert 'id="assessment-locked"' in page
+    assert 'id="locked-notice"' in page
     assert "已审核" in page
 
 
@@ -202,7 +206,8 @@ def test_returning_then_approving_is_announced_and_the_reason_shown(outline):
     returned = client.post(world.url("assessment_return"), {"reason": "请补充佐证材料"}, follow=True)
     html = returned.content.decode()
     assert "已退回考评员修改。" in html
-    assert 'id="returned-reason"' in html and "请补充佐证材料" in html
+    assert 'id="returned-reason"' in html
+    assert "请补充佐证材料" in html
     submit_all(world, outline)
     approved = client.post(world.url("assessment_approve"), follow=True).content.decode()
     assert "已审核通过，考评结果已锁定。" in approved

@@ -71,7 +71,8 @@ def from_rows(rows: list[list]) -> bytes:
 def test_it_sends_anonymous_visitors_to_login(client, world):
     for response in (client.get(template_url(world)), client.get(upload_url(world)),
                      client.post(upload_url(world), {})):
-        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
 
 
 @pytest.mark.parametrize("who", ["outsider", "admin", "other_evaluator"])
@@ -98,15 +99,18 @@ def test_the_template_has_a_row_per_assignment_and_a_column_pair_per_item(world,
     rows = rows_of(content)
     header = rows[0]
     assert header[:6] == ["编码", "名称", S11, R11, S12, R12]
-    assert len(header) == 2 + 2 * 32 and header[-2:] == ["7.4 社会事业和谐稳定经济发展又好又快（5分）", "7.4 扣分理由"]
+    assert len(header) == 2 + 2 * 32
+    assert header[-2:] == ["7.4 社会事业和谐稳定经济发展又好又快（5分）", "7.4 扣分理由"]
     assert [row[:2] for row in rows[1:]] == [["ZS01", "中山区第1支部"], ["ZS02", "中山区第2支部"]]
     assert all(value is None for row in rows[1:] for value in row[2:])
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]
     assert sheet.freeze_panes == "C2"
-    assert sheet.column_dimensions["B"].width == 30 and sheet.column_dimensions["D"].width == 28
+    assert sheet.column_dimensions["B"].width == 30
+    assert sheet.column_dimensions["D"].width == 28
     workbook = load_workbook(io.BytesIO(content))
     assert workbook.sheetnames == ["评分", "说明", "kaoping_base"]
-    assert workbook["kaoping_base"].sheet_state == "veryHidden" and workbook["kaoping_base"].protection.sheet
+    assert workbook["kaoping_base"].sheet_state == "veryHidden"
+    assert workbook["kaoping_base"].protection.sheet
 
 
 def test_the_template_is_prefilled_and_neutralises_formulas(world):
@@ -263,7 +267,8 @@ def test_a_good_file_is_applied_and_recorded(world):
         ("ZS02", S11): "2.5", ("ZS02", R11): "-未见会议记录",
     })
     response = post(world, content)
-    assert response.status_code == 302 and response["Location"] == upload_url(world)
+    assert response.status_code == 302
+    assert response["Location"] == upload_url(world)
     assert str(list(get_messages(response.wsgi_request))[-1]) == (
         "导入完成：2 个党组织的 3 项评分已更新，0 个党组织没有变化。")
     assert sorted(Score.objects.filter(sheet__in=[first, second]).values_list("sheet_id", "item__number", "score", "reason")) == [
@@ -306,7 +311,8 @@ def test_the_page_explains_the_rules_and_links_the_template(world):
     response = world["client"].get(upload_url(world))
     html = response.content.decode()
     assert response.status_code == 200
-    assert template_url(world) in html and 'enctype="multipart/form-data"' in html
+    assert template_url(world) in html
+    assert 'enctype="multipart/form-data"' in html
     assert "分配给您的 2 个党组织中，2 个的评分表现在可以填写。" in html
     assert "得分留空表示该子项目保持不变" in html
 
@@ -332,7 +338,8 @@ def test_an_untouched_stale_template_undoes_nothing(world):
     assert response.status_code == 302
     assert str(list(get_messages(response.wsgi_request))[-1]) == (
         "文件中没有您改动过的格子，没有写入任何内容。下载模板后系统中另有 2 处修改，文件里没有改动这些格子，已保留系统中的值。")
-    assert state() == before and stored(first, "1.1") == (Decimal("2"), "表单上改的")
+    assert state() == before
+    assert stored(first, "1.1") == (Decimal("2"), "表单上改的")
 
 
 def test_cells_changed_only_in_the_file_are_written_and_the_form_edit_stays(world):
@@ -355,7 +362,8 @@ def test_a_cell_changed_on_both_sides_refuses_the_whole_file_row_by_row(world):
     before = state()
     response = post(world, content)
     assert response.status_code == 400
-    assert state() == before and stored(second, "1.3") == (None, "")
+    assert state() == before
+    assert stored(second, "1.3") == (None, "")
     found = problems(response)
     assert [(row, column) for row, column, _message in found] == [("2", f"C {S11}"), ("2", f"D {R11}")]
     message = found[0][2]
@@ -367,7 +375,8 @@ def test_a_template_without_version_data_is_refused(world):
     old = from_rows(rows_of(edited(download(world), {("ZS01", S11): 3})))
     before = state()
     response = post(world, old)
-    assert response.status_code == 400 and state() == before
+    assert response.status_code == 400
+    assert state() == before
     assert "这个文件没有模板的版本信息" in response.content.decode()
 
 

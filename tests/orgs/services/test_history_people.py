@@ -87,4 +87,6 @@ def test_the_user_page_shows_its_history(admin_client):
                        is_active=True, by=AdminFactory(first_name="赵管理"))
     page = admin_client.get(edit_url(person)).content.decode()
     assert 'id="admin-history"' in page
-    assert "旧姓名" in page and "新姓名" in page and "赵管理" in page
+    assert "旧姓名" in page
+    assert "新姓名" in page
+    assert "赵管理" in page

@@ -38,7 +38,8 @@ def test_ties_share_a_rank_and_the_next_rank_skips(scored):
     assert [(r.organization.code, r.rank) for r in rows] == [
         ("BD000B0000", 1), ("BD000B0001", 2), ("BD000B0002", 2), ("BD001B0000", 4), ("BD001B0001", 5),
     ]
-    assert rows[0].total == Decimal("99") and rows[0].percent == 99.0
+    assert rows[0].total == Decimal("99")
+    assert rows[0].percent == 99.0
 
 
 def test_only_approved_count_unless_asked(scored):
