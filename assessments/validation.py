@@ -1,6 +1,6 @@
 """Reading a typed score and a deduction reason: one rule for the form, the Excel upload, the
 services and the browser (static/js/points.js mirrors every step; the same table of inputs is run
-through both in tests/test_score_validation.py and tests/browser/test_input_rules_in_browser.py).
+through both in tests/assessments/test_validation.py and tests/browser/test_input_rules_in_browser.py).
 
 A typed score is read by the one grammar of points, `indicators.points.parse_points`, with the
 item's cap; its docstring numbers the steps:

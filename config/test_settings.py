@@ -11,7 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
 # The test client and the live server speak plain HTTP with DEBUG off; production's redirect to
-# HTTPS would answer every request with a 301. tests/test_https_deploy.py turns it back on.
+# HTTPS would answer every request with a 301. tests/config/test_settings_https.py turns it back on.
 SECURE_SSL_REDIRECT = False
 # Admins sign in without a second factor in the general suite; the 2FA tests turn it on.
 KAOPING_ADMIN_2FA = False

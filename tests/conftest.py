@@ -1,10 +1,10 @@
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django.urls import reverse
 
 from indicators.models import IndicatorSystem
 from tests.factories import AdminFactory, UserFactory
+from tests.worlds import logged_in
 
 
 @pytest.fixture
@@ -24,12 +24,6 @@ def admin_user(db):
     return AdminFactory()
 
 
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def user_client(user) -> Client:
     return logged_in(user)
@@ -38,11 +32,3 @@ def user_client(user) -> Client:
 @pytest.fixture
 def admin_client(admin_user) -> Client:
     return logged_in(admin_user)
-
-
-def signed_in(user, password: str = "pw-for-tests") -> Client:
-    """A client signed in through the login page, as a browser is (force_login skips axes and the form)."""
-    client = Client()
-    response = client.post(reverse("login"), {"username": user.get_username(), "password": password})
-    assert response.status_code == 302, response.content.decode()[:500]
-    return client

@@ -1,5 +1,5 @@
 """One table of typed scores and reasons, with the outcome the rules of assessments/validation.py
-give each: run through the server in tests/test_score_validation.py and through the browser's
+give each: run through the server in tests/assessments/test_validation.py and through the browser's
 KaopingPoints in tests/browser/test_input_rules_in_browser.py."""
 
 from __future__ import annotations

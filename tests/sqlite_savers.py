@@ -1,7 +1,7 @@
 """Several threads saving the sheets of one assessment at once, as gunicorn workers do, into one
 SQLite file or one fresh PostgreSQL database.
 
-The suite's own database lives in memory, so tests/test_settings_env.py runs this in a
+The suite's own database lives in memory, so tests/config/test_env.py runs this in a
 subprocess on a database of its own:
 
     python tests/sqlite_savers.py DB_PATH_OR_POSTGRES_URL [--threads 8] [--saves 20] [--plain]

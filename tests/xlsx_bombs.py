@@ -8,12 +8,16 @@ repeats, so the zip is valid and would expand to its full size if anything read 
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import functools
 import io
 import random
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
+from unittest import mock
 
 from openpyxl import Workbook
 
@@ -153,3 +157,32 @@ def repeated_row_number(base: bytes, rows: int = 1_300_000) -> bytes:
     head = f"<?xml version='1.0' encoding='UTF-8'?><worksheet {_NS}><sheetData>".encode()
     body = b"".join(b'<row r="1" x="%d"/>' % noise.randrange(10**6) for _ in range(rows))
     return _rebuilt(base, replace={SHEET: head + body + b"</sheetData></worksheet>"})
+
+
+class Expansion:
+    """The bytes zipfile decompressed, part by part, while `expansion()` was on."""
+
+    def __init__(self) -> None:
+        self.parts: collections.Counter[str] = collections.Counter()
+
+    def beyond_relationships(self) -> dict[str, int]:
+        """Every part decompressed but the small relationship parts the guard reads itself; any
+        other part read means the workbook was expanded (openpyxl starts with xl/workbook.xml)."""
+        return {name: size for name, size in self.parts.items() if not name.endswith(".rels")}
+
+
+@contextlib.contextmanager
+def expansion() -> Iterator[Expansion]:
+    """Counts what zipfile decompresses, whoever reads (the guard or openpyxl).
+
+    Every decompressed chunk passes through ZipExtFile._update_crc before it is returned, the
+    chunk whose CRC check then fails included, so the count is all that reading produced."""
+    seen = Expansion()
+    update_crc = zipfile.ZipExtFile._update_crc
+
+    def counting(self: zipfile.ZipExtFile, data: bytes) -> None:
+        seen.parts[self.name] += len(data)
+        update_crc(self, data)
+
+    with mock.patch.object(zipfile.ZipExtFile, "_update_crc", counting):
+        yield seen

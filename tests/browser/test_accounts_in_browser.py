@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from orgs.models import Role
-from tests.browser.test_outline_in_browser import log_in
+from tests.browser.pages import log_in
 from tests.factories import user_with_role
-from tests.test_two_factor import totp_code
+from tests.worlds import totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -13,9 +13,9 @@ from playwright.sync_api import Browser, Page, expect
 from indicators.models import IndicatorSystem
 from indicators.services.versions import version_clone
 from orgs.models import Organization, Role
-from tests.browser.test_outline_in_browser import log_in
+from tests.browser.pages import log_in
 from tests.factories import assign, build_tree, make_round, user_with_role
-from tests.test_report_ranking import score_unit
+from tests.worlds import score_unit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -122,7 +122,8 @@ def test_an_admin_opens_every_main_page_without_a_csp_violation(watched: Watched
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
     for path, sign in main_pages(site):
         response = page.goto(f"{site.base}{path}")
-        assert response is not None and response.ok, path
+        assert response is not None, path
+        assert response.ok, path
         assert "script-src 'self'" in response.headers["content-security-policy"], path
         expect(page.locator(sign).first).to_be_visible()
         assert watched.violations == [], f"{path}: {watched.violations}"
@@ -178,4 +179,5 @@ def test_the_watch_sees_a_violation_when_there_is_one(watched: Watched, site: Si
     expect(page.locator("body")).to_be_visible()
     assert page.evaluate("() => window.ran === undefined")
     page.wait_for_timeout(200)
-    assert any("style-src" in v for v in watched.violations) and any("script-src" in v for v in watched.violations)
+    assert any("style-src" in v for v in watched.violations)
+    assert any("script-src" in v for v in watched.violations)

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from assessments.models import Assessment, Evidence, Score, Sheet, SheetKind
 from orgs.models import Role
-from tests.browser.test_scoring_in_browser import PASSWORD, reason_input, score_input
+from tests.browser.pages import PASSWORD, reason_input, score_input
 from tests.factories import OrganizationFactory, assign, make_round, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -118,5 +118,6 @@ def test_a_file_too_big_is_refused_before_it_is_sent(page: Page, self_sheet, set
     choose(page, "1.2", "扫描件.pdf", PDF + b"0" * 4096)
     expect(cell(page, "1.2").locator(".evidence-error")).to_have_text("文件超过了 1.0\xa0KB 的上限，请压缩或拆分后再上传。")
     expect(page.locator("#evidence-status")).to_have_text("文件超过了 1.0\xa0KB 的上限，请压缩或拆分后再上传。")
-    assert posts == [] and not Evidence.objects.exists()
+    assert posts == []
+    assert not Evidence.objects.exists()
     expect(score_input(page, "1.1")).to_have_value("3")

@@ -12,8 +12,7 @@ from playwright.sync_api import Page, expect
 
 from assessments.models import Score
 from orgs.models import Role
-from tests.browser.test_outline_in_browser import log_in
-from tests.browser.test_scoring_in_browser import PASSWORD, reason_input, score_input
+from tests.browser.pages import PASSWORD, log_in, reason_input, score_input
 from tests.factories import OrganizationFactory, assign, make_round, user_with_role
 from tests.input_cases import (
     REASON_CASES,

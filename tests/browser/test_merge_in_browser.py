@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from assessments.models import Score, Sheet, SheetKind
 from orgs.models import Organization, Role
-from tests.browser.test_outline_in_browser import log_in
+from tests.browser.pages import log_in
 from tests.factories import OrganizationFactory, make_round, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

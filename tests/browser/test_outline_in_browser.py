@@ -6,16 +6,9 @@ from playwright.sync_api import Page, expect
 
 from demo.accounts import DEMO_ACCOUNTS, ensure_demo_accounts
 from demo.dalian import ensure_dalian_tree
+from tests.browser.pages import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Page, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/")
-    expect(page.locator("h1")).to_have_text("登录")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
 
 
 def test_a_demo_user_reads_the_outline_and_switches_language(page: Page, live_server):

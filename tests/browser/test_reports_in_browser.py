@@ -15,7 +15,7 @@ from demo.accounts import ensure_demo_accounts
 from demo.dalian import ensure_dalian_tree
 from demo.rounds import build_closed_round, demo_users
 from indicators.models import IndicatorSystem
-from tests.browser.test_outline_in_browser import log_in
+from tests.browser.pages import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,8 @@ def test_a_district_analyst_prepares_for_a_meeting(page: Page, history, tmp_path
     rows = page.locator("#ranking-table tbody tr")
     expect(rows.first).to_be_visible()
     codes = rows.evaluate_all("rows => rows.map(r => r.dataset.code)")
-    assert codes and all(code.startswith("DL-ZS") for code in codes)
+    assert codes
+    assert all(code.startswith("DL-ZS") for code in codes)
     page_totals = {
         row.get_attribute("data-code"): Decimal(row.locator("td.total").inner_text())
         for row in rows.all()
@@ -79,7 +80,8 @@ def test_a_district_analyst_prepares_for_a_meeting(page: Page, history, tmp_path
     assert "CJK" in fonts
     text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
     first = codes[0]
-    assert first in text and f"{page_totals[first]}" in text
+    assert first in text
+    assert f"{page_totals[first]}" in text
 
     page.locator(f"#ranking-table tr[data-code='{first}'] a", has_text="历年趋势").click()
     expect(page.locator("#trend-table tbody tr")).to_have_count(3)

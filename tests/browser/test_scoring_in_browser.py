@@ -7,13 +7,10 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
 from orgs.models import Role
-from tests.browser.test_outline_in_browser import log_in
+from tests.browser.pages import PASSWORD, log_in, reason_input, score_input
 from tests.factories import OrganizationFactory, assign, make_round, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pw-for-tests"
-
 
 @pytest.fixture
 def season(live_server):
@@ -33,14 +30,6 @@ def open_sheet(page: Page, base: str) -> None:
     log_in(page, base, "chen", PASSWORD)
     page.get_by_role("link", name="桃源街道东山社区党支部").first.click()
     expect(page.locator("#sheet-table tr.item-row")).to_have_count(32)
-
-
-def score_input(page: Page, number: str):
-    return page.locator(f"tr.item-row[data-item='{number}'] .score-input")
-
-
-def reason_input(page: Page, number: str):
-    return page.locator(f"tr.item-row[data-item='{number}'] .reason-input")
 
 
 def other_page(browser: Browser) -> Page:

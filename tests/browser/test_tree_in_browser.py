@@ -5,7 +5,7 @@ from playwright.sync_api import Page, expect
 
 from demo.accounts import ensure_demo_accounts
 from demo.dalian import ensure_dalian_tree
-from tests.browser.test_outline_in_browser import log_in
+from tests.browser.pages import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +35,8 @@ def test_a_district_analyst_browses_only_their_district(page: Page, demo):
     expect(page.locator("#search-results")).to_contain_text("没有找到匹配的党组织")
 
     response = page.goto(f"{demo}/orgs/DL-XG-S01/")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     expect(page.locator("h1")).to_contain_text("页面不存在")
 
 

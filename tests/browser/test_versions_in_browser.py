@@ -12,7 +12,7 @@ from demo.accounts import ensure_demo_accounts
 from demo.dalian import ensure_dalian_tree
 from demo.rounds import build_closed_round, demo_users
 from indicators.models import IndicatorSystem
-from tests.browser.test_outline_in_browser import log_in
+from tests.browser.pages import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

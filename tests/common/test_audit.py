@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 from common import audit
 from common.models import AdminAction, AdminEvent, AdminKind
 from orgs.models import Role
-from tests.conftest import logged_in
 from tests.factories import AdminFactory, OrganizationFactory, UserFactory, user_with_role
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 LOG = reverse("audit:log")
@@ -41,7 +41,8 @@ def test_it_lists_only_the_fields_that_changed_in_the_labels_order():
 
 def test_it_sends_an_anonymous_visitor_to_login(client):
     response = client.get(LOG)
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
 
 
 @pytest.mark.parametrize("role", [None, Role.ANALYST, Role.EVALUATOR])
@@ -57,7 +58,8 @@ def test_it_refuses_everyone_but_admins(role):
 def test_it_shows_who_when_and_old_to_new(admin_client, admin_user):
     recorded(admin_user, OrganizationFactory(name="新名称"), old="旧名称", new="新名称")
     page = admin_client.get(LOG).content.decode()
-    assert "旧名称" in page and "新名称" in page
+    assert "旧名称" in page
+    assert "新名称" in page
     assert (admin_user.get_full_name() or admin_user.get_username()) in page
 
 

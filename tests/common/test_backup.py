@@ -35,11 +35,10 @@ from reports.models import PrintJob, PrintJobState
 from reports.services import print_jobs as jobs
 from tests.factories import assign, build_tree, fill, make_round, user_with_role
 from tests.restored_data import observed
-from tests.test_report_ranking import score_unit
+from tests.worlds import ROOT, score_unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parent.parent
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 Members = list[tuple[tarfile.TarInfo, bytes]]
@@ -147,14 +146,16 @@ def test_it_restores_rankings_audit_trail_and_files_into_a_fresh_database(world,
     result = restore(archive, fresh)
 
     assert result.returncode == 0, result.stderr
-    assert "恢复完成：4 个考评" in result.stdout and "数据指纹都与备份一致" in result.stdout
+    assert "恢复完成：4 个考评" in result.stdout
+    assert "数据指纹都与备份一致" in result.stdout
     original = observed(world["admin"].username)
     probe = run(["-m", "tests.restored_data", world["admin"].username], fresh)
     assert probe.returncode == 0, probe.stderr
     restored = json.loads(probe.stdout)
     assert restored == original
     assert len(original["rankings"]["2026 2026年度学习型党组织考评"]) == 3
-    assert len(original["files"]) == 3 and PrintJob.objects.get().file.name in original["files"]
+    assert len(original["files"]) == 3
+    assert PrintJob.objects.get().file.name in original["files"]
     assert len(original["audit"]) == AuditEvent.objects.count() > 0
     restored_media = Path(fresh["MEDIA_ROOT"])
     assert [p.relative_to(restored_media) for p in media_files(restored_media)] == [
@@ -174,7 +175,8 @@ def test_it_writes_one_archive_with_the_dump_every_media_file_and_a_manifest(wor
     assert all(len(data) == listed[name]["size"] for name, data in stored.items())
     assert {f"media/{p.relative_to(world['media']).as_posix()}" for p in media_files(world["media"])} == {
         name for name in stored if name.startswith("media/")}
-    assert manifest["database"]["engine"] == connection.vendor and manifest["database"]["path"] in stored
+    assert manifest["database"]["engine"] == connection.vendor
+    assert manifest["database"]["path"] in stored
     assert "assessments.0001_initial" in manifest["database"]["migrations"]
     counts = manifest["fingerprint"]["counts"]
     assert counts["assessments_assessment"] == Assessment.objects.count() == 4
@@ -199,7 +201,8 @@ def test_by_default_it_writes_a_dated_archive_under_var_backups_and_never_overwr
     call_command("backup", stdout=out)
     [archive] = (tmp_path / "var" / "backups").iterdir()
     assert re.fullmatch(r"kaoping-backup-\d{8}-\d{6}\.tar\.gz", archive.name)
-    assert str(archive) in out.getvalue() and "2 个上传文件" in out.getvalue()
+    assert str(archive) in out.getvalue()
+    assert "2 个上传文件" in out.getvalue()
     with pytest.raises(CommandError, match="已存在，不会覆盖"):
         call_command("backup", output=str(archive), stdout=StringIO())
 
@@ -209,7 +212,8 @@ def test_it_warns_of_a_file_the_database_names_but_media_root_lacks(world, tmp_p
     (world["media"] / evidence.file.name).unlink()
     errors = StringIO()
     call_command("backup", output=str(tmp_path / "kaoping.tar.gz"), stdout=StringIO(), stderr=errors)
-    assert "1 个文件在 MEDIA_ROOT 中找不到" in errors.getvalue() and evidence.file.name in errors.getvalue()
+    assert "1 个文件在 MEDIA_ROOT 中找不到" in errors.getvalue()
+    assert evidence.file.name in errors.getvalue()
     assert json.loads(members(tmp_path / "kaoping.tar.gz")[0][1])["missing_files"] == [evidence.file.name]
 
 
@@ -230,7 +234,9 @@ def test_it_asks_before_restoring_unless_told_not_to(world, tmp_path, monkeypatc
 def test_it_refuses_to_overwrite_files_in_media_root(world, fresh, tmp_path):
     archive = back_up(tmp_path)
     result = restore(archive, {**fresh, "MEDIA_ROOT": str(world["media"])})
-    assert result.returncode != 0 and "同名文件" in result.stderr and "恢复不会覆盖" in result.stderr
+    assert result.returncode != 0
+    assert "同名文件" in result.stderr
+    assert "恢复不会覆盖" in result.stderr
     assert tables(fresh) == 0
 
 
@@ -243,8 +249,11 @@ def test_it_refuses_an_archive_whose_media_file_was_changed(world, fresh, tmp_pa
     archive = rewrite(back_up(tmp_path), flip_a_byte)
     result = restore(archive, fresh)
     assert result.returncode != 0
-    assert "SHA-256 与清单不符" in result.stderr and ".png" in result.stderr and "没有恢复任何数据" in result.stderr
-    assert tables(fresh) == 0 and media_files(Path(fresh["MEDIA_ROOT"])) == []
+    assert "SHA-256 与清单不符" in result.stderr
+    assert ".png" in result.stderr
+    assert "没有恢复任何数据" in result.stderr
+    assert tables(fresh) == 0
+    assert media_files(Path(fresh["MEDIA_ROOT"])) == []
 
 
 def test_it_refuses_a_member_that_climbs_out_of_the_folder(world, fresh, tmp_path):
@@ -253,8 +262,10 @@ def test_it_refuses_a_member_that_climbs_out_of_the_folder(world, fresh, tmp_pat
 
     archive = rewrite(back_up(tmp_path), climb)
     result = restore(archive, fresh)
-    assert result.returncode != 0 and "不安全的路径“../outside.txt”" in result.stderr
-    assert not (tmp_path / "outside.txt").exists() and not (ROOT / "outside.txt").exists()
+    assert result.returncode != 0
+    assert "不安全的路径“../outside.txt”" in result.stderr
+    assert not (tmp_path / "outside.txt").exists()
+    assert not (ROOT / "outside.txt").exists()
     assert tables(fresh) == 0
 
 

@@ -3,14 +3,13 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from common.idle import LAST_SEEN_KEY
-from tests.conftest import signed_in
+from tests.worlds import ROOT, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +31,14 @@ def test_it_signs_out_a_session_idle_past_the_limit_and_says_why(user, settings)
     client = signed_in(user)
     age_session(client, 120 * 60 + 1)
     response = client.get("/orgs/")
-    assert response.status_code == 302 and response["Location"] == f"{reverse('login')}?next=/orgs/"
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next=/orgs/"
     assert "_auth_user_id" not in client.session
     login = client.get(response["Location"]).content.decode()
     assert "您已连续 120 分钟未操作，为保护账号安全已自动退出登录，请重新登录。" in login
     again = client.get("/orgs/")
-    assert again.status_code == 302 and again["Location"].startswith(reverse("login"))
+    assert again.status_code == 302
+    assert again["Location"].startswith(reverse("login"))
 
 
 def test_a_session_within_the_limit_stays_and_is_refreshed_at_most_once_a_minute(user):
@@ -77,7 +78,7 @@ def run_settings(**environment: str) -> list[str]:
     base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "ADMIN_2FA", "IDLE_MINUTES")}
     base |= {"DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "kaoping.example"}
     result = subprocess.run([sys.executable, "-c", code], env=base | environment, capture_output=True, text=True,
-                            cwd=Path(__file__).resolve().parent.parent, check=True)
+                            cwd=ROOT, check=True)
     return result.stdout.split()
 
 

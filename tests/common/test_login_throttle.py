@@ -12,15 +12,10 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.worlds import THROTTLE_PASSWORD as PASSWORD
+from tests.worlds import attempt, lock_out
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "correct-horse-1"
-
-
-def attempt(client: Client, username: str, password: str, **meta: str):
-    return client.post(reverse("login"), {"username": username, "password": password}, **meta)
-
-
 @pytest.fixture
 def behind_one_proxy(settings):
     settings.AXES_IPWARE_PROXY_COUNT = 1
@@ -49,7 +44,8 @@ def test_another_username_still_logs_in_from_the_same_address(client):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         attempt(client, "zhang", "wrong")
     response = attempt(client, "li", PASSWORD)
-    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
     assert client.get(reverse("home")).status_code == 200
 
 
@@ -66,19 +62,22 @@ def test_a_success_before_the_limit_starts_the_count_again(client):
 
 def test_session_and_csrf_cookies_are_secure_when_debug_is_off(client):
     assert not settings.DEBUG
-    assert settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE
+    assert settings.SESSION_COOKIE_SECURE
+    assert settings.CSRF_COOKIE_SECURE
     assert settings.SESSION_COOKIE_HTTPONLY
     UserFactory(username="zhang", password=PASSWORD)
     response = attempt(client, "zhang", PASSWORD)
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
-    assert cookie["secure"] is True and cookie["httponly"] is True
+    assert cookie["secure"] is True
+    assert cookie["httponly"] is True
 
 
 def test_logout_is_refused_by_get_and_done_by_post(user_client):
     assert user_client.get(reverse("logout")).status_code == 405
     assert user_client.get(reverse("home")).status_code == 200
     response = user_client.post(reverse("logout"))
-    assert response.status_code == 302 and response["Location"] == reverse("login")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
     assert user_client.get(reverse("home")).status_code == 302
 
 
@@ -148,18 +147,14 @@ def test_it_shows_the_minutes_left_on_the_lockout_page(client):
     assert "请在 5 分钟后再试。" in html
 
 
-def lock_out(username: str, address: str = "10.0.0.3") -> None:
-    for _ in range(settings.AXES_FAILURE_LIMIT):
-        attempt(Client(), username, "wrong", REMOTE_ADDR=address)
-
-
 def test_it_shows_a_lockout_on_the_user_page_and_lets_an_admin_lift_it(admin_client):
     person = UserFactory(username="zhang", password=PASSWORD)
     edit = reverse("people:user_edit", args=[person.pk])
     assert "该账号当前未被锁定。" in admin_client.get(edit).content.decode()
     lock_out("zhang")
     html = admin_client.get(edit).content.decode()
-    assert "从 10.0.0.3 登录失败 5 次" in html and "解除锁定" in html
+    assert "从 10.0.0.3 登录失败 5 次" in html
+    assert "解除锁定" in html
     response = admin_client.post(reverse("people:user_unlock", args=[person.pk]), follow=True)
     assert "已解除用户“zhang”的登录锁定。" in response.content.decode()
     assert attempt(Client(), "zhang", PASSWORD, REMOTE_ADDR="10.0.0.3").status_code == 302

@@ -2,7 +2,6 @@ import os
 import secrets
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -25,6 +24,7 @@ from assessments.models import (
 from demo.accounts import DEMO_ACCOUNTS, DemoAccountsRefused, ensure_demo_accounts
 from orgs.models import Organization, OrgType
 from orgs.scope import visible_organizations
+from tests.worlds import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +41,12 @@ def test_it_refuses_with_debug_off_and_creates_nothing(settings, capsys):
     with pytest.raises(CommandError) as refused:
         call_command("seed_demo", years=0)
     message = str(refused.value)
-    assert "\n" not in message and "DEBUG" in message and "--demo" in message and "createsuperuser" in message
-    assert not get_user_model().objects.exists() and not Organization.objects.exists()
+    assert "\n" not in message
+    assert "DEBUG" in message
+    assert "--demo" in message
+    assert "createsuperuser" in message
+    assert not get_user_model().objects.exists()
+    assert not Organization.objects.exists()
     assert "kaoping-admin" not in capsys.readouterr().out
 
 
@@ -57,7 +61,9 @@ def test_it_creates_the_demo_with_debug_off_when_asked_with_demo_and_warns(setti
     settings.DEBUG = False
     call_command("seed_demo", years=0, demo=True)
     captured = capsys.readouterr()
-    assert "警告" in captured.err and "--demo" in captured.err and "admin" in captured.err
+    assert "警告" in captured.err
+    assert "--demo" in captured.err
+    assert "admin" in captured.err
     assert get_user_model().objects.filter(username="admin", is_superuser=True).exists()
     assert "kaoping-admin" in captured.out
 
@@ -72,9 +78,11 @@ def test_it_creates_the_demo_accounts_and_prints_their_passwords(capsys):
     call_command("seed_demo", years=0)
     out = capsys.readouterr().out
     for account in DEMO_ACCOUNTS:
-        assert account.username in out and account.password in out
+        assert account.username in out
+        assert account.password in out
         response = Client().post(reverse("login"), {"username": account.username, "password": account.password})
-        assert response.status_code == 302 and response["Location"] == reverse("home")
+        assert response.status_code == 302
+        assert response["Location"] == reverse("home")
 
 
 def test_running_it_twice_changes_nothing():
@@ -86,7 +94,8 @@ def test_running_it_twice_changes_nothing():
 def test_the_demo_admin_may_manage_versions():
     call_command("seed_demo", years=0)
     admin = get_user_model().objects.get(username="admin")
-    assert admin.is_superuser and admin.has_perm("indicators.change_indicatorsystem")
+    assert admin.is_superuser
+    assert admin.has_perm("indicators.change_indicatorsystem")
 
 
 def test_it_builds_a_dalian_tree_of_a_few_hundred_organizations_once():
@@ -120,11 +129,13 @@ def test_it_gives_every_demo_role_something_to_do():
     current = Round.objects.get(state=RoundState.OPEN)
     evaluator = User.objects.get(username="evaluator")
     drafts = Sheet.objects.filter(assessment__round=current, evaluator=evaluator, state=SheetState.DRAFT)
-    assert drafts.filter(scored_count=0).exists() and drafts.filter(scored_count=32).exists()
+    assert drafts.filter(scored_count=0).exists()
+    assert drafts.filter(scored_count=32).exists()
     assert Assessment.objects.filter(round=current, state=AssessmentState.RETURNED).exists()
     reporter_unit = Organization.objects.get(code="DL-ZS-S01-B001")
     own = Sheet.objects.get(assessment__round=current, assessment__organization=reporter_unit, kind=SheetKind.SELF)
-    assert own.state == SheetState.DRAFT and own.scored_count == 0
+    assert own.state == SheetState.DRAFT
+    assert own.scored_count == 0
     approver = User.objects.get(username="approver")
     assert current.approvers.filter(pk=approver.pk).exists()
     assert Assessment.objects.filter(round=current, state=AssessmentState.SUBMITTED).exists()
@@ -146,8 +157,11 @@ def test_manage_py_refuses_it_in_production_in_one_line(tmp_path):
     environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     environment.update(DJANGO_SETTINGS_MODULE="config.settings", SECRET_KEY=secrets.token_urlsafe(50),
                        ALLOWED_HOSTS="kaoping.example.cn", DATABASE_URL=f"sqlite:///{database}")
-    result = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=Path(__file__).resolve().parent.parent,
+    result = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT,
                             env=environment, capture_output=True, text=True, timeout=60)
-    assert result.returncode != 0 and "Traceback" not in result.stderr
-    assert result.stderr.strip().count("\n") == 0 and "DEBUG" in result.stderr
-    assert "kaoping-admin" not in result.stdout and not database.exists()
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "DEBUG" in result.stderr
+    assert "kaoping-admin" not in result.stdout
+    assert not database.exists()

@@ -26,8 +26,7 @@ from assessments.services.bulk import IMPORT_NOTE
 from tests.factories import fill
 from tests.import_properties.cells import EXAMPLES, WORD, Formula, half_points, is_formula, odd_values, text_of
 from tests.import_properties.raw_sheets import sheet_xml, with_sheet
-from tests.test_bulk_entry import download, post, state, world  # noqa: F401
-from tests.test_sheet_merge_properties import assert_totals
+from tests.worlds import assert_totals, bulk_world, download, post, state
 
 pytestmark = pytest.mark.django_db
 RUNS = settings(max_examples=EXAMPLES, deadline=None, print_blob=True,
@@ -37,6 +36,11 @@ INVALID = object()  # a score cell the page must refuse
 BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
+
+
+@pytest.fixture
+def world(outline):
+    return bulk_world(outline)
 
 
 class Rollback(Exception):
@@ -319,7 +323,8 @@ def test_it_answers_any_first_sheet_xml_with_an_import_or_a_refusal(template, da
             event(f"answered {response.status_code}")
             assert response.status_code in (302, 400)
             if response.status_code == 400:
-                assert response.context["problems"] and state() == before_state
+                assert response.context["problems"]
+                assert state() == before_state
             else:
                 assert set(AuditEvent.objects.filter(pk__gt=last_event).values_list("note", flat=True)) <= {IMPORT_NOTE}
                 for sheet in site["sheets"]:

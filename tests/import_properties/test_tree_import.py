@@ -32,7 +32,7 @@ from tests.import_properties.cells import (
     workbook_bytes,
 )
 from tests.import_properties.raw_sheets import sheet_xml, with_sheet
-from tests.test_org_import_validation import tree_state
+from tests.worlds import tree_state
 
 pytestmark = pytest.mark.django_db
 RUNS = settings(max_examples=EXAMPLES, deadline=None, print_blob=True,
@@ -223,7 +223,8 @@ def test_it_imports_a_workbook_exactly_or_refuses_it_whole(tree, data, title, ex
             page = response.content.decode()
             if expected is None:
                 assert response.status_code == 400, page
-                assert "没有导入任何数据" in page and response.context["problems"]
+                assert "没有导入任何数据" in page
+                assert response.context["problems"]
                 assert tree_state() == before_state
             else:
                 problems = response.context["problems"] if response.status_code == 400 else []
@@ -246,7 +247,8 @@ def test_it_answers_any_sheet_xml_with_an_import_or_a_refusal(tree, sheet):
             event(f"answered {response.status_code}")
             assert response.status_code in (302, 400)
             if response.status_code == 400:
-                assert response.context["problems"] and tree_state() == before_state
+                assert response.context["problems"]
+                assert tree_state() == before_state
             else:
                 assert set(stored()) >= set(before)
                 assert_tree_is_sound()

@@ -8,24 +8,9 @@ from django.urls import reverse
 
 from indicators.models import IndicatorSystem, Item, VersionStatus
 from tests.factories import IndicatorSystemFactory, build_draft
+from tests.worlds import CHANGELIST, change_url, inline_management
 
 pytestmark = pytest.mark.django_db
-
-CHANGELIST = "admin:indicators_indicatorsystem_changelist"
-
-
-def change_url(system: IndicatorSystem) -> str:
-    return reverse("admin:indicators_indicatorsystem_change", args=[system.pk])
-
-
-def inline_management(prefix: str, total: int, initial: int) -> dict[str, str]:
-    return {
-        f"{prefix}-TOTAL_FORMS": str(total),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
-
 
 def test_a_published_version_opens_read_only_with_a_message(admin_client, outline):
     response = admin_client.get(change_url(outline))
@@ -82,7 +67,8 @@ def test_the_publish_action_publishes_a_version_that_adds_up(admin_client):
     response = admin_client.post(reverse(CHANGELIST), {"action": "publish", "_selected_action": [draft.pk]})
     assert response.status_code == 302
     draft.refresh_from_db()
-    assert draft.status == VersionStatus.PUBLISHED and draft.published_at is not None
+    assert draft.status == VersionStatus.PUBLISHED
+    assert draft.published_at is not None
 
 
 def test_the_publish_action_explains_why_it_refuses(admin_client):

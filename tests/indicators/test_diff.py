@@ -11,8 +11,8 @@ from indicators.models import Category, Item, ItemLink, LinkKind
 from indicators.selectors.diff import mark_text_difference, version_diff
 from indicators.services.versions import version_clone
 from orgs.models import Role
-from tests.conftest import logged_in
 from tests.factories import IndicatorSystemFactory, build_draft, user_with_role
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -46,20 +46,27 @@ def test_it_reports_caps_renames_additions_removals_and_standards(outline):
     clone = edited_clone(outline)
     diff = version_diff(outline, clone)
     rows = by_numbers(diff)
-    assert rows[("4.2", "4.2")].cap_changed and (rows[("4.2", "4.2")].old.cap, rows[("4.2", "4.2")].new.cap) == (8, 6)
+    assert rows[("4.2", "4.2")].cap_changed
+    assert (rows[("4.2", "4.2")].old.cap, rows[("4.2", "4.2")].new.cap) == (8, 6)
     assert rows[("3.4", "3.4")].cap_delta == Decimal("2")
-    assert rows[("2.3", "2.3")].renamed and rows[("2.3", "2.3")].link_kind == LinkKind.RENAMED
-    assert rows[(None, "7.5")].added and rows[("6.4", None)].removed
+    assert rows[("2.3", "2.3")].renamed
+    assert rows[("2.3", "2.3")].link_kind == LinkKind.RENAMED
+    assert rows[(None, "7.5")].added
+    assert rows[("6.4", None)].removed
     assert rows[("4.2", "4.2")].standard_changed
     assert "<del>两个</del>" in rows[("4.2", "4.2")].standard_diff
-    assert not rows[("1.1", "1.1")].changed and rows[("1.1", "1.1")].link_kind == LinkKind.SAME
+    assert not rows[("1.1", "1.1")].changed
+    assert rows[("1.1", "1.1")].link_kind == LinkKind.SAME
     assert diff.summary == {"added": 1, "removed": 1, "renamed": 1, "cap_changed": 2, "standard_changed": 1}
-    assert diff.related and not any(c.changed for c in diff.categories)
+    assert diff.related
+    assert not any(c.changed for c in diff.categories)
 
 
 def test_it_escapes_both_texts_when_marking_the_difference():
     marked = mark_text_difference("<b>旧</b>标准", "<script>新</script>标准")
-    assert "<script" not in marked and "<b>" not in marked and "&lt;" in marked
+    assert "<script" not in marked
+    assert "<b>" not in marked
+    assert "&lt;" in marked
     assert "<del>旧</del><ins>新</ins>" in marked
 
 
@@ -71,7 +78,8 @@ def test_it_follows_lineage_through_two_generations_whatever_the_numbers(outline
         Item.objects.filter(system=a, number=number).update(number=new_number)
     b = version_clone(source=a, code="gen-b", title="B", year=2022, user=None)
     rows = by_numbers(version_diff(outline, b))
-    assert rows[("4.2", "4.1")].new == item(b, "4.1") and rows[("4.2", "4.1")].renumbered
+    assert rows[("4.2", "4.1")].new == item(b, "4.1")
+    assert rows[("4.2", "4.1")].renumbered
     assert rows[("4.2", "4.1")].link_kind == LinkKind.SAME
     assert rows[("4.1", None)].removed
     # Either edition may be the older side.
@@ -115,7 +123,8 @@ def test_two_earlier_items_going_into_one_show_as_merged(outline):
 def test_editions_without_shared_history_are_matched_by_number(outline):
     other = build_draft(categories=2, items_per_category=2)
     rows = by_numbers(version_diff(outline, other))
-    assert rows[("1.1", "1.1")].by_number and not diff_related(outline, other)
+    assert rows[("1.1", "1.1")].by_number
+    assert not diff_related(outline, other)
     assert rows[("3.1", None)].removed
 
 
@@ -140,14 +149,17 @@ def test_it_shows_the_diff_to_any_user_for_published_editions(user_client, admin
     response = admin_client.get(diff_url(outline.code, clone.code))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "8 → 6" in html and "3 → 5" in html and "<del>两个</del>" in html
+    assert "8 → 6" in html
+    assert "3 → 5" in html
+    assert "<del>两个</del>" in html
     assert "新增 1 项，删除 1 项，更名 1 项，分值调整 2 项，评分标准修改 1 项。" in html
     assert user_client.get(diff_url(outline.code, outline.code)).status_code == 200
 
 
 def test_the_diff_page_without_parameters_offers_the_choice(user_client, outline):
     response = user_client.get(reverse("indicators:version_diff"))
-    assert response.status_code == 200 and response.context["diff"] is None
+    assert response.status_code == 200
+    assert response.context["diff"] is None
     assert 'value="dalian-2010"' in response.content.decode()
 
 
@@ -173,7 +185,8 @@ def test_an_admin_adds_and_removes_a_link_on_a_published_edition(admin_client, o
     response = admin_client.post(links_url(clone.code), data)
     assert response.status_code == 302
     link = ItemLink.objects.get(later=item(clone, "4.3"))
-    assert link.kind == LinkKind.MERGED and link.earlier == item(outline, "4.4")
+    assert link.kind == LinkKind.MERGED
+    assert link.earlier == item(outline, "4.4")
     again = admin_client.post(links_url(clone.code), data)
     assert again.status_code == 400
     assert "这两个子项目之间已经有沿革关系" in again.content.decode()

@@ -25,8 +25,8 @@ from indicators.services.versions import (
 )
 from indicators.views.edit import _plan_from_database
 from orgs.models import Role
-from tests.conftest import logged_in
 from tests.factories import UserFactory, build_draft, user_with_role
+from tests.worlds import CHANGELIST, change_url, inline_management, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,8 @@ def test_publishing_is_recorded_with_the_state_old_to_new(admin):
     assert (event.actor, event.action, event.target) == (admin, AdminAction.PUBLISH, f"{draft.title}（{draft.code}）")
     changes = _changes(event)
     assert changes["status"] == ("草稿", "已发布")
-    assert changes["published_at"][0] == "" and changes["published_at"][1]
+    assert changes["published_at"][0] == ""
+    assert changes["published_at"][1]
 
 
 def test_archiving_is_recorded_as_a_change_of_state(admin, outline):
@@ -86,8 +87,10 @@ def test_a_copy_is_recorded_on_the_new_draft_with_where_it_came_from(admin, outl
     [event] = _events(draft)
     assert (event.actor, event.action, event.target) == (admin, AdminAction.CREATE, "2026 试行版（dalian-2026）")
     changes = _changes(event)
-    assert changes["code"] == ("", "dalian-2026") and changes["status"] == ("", "草稿")
-    assert changes["total"] == ("", "100") and changes["source"] == ("", f"{outline.title}（dalian-2010）")
+    assert changes["code"] == ("", "dalian-2026")
+    assert changes["status"] == ("", "草稿")
+    assert changes["total"] == ("", "100")
+    assert changes["source"] == ("", f"{outline.title}（dalian-2010）")
     assert event.note == f"复制自“{outline.title}（dalian-2010）”：7 个考评项目、32 个子项目。"
     assert _events(outline) == []
 
@@ -133,11 +136,14 @@ def test_each_changed_row_is_recorded_field_by_field(admin):
     assert by_target[(AdminAction.UPDATE, f"{draft.title}（{draft.code}）")] == {"total": ("20", "21")}
     assert by_target[(AdminAction.UPDATE, "1. 组织领导")]["name"][1] == "组织领导"
     item_change = by_target[(AdminAction.UPDATE, "1.1 领导重视")]
-    assert item_change["cap"] == ("5", "6") and item_change["name"][1] == "领导重视"
+    assert item_change["cap"] == ("5", "6")
+    assert item_change["name"][1] == "领导重视"
     assert set(item_change) == {"cap", "name"}
     assert by_target[(AdminAction.CREATE, "2.2 新子项目")]["standard"] == ("", "每年1次")
     deleted = [changes for (action, _target), changes in by_target.items() if action == AdminAction.DELETE]
-    assert len(deleted) == 1 and deleted[0]["number"] == ("2.2", "") and deleted[0]["cap"] == ("5", "")
+    assert len(deleted) == 1
+    assert deleted[0]["number"] == ("2.2", "")
+    assert deleted[0]["cap"] == ("5", "")
     # Rows not touched say nothing.
     assert not any(target.startswith(f"1.2 {unchanged_name}") for _action, target in by_target)
 
@@ -180,7 +186,8 @@ def test_a_save_failing_after_its_records_leaves_none(admin, monkeypatch):
     monkeypatch.setattr(services_edit, "record_table_edits", record_then_fail)
     with pytest.raises(RuntimeError):
         version_save_edits(system=draft, plan=plan, user=admin)
-    assert _events(draft) == [] and _item(draft, "1.1").cap == Decimal("1")
+    assert _events(draft) == []
+    assert _item(draft, "1.1").cap == Decimal("1")
 
 
 # --- item links ----------------------------------------------------------------------------------
@@ -211,7 +218,8 @@ def test_a_duplicate_link_is_refused_and_leaves_no_event(admin, outline):
     item_link_add(earlier=_item(outline, "1.1"), later=_item(clone, "1.1"), kind=LinkKind.SAME, user=admin)
     with pytest.raises(ValidationError):
         item_link_add(earlier=_item(outline, "1.1"), later=_item(clone, "1.1"), kind=LinkKind.SAME, user=admin)
-    assert len(_events(clone, kind=AdminKind.ITEM_LINK)) == 1 and ItemLink.objects.count() == 1
+    assert len(_events(clone, kind=AdminKind.ITEM_LINK)) == 1
+    assert ItemLink.objects.count() == 1
 
 
 # --- the views and pages -------------------------------------------------------------------------
@@ -231,8 +239,10 @@ def test_the_pages_record_the_signed_in_admin_and_show_the_history(admin, outlin
     assert [e.actor for e in AdminEvent.objects.filter(kind=AdminKind.ITEM_LINK)] == [admin, admin]
     for url in (reverse("indicators:version_detail", args=["dalian-2026"]), links):
         html = client.get(url).content.decode()
-        assert 'id="admin-history"' in html and "管理员甲" in html
-        assert "复制自" in html and f"dalian-2010 · 1.1 {earlier.name}" in html
+        assert 'id="admin-history"' in html
+        assert "管理员甲" in html
+        assert "复制自" in html
+        assert f"dalian-2010 · 1.1 {earlier.name}" in html
     assert clone.page_id == str(later.system_id)
 
 
@@ -249,7 +259,6 @@ def test_the_edition_page_hides_the_history_from_everyone_else(admin, outline):
 
 def test_edits_in_the_django_admin_are_recorded_too(admin_client, admin_user):
     from tests.factories import IndicatorSystemFactory
-    from tests.test_admin_indicators import change_url, inline_management
 
     draft = IndicatorSystemFactory(total=Decimal("3"), title="草稿版")
     data = {
@@ -280,12 +289,11 @@ def test_deleting_a_draft_is_recorded_and_its_history_stays(admin, outline):
     assert events[1].note == "删除时有：7 个考评项目、32 个子项目。"
     # The later edition's link to it went too, and its own history says so.
     removed = _events(later, kind=AdminKind.ITEM_LINK, action=AdminAction.REMOVE)
-    assert len(removed) == 1 and _changes(removed[0])["earlier"][1] == ""
+    assert len(removed) == 1
+    assert _changes(removed[0])["earlier"][1] == ""
 
 
 def test_the_admin_bulk_delete_records_each_draft(admin_client, admin_user):
-    from tests.test_admin_indicators import CHANGELIST
-
     drafts = [build_draft(categories=1, items_per_category=1) for _ in range(2)]
     response = admin_client.post(
         reverse(CHANGELIST), {"action": "delete_selected", "_selected_action": [d.pk for d in drafts], "post": "yes"}

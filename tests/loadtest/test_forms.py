@@ -6,8 +6,8 @@ from django.urls import reverse
 from assessments.models import AuditEvent, Score
 from loadtest.forms import find_form, parse_forms
 from orgs.models import Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, assign, fill, make_round, user_with_role
+from tests.worlds import logged_in
 
 HTML = """
 <form id="other"><input name="q" value="x"></form>
@@ -32,7 +32,8 @@ def test_it_sends_every_successful_control_in_document_order():
         ("csrfmiddlewaretoken", "t&k"), ("base_score_7", "2"), ("score_7", "2.5"),
         ("reason_7", "缺 <记录>\r\n第二行"), ("ticked", "1"), ("pick", "b"),
     ]
-    assert form.file_inputs == ["file"] and str(form.caps[7]) == "3.0"
+    assert form.file_inputs == ["file"]
+    assert str(form.caps[7]) == "3.0"
     assert form.replaced({"score_7": "1"})[2] == ("score_7", "1")
     assert [f.attrs.get("id") for f in parse_forms(HTML)] == ["other", "sheet-form"]
     assert find_form(HTML, having="file").attrs["id"] == "sheet-form"
@@ -52,4 +53,5 @@ def test_it_posts_the_rendered_sheet_back_unchanged_and_nothing_is_written(outli
     events = AuditEvent.objects.count()
     response = client.post(url, dict([*form.fields, ("action", "save")]))
     assert response.status_code == 302
-    assert AuditEvent.objects.count() == events and Score.objects.filter(sheet=sheet).count() == 2
+    assert AuditEvent.objects.count() == events
+    assert Score.objects.filter(sheet=sheet).count() == 2

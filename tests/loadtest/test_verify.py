@@ -95,7 +95,9 @@ def test_it_reads_outcomes_and_changes_from_the_client_log(tmp_path):
 
 def test_it_fails_a_run_that_saved_nothing():
     clean = {"saves_ok": 3, "5xx": 0, "lost_updates": 0, "mismatches": 0}
-    assert passed(clean) and not passed({**clean, "saves_ok": 0}) and not passed({**clean, "5xx": 1})
+    assert passed(clean)
+    assert not passed({**clean, "saves_ok": 0})
+    assert not passed({**clean, "5xx": 1})
 
 
 @settings(max_examples=60, deadline=None)
@@ -125,4 +127,6 @@ def test_it_finds_a_stored_total_that_is_not_the_sum_of_the_scores(outline):
     assert stored_mismatches({sheet.pk}, []) == []
     Sheet.objects.filter(pk=sheet.pk).update(total=Decimal("3"))
     problems = stored_mismatches({sheet.pk}, [])
-    assert len(problems) == 1 and "4" in problems[0] and f"sheet {sheet.pk}" in problems[0]
+    assert len(problems) == 1
+    assert "4" in problems[0]
+    assert f"sheet {sheet.pk}" in problems[0]

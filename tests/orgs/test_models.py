@@ -43,7 +43,8 @@ def test_a_subtree_is_one_query(django_assert_num_queries):
     district = Organization.objects.get(code="BD000")
     with django_assert_num_queries(1):
         codes = list(Organization.objects.get_descendants(district).values_list("code", flat=True))
-    assert len(codes) == 5 and all(c.startswith("BD000") for c in codes)
+    assert len(codes) == 5
+    assert all(c.startswith("BD000") for c in codes)
 
 
 def test_ancestors_are_one_query(django_assert_num_queries):

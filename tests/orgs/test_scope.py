@@ -4,7 +4,6 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
-from indicators.access import can_manage_versions
 from orgs import scope as scope_module
 from orgs.models import Organization, Role
 from orgs.scope import register_scope_provider, roles_of, visible_organizations
@@ -61,12 +60,6 @@ def test_later_apps_add_to_the_scope_through_a_provider(tree, monkeypatch):
     register_scope_provider(lambda user: Q(code="BD001B0001") if user.pk == evaluator.pk else None)
     assert codes(evaluator) == {"BD001B0001"}
     assert codes(UserFactory()) == set()
-
-
-def test_only_the_admin_role_may_manage_indicator_versions(tree):
-    assert can_manage_versions(user_with_role(Role.ADMIN))
-    assert not can_manage_versions(user_with_role(Role.ANALYST, Organization.objects.get(code="BROOT")))
-    assert not can_manage_versions(UserFactory())
 
 
 def root_codes(user, **kwargs) -> list[str]:

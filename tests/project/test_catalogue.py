@@ -1,11 +1,12 @@
 """The English catalogue translates every string the project marks for translation."""
 
-from pathlib import Path
-
 import polib
+import pytest
 from django.utils import translation
 
-PO = Path(__file__).resolve().parent.parent / "locale" / "en" / "LC_MESSAGES" / "django.po"
+from tests.worlds import ROOT
+
+PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
 
 def test_every_entry_has_an_english_translation():
@@ -27,13 +28,9 @@ def test_django_messages_missing_from_its_chinese_catalogue_are_filled_in():
     from django.contrib.auth.password_validation import MinimumLengthValidator
     from django.core.exceptions import ValidationError
 
-    with translation.override("zh-hans"):
-        try:
-            MinimumLengthValidator().validate("abc")
-        except ValidationError as error:
-            assert error.messages == ["密码太短，至少需要 8 个字符。"]
-        else:
-            raise AssertionError("a 3-character password passed")
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as error:
+        MinimumLengthValidator().validate("abc")
+    assert error.value.messages == ["密码太短，至少需要 8 个字符。"]
 
 
 def test_every_translation_keeps_the_placeholders_of_its_source():

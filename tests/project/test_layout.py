@@ -17,7 +17,8 @@ def test_the_login_page_is_in_chinese_whatever_the_browser_asks(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="zh-hans">' in html
-    assert "登录" in html and "用户名" in html
+    assert "登录" in html
+    assert "用户名" in html
 
 
 def test_it_logs_in_with_a_password_and_shows_the_navigation(client, outline):
@@ -25,7 +26,8 @@ def test_it_logs_in_with_a_password_and_shows_the_navigation(client, outline):
     response = client.post(reverse("login"), {"username": "zhang", "password": "correct-horse-1"}, follow=True)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "退出登录" in html and "指标体系" in html
+    assert "退出登录" in html
+    assert "指标体系" in html
 
 
 def test_a_wrong_password_gets_a_chinese_message_and_keeps_the_username(client):
@@ -49,10 +51,12 @@ def test_the_language_switch_goes_to_english_and_back(user_client, outline):
     user_client.post(reverse("set_language"), {"language": "en", "next": url})
     english = user_client.get(url).content.decode()
     assert '<html lang="en">' in english
-    assert ">Scoring standard</th>" in english and "Log out" in english
+    assert ">Scoring standard</th>" in english
+    assert "Log out" in english
     user_client.post(reverse("set_language"), {"language": "zh-hans", "next": url})
     chinese = user_client.get(url).content.decode()
-    assert ">评分标准</th>" in chinese and "退出登录" in chinese
+    assert ">评分标准</th>" in chinese
+    assert "退出登录" in chinese
 
 
 def test_the_404_page_is_in_chinese(user_client):

@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -17,15 +16,8 @@ from django.urls import reverse
 
 from assessments.models import Round
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, user_with_role
-from tests.test_outsider_everywhere import (
-    all_routes,
-    body,
-    url_for,
-    world,  # noqa: F401 (a fixture, reached through `site`)
-)
-from tests.test_report_ranking import score_unit
+from tests.worlds import ROOT, all_routes, body, logged_in, score_unit, site_world, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -48,11 +40,16 @@ def assert_headers(response, where: str) -> None:
         # Evidence files carry their own, stricter policy: nothing may load, nothing may run.
         assert policy["default-src"] == ["'none'"], where
     else:
-        assert policy["script-src"] == ["'self'"] and "'unsafe-inline'" not in policy["style-src"], where
-        assert policy["default-src"] == ["'self'"] and policy["object-src"] == ["'none'"], where
-        assert policy["frame-ancestors"] == ["'none'"] and policy["base-uri"] == ["'self'"], where
-        assert policy["form-action"] == ["'self'"] and policy["img-src"] == ["'self'", "data:"], where
-    assert "camera=()" in response["Permissions-Policy"] and "geolocation=()" in response["Permissions-Policy"], where
+        assert policy["script-src"] == ["'self'"], where
+        assert "'unsafe-inline'" not in policy["style-src"], where
+        assert policy["default-src"] == ["'self'"], where
+        assert policy["object-src"] == ["'none'"], where
+        assert policy["frame-ancestors"] == ["'none'"], where
+        assert policy["base-uri"] == ["'self'"], where
+        assert policy["form-action"] == ["'self'"], where
+        assert policy["img-src"] == ["'self'", "data:"], where
+    assert "camera=()" in response["Permissions-Policy"], where
+    assert "geolocation=()" in response["Permissions-Policy"], where
     assert response["X-Content-Type-Options"] == "nosniff", where
 
 
@@ -81,9 +78,10 @@ def assert_no_inline_code(response, where: str) -> None:
 
 
 @pytest.fixture
-def site(world):  # noqa: F811
+def site(outline, settings, tmp_path):
     """The outsider sweep's world: a round, an assessment, sheets, evidence, a person and a grant."""
-    return world
+    settings.MEDIA_ROOT = tmp_path
+    return site_world(outline)
 
 
 @pytest.fixture
@@ -122,7 +120,8 @@ def test_the_report_pages_draw_their_charts_under_the_nonce(site, admin):
                               ("reports:trend", ["SCORED-1"], "")]:
         response = client.get(reverse(name, args=args) + query)
         html = body(response)
-        assert response.status_code == 200 and "<svg" in html, name
+        assert response.status_code == 200, name
+        assert "<svg" in html, name
         (nonce,) = set(NONCE.findall(html))
         assert f"'nonce-{nonce}'" in directives(response)["style-src"], name
         assert_no_inline_code(response, name)
@@ -176,7 +175,8 @@ def test_every_cookie_is_httponly_and_lax(admin, settings):
         set_cookies |= dict(response.cookies)
     assert {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME} <= set(set_cookies)
     for name, cookie in set_cookies.items():
-        assert cookie["httponly"] is True and cookie["samesite"] == "Lax", name
+        assert cookie["httponly"] is True, name
+        assert cookie["samesite"] == "Lax", name
 
 
 def test_cookies_are_secure_when_debug_is_off():
@@ -187,5 +187,5 @@ def test_cookies_are_secure_when_debug_is_off():
         "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "kaoping.example",
     }
     result = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True,
-                            cwd=Path(__file__).resolve().parent.parent, check=True)
+                            cwd=ROOT, check=True)
     assert result.stdout.split() == ["False", "True", "True", "True"]

@@ -1,12 +1,13 @@
 import re
-from pathlib import Path
+from itertools import pairwise
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from reports.charts import HEAT_BUCKETS, bars, heat_bucket, heat_color, label_width, line, radar
+from tests.worlds import ROOT
 
-CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "kaoping.css"
+CSS = ROOT / "static" / "css" / "kaoping.css"
 
 
 def test_charts_are_self_contained_svg():
@@ -15,35 +16,59 @@ def test_charts_are_self_contained_svg():
         line("历年得分率", ["2024", "2025"], {"总分": [88.5, 91]}),
         bars("总分分布", ["80-85", "85-90"], [3, 5], whole_numbers=True),
     ):
-        assert svg.startswith("<svg") and "<script" not in svg
+        assert svg.startswith("<svg")
+        assert "<script" not in svg
         # A strict Content-Security-Policy refuses style attributes; the <style> element gets a nonce.
-        assert " style=" not in svg and svg.count("<style") == 1
-        assert "http://" not in svg.split("xmlns", 1)[0] and "kozea.github.io" not in svg
+        assert " style=" not in svg
+        assert svg.count("<style") == 1
+        assert "http://" not in svg.split("xmlns", 1)[0]
+        assert "kozea.github.io" not in svg
 
 
 def test_chinese_labels_are_measured_as_wide_characters():
-    assert label_width("学习") == 24 and label_width("ab") < 24
+    assert label_width("学习") == 24
+    assert label_width("ab") < 24
 
 
 def test_small_counts_get_whole_number_ticks():
     svg = bars("分布", ["a", "b"], [1, 2], whole_numbers=True)
-    assert ">0.5<" not in svg and ">2<" in svg
+    assert ">0.5<" not in svg
+    assert ">2<" in svg
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def bucket_number(percent: float) -> int:
+    return int(heat_bucket(percent).removeprefix("heat-"))
 
 
 def test_heat_colors_run_from_weak_to_strong():
-    greens = [int(heat_color(bucket)[3:5], 16) for bucket in range(HEAT_BUCKETS + 1)]
-    reds = [int(heat_color(bucket)[1:3], 16) for bucket in range(HEAT_BUCKETS + 1)]
-    assert greens[: HEAT_BUCKETS // 2 + 1] == sorted(greens[: HEAT_BUCKETS // 2 + 1])
-    assert reds[HEAT_BUCKETS // 2:] == sorted(reds[HEAT_BUCKETS // 2:], reverse=True)
+    colours = [rgb(heat_color(bucket)) for bucket in range(HEAT_BUCKETS + 1)]
+    # Over the whole scale red only fades and green only grows, and every bucket is greener than
+    # the one below it: green's lead over red grows at each step.
+    reds, greens = [red for red, _, _ in colours], [green for _, green, _ in colours]
+    assert reds == sorted(reds, reverse=True)
+    assert greens == sorted(greens)
+    leads = [green - red for red, green, _ in colours]
+    assert all(lower < higher for lower, higher in pairwise(leads))
+    # The bad end is red, the good end green.
+    weakest, strongest = colours[0], colours[-1]
+    assert weakest[0] > max(weakest[1], weakest[2])
+    assert strongest[1] > max(strongest[0], strongest[2])
+    # So a higher score gets a greener colour: the scale's bottom (60%) to its top (100%), a quarter at a time.
+    buckets = [bucket_number(60 + 40 * quarter) for quarter in (0, 0.25, 0.5, 0.75, 1)]
+    assert buckets == [0, 2, 5, 7, 10]
+    assert all(leads[lower] < leads[higher] for lower, higher in pairwise(buckets))
     assert heat_bucket(None) == "heat-none"
-    assert heat_bucket(0) == heat_bucket(60) == "heat-0" and heat_bucket(100) == f"heat-{HEAT_BUCKETS}"
+    assert heat_bucket(0) == heat_bucket(60) == "heat-0"
+    assert heat_bucket(100) == f"heat-{HEAT_BUCKETS}"
 
 
 @given(st.floats(min_value=-10, max_value=110, allow_nan=False), st.floats(min_value=0, max_value=20))
 def test_a_higher_rate_never_gets_a_weaker_bucket(percent, more):
-    def number(p):
-        return int(heat_bucket(p).removeprefix("heat-"))
-    assert 0 <= number(percent) <= number(percent + more) <= HEAT_BUCKETS
+    assert 0 <= bucket_number(percent) <= bucket_number(percent + more) <= HEAT_BUCKETS
 
 
 def test_the_stylesheet_colours_every_bucket_as_heat_color_does():

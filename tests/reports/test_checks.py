@@ -12,9 +12,12 @@ from reports import checks as font_checks
 def test_it_warns_when_fontconfig_finds_no_chinese_font(monkeypatch):
     monkeypatch.setattr(font_checks, "find_cjk_fonts", lambda: [])
     [warning] = font_checks.check_cjk_font()
-    assert warning.id == "reports.W001" and warning.level == checks.WARNING
-    assert "未找到中文字体" in warning.msg and "No CJK" in warning.msg
-    assert "fonts-noto-cjk" in warning.hint and "apt-get install" in warning.hint
+    assert warning.id == "reports.W001"
+    assert warning.level == checks.WARNING
+    assert "未找到中文字体" in warning.msg
+    assert "No CJK" in warning.msg
+    assert "fonts-noto-cjk" in warning.hint
+    assert "apt-get install" in warning.hint
 
 
 def test_it_is_silent_when_a_chinese_font_is_installed(monkeypatch):

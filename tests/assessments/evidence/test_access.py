@@ -5,14 +5,14 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Evidence
-from tests.conftest import logged_in
-from tests.evidence.common import (
+from tests.assessments.evidence.common import (
     PDF,
     delete,
     download,
     pdf,
     upload,
 )
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -65,4 +65,5 @@ def test_it_refuses_other_methods(world, stored):
 def test_it_never_redirects_off_site(world, next_url):
     response = upload(logged_in(world["reporter"]), world, pdf(), next_url=next_url)
     detail = reverse("assessments:assessment_detail", args=[world["assessment"].pk])
-    assert response.status_code == 302 and response["Location"] == f"{detail}#evidence-{world['item'].pk}"
+    assert response.status_code == 302
+    assert response["Location"] == f"{detail}#evidence-{world['item'].pk}"

@@ -9,11 +9,11 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from assessments.services.evidence import ACCEPT
-from tests.conftest import logged_in
-from tests.evidence.common import (
+from tests.assessments.evidence.common import (
     NEXT,
     download,
 )
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -46,19 +46,25 @@ def render_cell(world, evidence_list, can_upload):
 def test_the_cell_lists_files_and_offers_controls_to_the_reporter(world, stored):
     html = render_cell(world, [stored], True)
     assert reverse("assessments:evidence_download", args=[stored.pk]) in html
-    assert "会议记录.pdf" in html and "用户" in html and "字节" in html
+    assert "会议记录.pdf" in html
+    assert "用户" in html
+    assert "字节" in html
     form_id = f"evidence-upload-{world['assessment'].pk}-{world['item'].pk}"
-    assert f'form="{form_id}"' in html and 'type="file"' in html
+    assert f'form="{form_id}"' in html
+    assert 'type="file"' in html
     assert reverse("assessments:evidence_delete", args=[stored.pk]) in html
     assert f'accept="{ACCEPT}"' in html
     # The cell sits inside the score form: a form of its own would end that one early.
-    assert "<form" not in html and "</form" not in html
+    assert "<form" not in html
+    assert "</form" not in html
 
 
 def test_the_cell_is_read_only_for_readers(world, stored):
     html = render_cell(world, [stored], False)
     assert "会议记录.pdf" in html
-    assert 'type="file"' not in html and "evidence_delete" not in html and "/delete/" not in html
+    assert 'type="file"' not in html
+    assert "evidence_delete" not in html
+    assert "/delete/" not in html
     assert "无" in render_cell(world, [], False)
 
 

@@ -8,8 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Evidence, Sheet, SheetKind
-from tests.conftest import logged_in
-from tests.evidence.common import (
+from tests.assessments.evidence.common import (
     NEXT,
     PDF,
     delete,
@@ -18,6 +17,7 @@ from tests.evidence.common import (
     refused_on_the_sheet,
     stored_files,
 )
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -38,16 +38,18 @@ def cell_errors(html: str) -> list[str]:
 def test_it_answers_an_upload_with_the_new_cell(world, media):
     response = ask(logged_in(world["reporter"]), world, pdf("述职报告.pdf"))
     answer = response.json()
-    assert response.status_code == 200 and answer["ok"] is True
+    assert response.status_code == 200
+    assert answer["ok"] is True
     assert answer["message"] == "已上传“述职报告.pdf”（1.1 领导重视）。"
     evidence = Evidence.objects.get()
     assert answer["html"].startswith(f'<div class="evidence-cell" id="evidence-{world["item"].pk}">')
     assert reverse("assessments:evidence_download", args=[evidence.pk]) in answer["html"]
     assert reverse("assessments:evidence_delete", args=[evidence.pk]) in answer["html"]
-    assert cell_errors(answer["html"]) == [] and "<form" not in answer["html"]
+    assert cell_errors(answer["html"]) == []
+    assert "<form" not in answer["html"]
 
 
-@pytest.mark.parametrize("name, content, code, message", [
+@pytest.mark.parametrize(("name", "content", "code", "message"), [
     ("说明.txt", b"just text", "file_type", "只能上传 PDF、图片（PNG、JPG、GIF）或 Office 文档"),
     ("伪装.pdf", b"not a pdf at all", "content_mismatch", "文件内容与扩展名“.pdf”不符"),
     ("空文件.pdf", b"", "empty", "文件是空的"),
@@ -55,18 +57,22 @@ def test_it_answers_an_upload_with_the_new_cell(world, media):
 def test_it_answers_a_refused_file_in_the_cell(world, media, name, content, code, message):
     response = ask(logged_in(world["reporter"]), world, SimpleUploadedFile(name, content))
     answer = response.json()
-    assert response.status_code == 400 and answer["ok"] is False and answer["code"] == code
+    assert response.status_code == 400
+    assert answer["ok"] is False
+    assert answer["code"] == code
     assert message in answer["message"]
     assert cell_errors(answer["html"]) == [answer["message"]]
     # The cell still offers the upload: the reporter picks another file.
     assert 'type="file"' in answer["html"]
-    assert not Evidence.objects.exists() and stored_files(media) == []
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
 
 
 def test_it_answers_a_file_over_the_size_limit(world, settings, media):
     settings.KAOPING_EVIDENCE_MAX_BYTES = 1024
     response = ask(logged_in(world["reporter"]), world, pdf(content=PDF + b"0" * 2048))
-    assert response.status_code == 413 and response.json()["code"] == "too_large"
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
     assert "超过了 1.0 KB 的上限" in response.json()["message"].replace("\xa0", " ")
 
 
@@ -80,7 +86,8 @@ def test_it_refuses_a_body_too_big_before_reading_it(world, settings, media, mon
     big = pdf(content=PDF + b"0" * (200 * 1024))
     response = ask(logged_in(world["reporter"]), world, big)
     answer = response.json()
-    assert response.status_code == 413 and answer["code"] == "too_large"
+    assert response.status_code == 413
+    assert answer["code"] == "too_large"
     assert answer["message"].replace("\xa0", " ") == "文件超过了 1.0 KB 的上限，请压缩或拆分后再上传。"
     assert cell_errors(answer["html"]) == [answer["message"]]
     # Without script, the same refusal waits next to the item on the score page.
@@ -91,7 +98,8 @@ def test_it_refuses_a_body_too_big_before_reading_it(world, settings, media, mon
     )
     monkeypatch.undo()
     assert "上限" in refused_on_the_sheet(client, world, plain)
-    assert not Evidence.objects.exists() and stored_files(media) == []
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
 
 
 def test_it_answers_too_many_files(world, settings, media):
@@ -100,9 +108,11 @@ def test_it_answers_too_many_files(world, settings, media):
     assert ask(client, world, pdf("第一份.pdf")).status_code == 200
     response = ask(client, world, pdf("第二份.pdf"))
     answer = response.json()
-    assert response.status_code == 400 and answer["code"] == "too_many"
+    assert response.status_code == 400
+    assert answer["code"] == "too_many"
     assert answer["message"] == "每个子项目最多上传 1 个文件，请先删除不需要的文件。"
-    assert "第一份.pdf" in answer["html"] and cell_errors(answer["html"]) == [answer["message"]]
+    assert "第一份.pdf" in answer["html"]
+    assert cell_errors(answer["html"]) == [answer["message"]]
 
 
 @pytest.mark.parametrize("how", ["closed", "approved", "submitted"])
@@ -114,11 +124,14 @@ def test_it_answers_a_locked_or_submitted_sheet(world, stored, media, how):
     client = logged_in(world["reporter"])
     response = ask(client, world, pdf("迟到的.pdf"))
     answer = response.json()
-    assert response.status_code == 409 and answer["code"] == ("self_submitted" if how == "submitted" else "locked")
+    assert response.status_code == 409
+    assert answer["code"] == ("self_submitted" if how == "submitted" else "locked")
     # The cell comes back without controls: nothing can be changed any more.
-    assert "会议记录.pdf" in answer["html"] and 'type="file"' not in answer["html"]
+    assert "会议记录.pdf" in answer["html"]
+    assert 'type="file"' not in answer["html"]
     response = delete(client, stored, accept="application/json")
-    assert response.status_code == 409 and response.json()["message"] == answer["message"]
+    assert response.status_code == 409
+    assert response.json()["message"] == answer["message"]
     assert list(Evidence.objects.all()) == [stored]
 
 
@@ -126,12 +139,15 @@ def test_it_answers_a_deletion_with_the_new_cell(world, stored, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         response = delete(logged_in(world["reporter"]), stored, accept="application/json")
     answer = response.json()
-    assert response.status_code == 200 and answer["message"] == "已删除“会议记录.pdf”。"
-    assert "会议记录.pdf" not in answer["html"] and 'type="file"' in answer["html"]
-    assert not Evidence.objects.exists() and stored_files(media) == []
+    assert response.status_code == 200
+    assert answer["message"] == "已删除“会议记录.pdf”。"
+    assert "会议记录.pdf" not in answer["html"]
+    assert 'type="file"' in answer["html"]
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
 
 
-@pytest.mark.parametrize("who, status", [("outsider", 404), ("other_reporter", 404), ("analyst", 403), ("evaluator", 403)])
+@pytest.mark.parametrize(("who", "status"), [("outsider", 404), ("other_reporter", 404), ("analyst", 403), ("evaluator", 403)])
 def test_it_answers_others_as_for_a_plain_post(world, stored, who, status):
     client = logged_in(world[who])
     assert ask(client, world, pdf("别人的.pdf")).status_code == status

@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from assessments.models import AuditAction, AuditEvent, Evidence, Sheet, SheetKind
 from indicators.models import Item
-from tests.conftest import logged_in
-from tests.evidence.common import (
+from tests.assessments.evidence.common import (
     EXE,
     NEXT,
     PDF,
@@ -26,6 +25,7 @@ from tests.evidence.common import (
     zipped,
 )
 from tests.factories import build_draft, publish
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,8 @@ def test_it_records_uploads_and_removals(world, django_capture_on_commit_callbac
     evidence = Evidence.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         response = delete(client, evidence)
-    assert response.status_code == 302 and last_message(response) == "已删除“述职报告.pdf”。"
+    assert response.status_code == 302
+    assert last_message(response) == "已删除“述职报告.pdf”。"
     events = AuditEvent.objects.filter(action=AuditAction.EVIDENCE).order_by("id")
     assert [(e.old, e.new, e.actor, e.item) for e in events] == [
         ("", "述职报告.pdf", world["reporter"], world["item"]),
@@ -65,7 +66,7 @@ def test_it_records_uploads_and_removals(world, django_capture_on_commit_callbac
     assert stored_files(media) == []
 
 
-@pytest.mark.parametrize("name, content, message", [
+@pytest.mark.parametrize(("name", "content", "message"), [
     ("病毒.pdf", EXE, "文件内容与扩展名“.pdf”不符"),
     ("照片.png", PDF, "文件内容与扩展名“.png”不符"),
     ("安装程序.exe", EXE, "只能上传 PDF、图片（PNG、JPG、GIF）或 Office 文档"),
@@ -81,11 +82,12 @@ def test_it_refuses_files_that_are_not_what_they_claim(world, media, name, conte
     response = upload(client, world, SimpleUploadedFile(name, content))
     # The message sits next to the item, on the score page the upload came from.
     assert message in refused_on_the_sheet(client, world, response)
-    assert not Evidence.objects.exists() and stored_files(media) == []
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
     assert not AuditEvent.objects.filter(action=AuditAction.EVIDENCE).exists()
 
 
-@pytest.mark.parametrize("name, content, content_type", [
+@pytest.mark.parametrize(("name", "content", "content_type"), [
     ("现场照片.PNG", PNG, "image/png"),
     ("照片.jpeg", b"\xff\xd8\xff\xe0" + b"\x00" * 20, "image/jpeg"),
     ("动图.gif", b"GIF89a" + b"\x00" * 20, "image/gif"),
@@ -110,7 +112,8 @@ def test_it_refuses_files_over_the_size_limit(world, settings, media):
     client = logged_in(world["reporter"])
     response = upload(client, world, pdf(content=PDF + b"0" * 2048))
     assert "超过了 1.0 KB 的上限" in refused_on_the_sheet(client, world, response)
-    assert not Evidence.objects.exists() and stored_files(media) == []
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
 
 
 def test_it_limits_the_number_of_files_per_item(world, settings, media):
@@ -122,7 +125,8 @@ def test_it_limits_the_number_of_files_per_item(world, settings, media):
     assert "每个子项目最多上传 2 个文件" in refused_on_the_sheet(client, world, response)
     other_item = Item.objects.get(system=world["round"].indicator_system, number="1.2")
     assert upload(client, world, pdf("另一项.pdf"), item=other_item).status_code == 302
-    assert Evidence.objects.count() == 3 and len(stored_files(media)) == 3
+    assert Evidence.objects.count() == 3
+    assert len(stored_files(media)) == 3
 
 
 def test_it_refuses_an_item_of_another_edition(world):
@@ -145,7 +149,8 @@ def test_it_shows_the_upload_form_on_its_own_page(world):
     response = logged_in(world["reporter"]).get(url, {"item": world["item"].pk, "next": NEXT})
     html = response.content.decode().replace("\xa0", " ")
     assert response.status_code == 200
-    assert 'enctype="multipart/form-data"' in html and f'value="{NEXT}"' in html
+    assert 'enctype="multipart/form-data"' in html
+    assert f'value="{NEXT}"' in html
     assert "每个文件最大 20.0 MB，每个子项目最多 10 个文件" in html
 
 
@@ -161,7 +166,8 @@ def test_a_locked_assessment_refuses_uploads_and_deletions(world, stored, media,
     assert "已审核锁定或所属批次已结束" in refused_on_the_sheet(client, world, response)
     response = delete(client, stored)
     assert "已审核锁定或所属批次已结束" in refused_on_the_sheet(client, world, response)
-    assert list(Evidence.objects.all()) == [stored] and len(stored_files(media)) == 1
+    assert list(Evidence.objects.all()) == [stored]
+    assert len(stored_files(media)) == 1
     assert AuditEvent.objects.filter(action=AuditAction.EVIDENCE).count() == 1
     # Downloading stays possible: a locked assessment is read, not hidden.
     assert download(logged_in(world["analyst"]), stored).status_code == 200
@@ -174,4 +180,5 @@ def test_a_submitted_self_assessment_refuses_changes(world, stored, media):
     assert refused_on_the_sheet(client, world, response) == "自评表已提交，不能再修改佐证材料。"
     response = delete(client, stored)
     assert refused_on_the_sheet(client, world, response) == "自评表已提交，不能再修改佐证材料。"
-    assert list(Evidence.objects.all()) == [stored] and len(stored_files(media)) == 1
+    assert list(Evidence.objects.all()) == [stored]
+    assert len(stored_files(media)) == 1

@@ -16,9 +16,9 @@ from assessments.models import AuditAction, AuditEvent, Score, Sheet
 from assessments.services import Entry, edits_from, sheet_save, stored_values
 from assessments.validation import MAX_REASON_LENGTH, SCORE_MAX_LENGTH, browser_rules
 from orgs.models import Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, assign, make_round, user_with_role
 from tests.sheet_pages import open_sheet, typed
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,8 @@ def test_the_inputs_carry_the_forms_limits_and_the_servers_messages(setting):
     assert html.count(f'maxlength="{MAX_REASON_LENGTH}"') == 32
     rules = re.search(r'<script id="sheet-rules" type="application/json">(.*?)</script>', html, re.S)
     chinese = browser_rules()
-    assert json.loads(rules.group(1)) == chinese and chinese["messages"]["negative"] == "得分不能为负数。"
+    assert json.loads(rules.group(1)) == chinese
+    assert chinese["messages"]["negative"] == "得分不能为负数。"
     assert 'data-format="已评 %(scored)s / %(items)s 项"' in html
     with translation.override("en"):
         english = browser_rules()

@@ -13,9 +13,8 @@ from assessments.models import Assessment, AssessmentState, Sheet, SheetKind
 from assessments.selectors.work import APPROVE, LIMIT, RETURNED, REVIEW_FILL, REVIEW_SUBMIT, SELF_FILL, SELF_SUBMIT
 from assessments.services import assessment_approve, assessment_return, round_assign, round_close, sheet_submit
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, assign, build_tree, fill, full_marks, make_round, user_with_role
-from tests.test_workflow import build_world, submit_all
+from tests.worlds import build_world, logged_in, submit_all
 
 pytestmark = pytest.mark.django_db
 
@@ -51,15 +50,18 @@ def test_an_evaluator_sees_sheets_to_fill_to_submit_and_returned(outline):
     assert [s.pk for s in groups[REVIEW_SUBMIT].rows] == [complete.pk]
     assert [s.pk for s in groups[RETURNED].rows] == [world.sheets[0].pk]
     assert (groups[REVIEW_FILL].count, groups[REVIEW_SUBMIT].count, groups[RETURNED].count) == (2, 1, 1)
-    assert SELF_FILL not in groups and APPROVE not in groups
+    assert SELF_FILL not in groups
+    assert APPROVE not in groups
 
     html = client.get(reverse("home")).content.decode()
     returned = section(html, RETURNED)
     assert "请补充 3.2 的佐证" in returned
     assert reverse("assessments:sheet", args=[world.assessment.pk, world.sheets[0].pk]) in returned
     fill_section = section(html, REVIEW_FILL)
-    assert "已评 1/32" in fill_section and "已评 0/32" in fill_section
-    assert "截止 2026-12-31" in fill_section and "最近截止：2026-12-31" in fill_section
+    assert "已评 1/32" in fill_section
+    assert "已评 0/32" in fill_section
+    assert "截止 2026-12-31" in fill_section
+    assert "最近截止：2026-12-31" in fill_section
     assert "我的工作" in html
 
 
@@ -79,14 +81,17 @@ def test_a_reporter_sees_the_self_assessment_to_fill_then_to_submit(outline):
     client = logged_in(reporter)
     self_sheet = Sheet.objects.get(assessment=world.assessment, kind=SheetKind.SELF)
     groups = groups_of(client)
-    assert [s.pk for s in groups[SELF_FILL].rows] == [self_sheet.pk] and groups[SELF_SUBMIT].count == 0
-    assert REVIEW_FILL not in groups and APPROVE not in groups
+    assert [s.pk for s in groups[SELF_FILL].rows] == [self_sheet.pk]
+    assert groups[SELF_SUBMIT].count == 0
+    assert REVIEW_FILL not in groups
+    assert APPROVE not in groups
     html = client.get(reverse("home")).content.decode()
     assert reverse("assessments:sheet", args=[world.assessment.pk, self_sheet.pk]) in section(html, SELF_FILL)
 
     fill(self_sheet, reporter, full_marks(outline))
     groups = groups_of(client)
-    assert groups[SELF_FILL].count == 0 and [s.pk for s in groups[SELF_SUBMIT].rows] == [self_sheet.pk]
+    assert groups[SELF_FILL].count == 0
+    assert [s.pk for s in groups[SELF_SUBMIT].rows] == [self_sheet.pk]
 
 
 @pytest.mark.parametrize(("role", "waits"), [("approver", True), ("admin", True), ("analyst", False)])
@@ -123,7 +128,8 @@ def test_a_user_without_work_is_told_so_and_keeps_the_outline_card(outline):
     world = build_world(outline, submitted=False)
     html = logged_in(world.users["outsider"]).get(reverse("home")).content.decode()
     assert "目前没有等待您处理的工作。" in html
-    assert "查看指标体系大纲" in html and "您的角色：" in html
+    assert "查看指标体系大纲" in html
+    assert "您的角色：" in html
 
 
 def test_a_past_deadline_is_shown_in_red(outline):

@@ -21,8 +21,8 @@ from assessments.services.round_admin import (
 from common.audit import history_of, page_context
 from common.models import AdminAction, AdminEvent, AdminKind
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, RoleGrantFactory, UserFactory, assign, make_round, user_with_role
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,8 @@ def test_it_records_a_new_round_with_the_settings_it_was_given(outline, admin):
     assert changes["disagreement_threshold"] == ("", "2.5")
     assert changes["approvers"] == ("", "审核人乙")
     assert changes["indicator_system"] == ("", f"{outline.title}（{outline.code}）")
-    assert "previous" not in changes and "closed_at" not in changes
+    assert "previous" not in changes
+    assert "closed_at" not in changes
 
 
 def test_it_records_each_changed_setting_old_to_new(outline, admin):
@@ -95,7 +96,8 @@ def test_it_records_each_changed_setting_old_to_new(outline, admin):
         disagreement_threshold=Decimal("2.5"), approvers=[admin], user=admin,
     )
     [event] = _events(round, action=AdminAction.UPDATE)
-    assert event.actor == admin and event.target == "2026 年度考评（修订）"
+    assert event.actor == admin
+    assert event.target == "2026 年度考评（修订）"
     assert _changes(event) == {
         "title": ("年度考评", "年度考评（修订）"),
         "deadline": ("2026-12-31", "2026-11-30"),
@@ -129,9 +131,11 @@ def test_closing_is_recorded_as_a_change_of_state(outline, admin):
     round_close(round=round, user=admin)
     [event] = _events(round, action=AdminAction.STATE)
     changes = _changes(event)
-    assert event.actor == admin and event.kind == AdminKind.ROUND
+    assert event.actor == admin
+    assert event.kind == AdminKind.ROUND
     assert changes["state"] == ("进行中", "已结束")
-    assert changes["closed_at"][0] == "" and changes["closed_at"][1].startswith(str(datetime.date.today().year))
+    assert changes["closed_at"][0] == ""
+    assert changes["closed_at"][1].startswith(str(datetime.date.today().year))
 
 
 # --- participants --------------------------------------------------------------------------------
@@ -226,7 +230,8 @@ def test_a_failure_after_recording_takes_the_records_with_it(outline, admin, eva
         round_assign_evaluator(round=round, organizations=_only([unit]), evaluator=evaluators[0], lead=True,
                                user=admin)
     assert not Sheet.objects.filter(assessment__round=round).exists()
-    assert _events(round, kind=AdminKind.ASSIGNMENT) == [] and _events(round, kind=AdminKind.PARTICIPANT) == []
+    assert _events(round, kind=AdminKind.ASSIGNMENT) == []
+    assert _events(round, kind=AdminKind.PARTICIPANT) == []
 
 
 # --- carried over from last year -----------------------------------------------------------------
@@ -293,7 +298,8 @@ def test_the_round_pages_show_the_history_to_admins(outline, admin, evaluators):
     for name in ("assessments:round_detail", "assessments:round_participants"):
         html = client.get(reverse(name, args=[round.pk])).content.decode()
         assert 'id="admin-history"' in html
-        assert "考评0 → 甲支部（U000）" in html and "管理员甲" in html
+        assert "考评0 → 甲支部（U000）" in html
+        assert "管理员甲" in html
         assert page_context(round)["admin_log_url"].replace("&", "&amp;") in html
 
 
@@ -307,7 +313,8 @@ def test_the_round_page_hides_the_history_from_non_admins(outline, admin, evalua
         response = logged_in(viewer).get(reverse("assessments:round_detail", args=[round.pk]))
         assert response.status_code == 200
         html = response.content.decode()
-        assert 'id="admin-history"' not in html and "考评0 → 甲支部" not in html
+        assert 'id="admin-history"' not in html
+        assert "考评0 → 甲支部" not in html
 
 
 def test_the_views_record_the_signed_in_admin(outline, admin):

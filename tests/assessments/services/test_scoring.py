@@ -123,7 +123,8 @@ def test_several_evaluators_merge_by_the_rounds_method(outline, unit, method, ex
     for evaluator, score, lead in zip(evaluators, ("1", "2.5", "3.5"), (True, False, False), strict=True):
         fill(assign(round, unit, evaluator, lead=lead), evaluator, {"4.3": score})
     result = ItemResult.objects.get(assessment__round=round, item__number="4.3")
-    assert result.score == expected and result.spread == Decimal("2.5")
+    assert result.score == expected
+    assert result.spread == Decimal("2.5")
     assert Assessment.objects.get(round=round).total == expected
 
 

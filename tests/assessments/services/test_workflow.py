@@ -3,14 +3,12 @@ every refusal leaves behind (nothing changed, a Chinese message, a 403 or a 404)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.urls import reverse
 
-from assessments.models import Assessment, AssessmentState, AuditAction, AuditEvent, LockedError, Sheet, SheetState
+from assessments.models import AssessmentState, AuditAction, AuditEvent, LockedError, Sheet, SheetState
 from assessments.services import (
     Entry,
     assessment_approve,
@@ -20,61 +18,10 @@ from assessments.services import (
     sheet_submit,
     stored_values,
 )
-from orgs.models import Organization, OrgType, Role
-from tests.conftest import logged_in
-from tests.factories import OrganizationFactory, UserFactory, assign, fill, full_marks, make_round, user_with_role
+from tests.factories import assign, fill, full_marks
+from tests.worlds import build_world, logged_in, submit_all
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass
-class World:
-    round: Any
-    assessment: Assessment
-    unit: Organization
-    sheets: list[Sheet]
-    users: dict[str, Any]
-
-    def refresh(self) -> Assessment:
-        self.assessment.refresh_from_db()
-        return self.assessment
-
-    def url(self, name: str) -> str:
-        return reverse(f"assessments:{name}", args=[self.assessment.pk])
-
-
-def build_world(outline, *, submitted: bool = True, threshold: str = "1", **round_fields) -> World:
-    """One unit of 中山区 scored by two evaluators, with a user for every role around it."""
-    city = OrganizationFactory(code="CITY", name="市委", type=OrgType.CITY)
-    district = OrganizationFactory(parent=city, code="ZS", name="中山区委", type=OrgType.DISTRICT)
-    elsewhere = OrganizationFactory(parent=city, code="XG", name="西岗区委", type=OrgType.DISTRICT)
-    unit = OrganizationFactory(parent=district, code="ZS-1", name="中山区第一支部")
-    users = {
-        "evaluator": user_with_role(Role.EVALUATOR, username="eva", first_name="张考评"),
-        "second": user_with_role(Role.EVALUATOR, username="eva2", first_name="李考评"),
-        "reporter": user_with_role(Role.REPORTER, unit, username="rep", first_name="王填报"),
-        "analyst": user_with_role(Role.ANALYST, district, username="ana", first_name="赵分析"),
-        "approver": UserFactory(username="apv", first_name="孙审核"),
-        "admin": user_with_role(Role.ADMIN, username="adm", first_name="周管理"),
-        "outsider": user_with_role(Role.ANALYST, elsewhere, username="out", first_name="吴外人"),
-    }
-    round = make_round(
-        outline, approvers=[users["approver"]], disagreement_threshold=Decimal(threshold), **round_fields
-    )
-    sheets = [assign(round, unit, users["evaluator"], lead=True), assign(round, unit, users["second"])]
-    world = World(round, Assessment.objects.get(round=round, organization=unit), unit, sheets, users)
-    if submitted:
-        submit_all(world, outline)
-    return world
-
-
-def submit_all(world: World, outline, scores: dict | None = None) -> None:
-    for sheet, name in zip(world.sheets, ("evaluator", "second"), strict=True):
-        user = world.users[name]
-        fill(sheet, user, scores or full_marks(outline))
-        sheet.refresh_from_db()
-        sheet_submit(sheet=sheet, user=user)
-    world.refresh()
 
 
 ROLES = ["evaluator", "reporter", "analyst", "approver", "admin", "outsider"]
@@ -118,7 +65,8 @@ def test_it_lets_only_admins_reopen(outline, role):
         assert response.status_code == 302
         assessment = world.refresh()
         assert (assessment.state, assessment.returned_reason) == (AssessmentState.RETURNED, "发现 2.1 材料有误")
-        assert assessment.approved_at is None and assessment.approved_by is None
+        assert assessment.approved_at is None
+        assert assessment.approved_by is None
     else:
         assert response.status_code == {**REFUSED, "approver": 403}[role]
         assert world.refresh().state == AssessmentState.APPROVED
@@ -128,7 +76,8 @@ def test_it_lets_only_admins_reopen(outline, role):
 def test_it_sends_anonymous_users_to_the_login_page(outline, client, name):
     world = build_world(outline, submitted=False)
     response = client.post(world.url(name), {"reason": "x"})
-    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
     assert world.refresh().state == AssessmentState.DRAFT
 
 
@@ -179,7 +128,8 @@ def test_it_refuses_to_let_an_approver_approve_what_they_scored(outline):
     assert world.assessment.state == AssessmentState.SUBMITTED
     client = logged_in(approver)
     page = client.get(world.url("assessment_detail")).content.decode()
-    assert 'id="approve-form"' not in page and "不能审核自己参与评分的结果" in page
+    assert 'id="approve-form"' not in page
+    assert "不能审核自己参与评分的结果" in page
     response = client.post(world.url("assessment_approve"))
     assert response.status_code == 400
     assert "您是该单位的考评员，不能审核自己参与评分的结果。" in response.content.decode()
@@ -215,7 +165,8 @@ def test_an_approved_assessment_refuses_saves_and_shows_it_is_locked(outline):
         sheet_save(sheet=sheet, user=world.users["evaluator"],
                    edits=edits_from({item_id: Entry(Decimal("1"), "不足")}, stored_values(sheet)))
     page = logged_in(world.users["evaluator"]).get(world.url("assessment_detail")).content.decode()
-    assert 'id="assessment-locked"' in page and 'id="locked-notice"' in page
+    assert 'id="assessment-locked"' in page
+    assert 'id="locked-notice"' in page
     assert "已审核" in page
 
 
@@ -255,7 +206,8 @@ def test_returning_then_approving_is_announced_and_the_reason_shown(outline):
     returned = client.post(world.url("assessment_return"), {"reason": "请补充佐证材料"}, follow=True)
     html = returned.content.decode()
     assert "已退回考评员修改。" in html
-    assert 'id="returned-reason"' in html and "请补充佐证材料" in html
+    assert 'id="returned-reason"' in html
+    assert "请补充佐证材料" in html
     submit_all(world, outline)
     approved = client.post(world.url("assessment_approve"), follow=True).content.decode()
     assert "已审核通过，考评结果已锁定。" in approved

@@ -14,9 +14,8 @@ from django.urls import reverse
 from assessments.models import Assessment, AssessmentState, MergeMethod, Sheet, SheetKind
 from assessments.services import assessment_approve, round_assign, sheet_submit
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import build_tree, fill, full_marks, make_round, user_with_role
-from tests.test_workflow import build_world
+from tests.worlds import build_world, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +58,8 @@ def test_it_puts_self_and_every_evaluator_beside_the_merged_score_and_marks_diff
     html = response.content.decode()
     for header in ("考评项目", "子项目", "分值", "自评", "各考评员得分", "合成得分"):
         assert f">{header}</th>" in html
-    assert "张考评" in html and "李考评" in html
+    assert "张考评" in html
+    assert "李考评" in html
     first = row_of(html, "1.1")
     assert "differs" in first
     assert [c.strip() for c in re.findall(r'<td class="cap">([^<]*)', first)] == ["3", "3", "3", "1", "2"]
@@ -67,20 +67,24 @@ def test_it_puts_self_and_every_evaluator_beside_the_merged_score_and_marks_diff
     assert "differs" not in row_of(html, "1.3")
     assert re.search(r'id="self-total">100 / 100', html)
     categories = re.search(r'id="category-results">(.*?)</table>', html, re.S).group(1)
-    assert '<td class="cap">8.5</td>' in categories and '<td class="cap">98.5</td>' in categories
+    assert '<td class="cap">8.5</td>' in categories
+    assert '<td class="cap">98.5</td>' in categories
 
 
 def test_it_flags_disagreements_beyond_the_threshold_for_approvers_and_analysts(outline):
     world = build_world(outline, submitted=False, threshold="1")
     split_scores(outline, world, second={"1.1": 1, "1.2": 1})  # spreads 2 and 1
     approver = logged_in(world.users["approver"]).get(world.url("assessment_detail")).content.decode()
-    assert "flagged" in row_of(approver, "1.1") and "分歧" in row_of(approver, "1.1")
+    assert "flagged" in row_of(approver, "1.1")
+    assert "分歧" in row_of(approver, "1.1")
     assert "flagged" not in row_of(approver, "1.2")
-    assert 'id="flag-summary"' in approver and "有 1 个子项目" in approver
+    assert 'id="flag-summary"' in approver
+    assert "有 1 个子项目" in approver
     analyst = logged_in(world.users["analyst"]).get(world.url("assessment_detail")).content.decode()
     assert "flagged" in row_of(analyst, "1.1")
     evaluator = logged_in(world.users["evaluator"]).get(world.url("assessment_detail")).content.decode()
-    assert "flagged" not in row_of(evaluator, "1.1") and 'id="flag-summary"' not in evaluator
+    assert "flagged" not in row_of(evaluator, "1.1")
+    assert 'id="flag-summary"' not in evaluator
 
 
 def test_it_lists_every_sheet_with_evaluator_lead_progress_and_a_link(outline):
@@ -90,7 +94,9 @@ def test_it_lists_every_sheet_with_evaluator_lead_progress_and_a_link(outline):
     sheets = re.search(r'id="sheets">(.*?)</table>', html, re.S).group(1)
     for sheet in Sheet.objects.filter(assessment=world.assessment):
         assert reverse("assessments:sheet", args=[world.assessment.pk, sheet.pk]) in sheets
-    assert "主考评员" in sheets and "已评 2/32" in sheets and "已评 0/32" in sheets
+    assert "主考评员" in sheets
+    assert "已评 2/32" in sheets
+    assert "已评 0/32" in sheets
     assert reverse("orgs:detail", args=[world.unit.code]) in html
 
 
@@ -101,18 +107,24 @@ def test_the_unit_sees_its_assessment_without_the_evaluators_until_approved(outl
     html = client.get(world.url("assessment_detail")).content.decode()
     assert "审核通过后公布" in html
     # Neither what the evaluators scored nor who they are, in the table or in the history.
-    assert "张考评" not in html and "李考评" not in html and "会议记录不全" not in html
+    assert "张考评" not in html
+    assert "李考评" not in html
+    assert "会议记录不全" not in html
     assert "(-" not in html
-    assert "考评中" in html and "待审核" in html  # the steps themselves are shown
-    assert ">各考评员得分</th>" not in html and ">合成得分</th>" not in html
+    assert "考评中" in html
+    assert "待审核" in html
+    assert ">各考评员得分</th>" not in html
+    assert ">合成得分</th>" not in html
     for sheet in world.sheets:
         assert reverse("assessments:sheet", args=[world.assessment.pk, sheet.pk]) not in html
     assert 'id="workflow-actions"' not in html
 
     assessment_approve(assessment=world.assessment, user=world.users["approver"])
     html = client.get(world.url("assessment_detail")).content.decode()
-    assert "<strong class=\"fs-5\">99</strong> / 100" in html and ">合成得分</th>" in html
-    assert "李考评" not in html and "会议记录不全" not in html
+    assert "<strong class=\"fs-5\">99</strong> / 100" in html
+    assert ">合成得分</th>" in html
+    assert "李考评" not in html
+    assert "会议记录不全" not in html
 
 
 def test_it_shows_the_return_form_to_approvers_and_the_reopen_form_to_admins(outline):
@@ -124,8 +136,10 @@ def test_it_shows_the_return_form_to_approvers_and_the_reopen_form_to_admins(out
     assessment_approve(assessment=world.assessment, user=world.users["approver"])
     admin = logged_in(world.users["admin"]).get(world.url("assessment_detail")).content.decode()
     approver = logged_in(world.users["approver"]).get(world.url("assessment_detail")).content.decode()
-    assert 'id="reopen-form"' in admin and 'id="return-form"' not in admin
-    assert 'id="reopen-form"' not in approver and 'id="workflow-actions"' not in approver
+    assert 'id="reopen-form"' in admin
+    assert 'id="return-form"' not in admin
+    assert 'id="reopen-form"' not in approver
+    assert 'id="workflow-actions"' not in approver
 
 
 @pytest.mark.parametrize("role", ["evaluator", "second", "reporter", "analyst", "approver", "admin"])
@@ -147,7 +161,8 @@ def test_an_outsider_gets_404_on_every_url(outline, name):
 def test_an_anonymous_visitor_is_sent_to_log_in(outline, client):
     world = build_world(outline, submitted=False)
     response = client.get(world.url("assessment_detail"))
-    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
 
 
 def test_a_missing_assessment_is_404(admin_client, outline):
@@ -160,7 +175,8 @@ def test_the_history_is_paginated(outline):
     fill(world.sheets[1], world.users["second"], {**full_marks(outline), "1.1": 1})  # 33 more
     client = logged_in(world.users["admin"])
     first = client.get(world.url("assessment_detail"))
-    assert len(first.context["events"]) == 50 and first.context["events"].paginator.num_pages == 2
+    assert len(first.context["events"]) == 50
+    assert first.context["events"].paginator.num_pages == 2
     assert "第 1 / 2 页" in first.content.decode()
     # Also from a form re-rendered under its own URL, the pages link back to the assessment page.
     refused = client.post(world.url("assessment_reopen"), {"reason": ""})
@@ -207,7 +223,8 @@ def test_it_prints_points_without_a_trailing_zero(outline):
     split_scores(outline, world, second={"1.1": 2})
     html = logged_in(world.users["admin"]).get(world.url("assessment_detail")).content.decode()
     figures = re.findall(r'<td class="cap">([^<]*)</td>', html)
-    assert figures and not [f for f in figures if f.strip().endswith(".0")]
+    assert figures
+    assert not [f for f in figures if f.strip().endswith(".0")]
     assert "2.5" in figures
 
 

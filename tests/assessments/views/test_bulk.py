@@ -1,7 +1,6 @@
 """Bulk entry from Excel: the template, every refusal with nothing written, a good file applied."""
 
 import io
-import re
 from decimal import Decimal
 
 import pytest
@@ -17,59 +16,35 @@ import assessments.services.bulk as bulk_service
 from assessments.models import Assessment, AssessmentState, AuditAction, AuditEvent, Score, Sheet, SheetState
 from assessments.services import round_assign, round_close
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
-from tests.factories import AdminFactory, OrganizationFactory, UserFactory, assign, fill, make_round, user_with_role
+from tests.factories import AdminFactory, OrganizationFactory, UserFactory, assign, fill, user_with_role
+from tests.worlds import (
+    R11,
+    R12,
+    S11,
+    S12,
+    assert_refused,
+    bulk_world,
+    download,
+    edited,
+    logged_in,
+    post,
+    problems,
+    state,
+    template_url,
+    upload_url,
+)
 
 pytestmark = pytest.mark.django_db
-
-S11, R11 = "1.1 领导重视（3分）", "1.1 扣分理由"
-S12, R12 = "1.2 组织健全（2分）", "1.2 扣分理由"
 
 
 @pytest.fixture
 def world(outline):
-    district = OrganizationFactory(code="ZS", name="中山区委")
-    units = [OrganizationFactory(parent=district, code=f"ZS0{n}", name=f"中山区第{n}支部") for n in (1, 2)]
-    round = make_round(outline)
-    evaluator = user_with_role(Role.EVALUATOR, first_name="王考评")
-    sheets = [assign(round, unit, evaluator) for unit in units]
-    # A unit of another evaluator in this round, and one the evaluator scored last year only.
-    assign(round, OrganizationFactory(code="XG01", name="西岗区第一支部"), user_with_role(Role.EVALUATOR))
-    last_year = make_round(outline, year=2025)
-    assign(last_year, OrganizationFactory(code="GJZ01", name="甘井子区第一支部"), evaluator)
-    return {"round": round, "evaluator": evaluator, "sheets": sheets, "client": logged_in(evaluator)}
-
-
-def template_url(world):
-    return reverse("assessments:bulk_template", args=[world["round"].pk])
-
-
-def upload_url(world):
-    return reverse("assessments:bulk_upload", args=[world["round"].pk])
-
-
-def download(world):
-    response = world["client"].get(template_url(world))
-    assert response.status_code == 200
-    return b"".join(response.streaming_content)
+    return bulk_world(outline)
 
 
 def rows_of(content: bytes) -> list[list]:
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]
     return [list(row) for row in sheet.iter_rows(values_only=True)]
-
-
-def edited(content: bytes, changes: dict[tuple[str, str], object]) -> bytes:
-    """The file with cells changed, addressed by (organization code, header title)."""
-    workbook = load_workbook(io.BytesIO(content))
-    sheet = workbook.worksheets[0]
-    header = [cell.value for cell in sheet[1]]
-    row_of = {sheet.cell(row=r, column=1).value: r for r in range(2, sheet.max_row + 1)}
-    for (code, title), value in changes.items():
-        sheet.cell(row=row_of[code], column=header.index(title) + 1, value=value)
-    target = io.BytesIO()
-    workbook.save(target)
-    return target.getvalue()
 
 
 def appended(content: bytes, rows: list[list]) -> bytes:
@@ -91,33 +66,13 @@ def from_rows(rows: list[list]) -> bytes:
     return target.getvalue()
 
 
-def post(world, content: bytes, name="我的评分.xlsx"):
-    return world["client"].post(upload_url(world), {"file": SimpleUploadedFile(name, content)})
-
-
-def state():
-    """Everything an import could write."""
-    return (
-        sorted(Score.objects.values_list("sheet_id", "item__number", "score", "reason")),
-        AuditEvent.objects.count(),
-        sorted(Sheet.objects.values_list("pk", "version", "total")),
-        sorted(Assessment.objects.values_list("pk", "total")),
-    )
-
-
-def problems(response) -> list[tuple[str, str, str]]:
-    """The rows of the problems table as (行号, 列, 问题) text."""
-    html = response.content.decode()
-    cells = re.findall(r'<tr class="problem-row">\s*<td>(.*?)</td>\s*<td[^>]*>(.*?)</td>\s*<td>(.*?)</td>', html, re.S)
-    return [(row, re.sub(r"<[^>]+>", "", column).strip(), message) for row, column, message in cells]
-
-
 # --- Who may use it ----------------------------------------------------------------------------
 
 def test_it_sends_anonymous_visitors_to_login(client, world):
     for response in (client.get(template_url(world)), client.get(upload_url(world)),
                      client.post(upload_url(world), {})):
-        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
 
 
 @pytest.mark.parametrize("who", ["outsider", "admin", "other_evaluator"])
@@ -144,15 +99,18 @@ def test_the_template_has_a_row_per_assignment_and_a_column_pair_per_item(world,
     rows = rows_of(content)
     header = rows[0]
     assert header[:6] == ["编码", "名称", S11, R11, S12, R12]
-    assert len(header) == 2 + 2 * 32 and header[-2:] == ["7.4 社会事业和谐稳定经济发展又好又快（5分）", "7.4 扣分理由"]
+    assert len(header) == 2 + 2 * 32
+    assert header[-2:] == ["7.4 社会事业和谐稳定经济发展又好又快（5分）", "7.4 扣分理由"]
     assert [row[:2] for row in rows[1:]] == [["ZS01", "中山区第1支部"], ["ZS02", "中山区第2支部"]]
     assert all(value is None for row in rows[1:] for value in row[2:])
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]
     assert sheet.freeze_panes == "C2"
-    assert sheet.column_dimensions["B"].width == 30 and sheet.column_dimensions["D"].width == 28
+    assert sheet.column_dimensions["B"].width == 30
+    assert sheet.column_dimensions["D"].width == 28
     workbook = load_workbook(io.BytesIO(content))
     assert workbook.sheetnames == ["评分", "说明", "kaoping_base"]
-    assert workbook["kaoping_base"].sheet_state == "veryHidden" and workbook["kaoping_base"].protection.sheet
+    assert workbook["kaoping_base"].sheet_state == "veryHidden"
+    assert workbook["kaoping_base"].protection.sheet
 
 
 def test_the_template_is_prefilled_and_neutralises_formulas(world):
@@ -186,19 +144,6 @@ def test_the_template_costs_the_same_queries_for_more_units(world, outline):
 
 
 # --- Bad files: a message for each, and nothing written -----------------------------------------
-
-def assert_refused(world, content, expected: list[tuple[str, str, str]] | str, name="我的评分.xlsx"):
-    before = state()
-    response = post(world, content, name)
-    assert response.status_code == 400
-    assert "没有导入任何数据" in response.content.decode()
-    if isinstance(expected, str):
-        assert expected in response.content.decode().replace("\xa0", " ")
-    else:
-        assert problems(response) == expected
-    assert state() == before
-    return response
-
 
 def test_it_refuses_a_file_that_is_not_a_workbook(world):
     assert_refused(world, b"code,score\nZS01,3\n", "无法读取该文件。请上传 Excel 工作簿（.xlsx 格式）", name="评分.csv")
@@ -322,7 +267,8 @@ def test_a_good_file_is_applied_and_recorded(world):
         ("ZS02", S11): "2.5", ("ZS02", R11): "-未见会议记录",
     })
     response = post(world, content)
-    assert response.status_code == 302 and response["Location"] == upload_url(world)
+    assert response.status_code == 302
+    assert response["Location"] == upload_url(world)
     assert str(list(get_messages(response.wsgi_request))[-1]) == (
         "导入完成：2 个党组织的 3 项评分已更新，0 个党组织没有变化。")
     assert sorted(Score.objects.filter(sheet__in=[first, second]).values_list("sheet_id", "item__number", "score", "reason")) == [
@@ -365,7 +311,8 @@ def test_the_page_explains_the_rules_and_links_the_template(world):
     response = world["client"].get(upload_url(world))
     html = response.content.decode()
     assert response.status_code == 200
-    assert template_url(world) in html and 'enctype="multipart/form-data"' in html
+    assert template_url(world) in html
+    assert 'enctype="multipart/form-data"' in html
     assert "分配给您的 2 个党组织中，2 个的评分表现在可以填写。" in html
     assert "得分留空表示该子项目保持不变" in html
 
@@ -391,7 +338,8 @@ def test_an_untouched_stale_template_undoes_nothing(world):
     assert response.status_code == 302
     assert str(list(get_messages(response.wsgi_request))[-1]) == (
         "文件中没有您改动过的格子，没有写入任何内容。下载模板后系统中另有 2 处修改，文件里没有改动这些格子，已保留系统中的值。")
-    assert state() == before and stored(first, "1.1") == (Decimal("2"), "表单上改的")
+    assert state() == before
+    assert stored(first, "1.1") == (Decimal("2"), "表单上改的")
 
 
 def test_cells_changed_only_in_the_file_are_written_and_the_form_edit_stays(world):
@@ -414,7 +362,8 @@ def test_a_cell_changed_on_both_sides_refuses_the_whole_file_row_by_row(world):
     before = state()
     response = post(world, content)
     assert response.status_code == 400
-    assert state() == before and stored(second, "1.3") == (None, "")
+    assert state() == before
+    assert stored(second, "1.3") == (None, "")
     found = problems(response)
     assert [(row, column) for row, column, _message in found] == [("2", f"C {S11}"), ("2", f"D {R11}")]
     message = found[0][2]
@@ -426,7 +375,8 @@ def test_a_template_without_version_data_is_refused(world):
     old = from_rows(rows_of(edited(download(world), {("ZS01", S11): 3})))
     before = state()
     response = post(world, old)
-    assert response.status_code == 400 and state() == before
+    assert response.status_code == 400
+    assert state() == before
     assert "这个文件没有模板的版本信息" in response.content.decode()
 
 

@@ -1,78 +1,40 @@
 """The round pages: who may open each, creating (blank or from last year's), editing, closing,
 participants and assignments, and constant query counts on the list pages."""
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Assessment, AssessmentState, MergeMethod, Round, RoundState, Score, Sheet, SheetKind
 from indicators.models import VersionStatus
-from orgs.models import Organization, Role
-from tests.conftest import logged_in
+from orgs.models import Organization
 from tests.factories import (
-    UserFactory,
-    assign,
     build_draft,
-    build_tree,
     fill,
-    make_round,
     publish,
-    user_with_role,
+)
+from tests.worlds import (
+    ADMIN,
+    ANALYST,
+    ANONYMOUS,
+    APPROVER,
+    DEADLINE,
+    EVALUATOR,
+    OUTSIDER,
+    REPORTER,
+    RoundWorld,
+    message_texts,
+    round_world,
+    row_codes,
 )
 
 pytestmark = pytest.mark.django_db
 
-ANONYMOUS, OUTSIDER, ANALYST, EVALUATOR, APPROVER, REPORTER, ADMIN = (
-    "anonymous", "outsider", "analyst", "evaluator", "approver", "reporter", "admin"
-)
-DEADLINE = "2100-06-30"
-
-
-@dataclass
-class World:
-    round: Round
-    users: dict[str, Any]
-
-    def client(self, who: str) -> Client:
-        return Client() if who == ANONYMOUS else logged_in(self.users[who])
-
-    def url(self, name: str, **query: str) -> str:
-        url = reverse(f"assessments:{name}", args=[self.round.pk])
-        return f"{url}?{'&'.join(f'{k}={v}' for k, v in query.items())}" if query else url
-
 
 @pytest.fixture
-def world(outline) -> World:
-    """A round over two districts: 0 has two branches in it, 1 has one; one evaluator per district."""
-    build_tree(districts=2, branches_per_district=3)
-    district0 = Organization.objects.get(code="BD000")
-    users = {
-        OUTSIDER: UserFactory(username="out"),
-        ANALYST: user_with_role(Role.ANALYST, district0, username="ana"),
-        EVALUATOR: user_with_role(Role.EVALUATOR, username="eva", first_name="张考评"),
-        "evaluator2": user_with_role(Role.EVALUATOR, username="eva2", first_name="李考评"),
-        APPROVER: UserFactory(username="apv", first_name="孙审核"),
-        REPORTER: user_with_role(Role.REPORTER, Organization.objects.get(code="BD000B0000"), username="rep"),
-        ADMIN: user_with_role(Role.ADMIN, username="adm"),
-    }
-    round = make_round(outline, title="年度考评", approvers=[users[APPROVER]])
-    assign(round, Organization.objects.get(code="BD000B0000"), users[EVALUATOR], lead=True)
-    assign(round, Organization.objects.get(code="BD000B0000"), users["evaluator2"])
-    assign(round, Organization.objects.get(code="BD000B0001"), users["evaluator2"])
-    assign(round, Organization.objects.get(code="BD001B0000"), users["evaluator2"])
-    return World(round, users)
-
-
-def _codes(response) -> list[str]:
-    return [row.organization.code for row in response.context["page_obj"]]
-
-
-def _messages(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
+def world(outline) -> RoundWorld:
+    return round_world(outline)
 
 
 # --- who may open what ----------------------------------------------------------------------
@@ -146,7 +108,7 @@ def test_the_list_counts_only_what_the_visitor_may_see(world):
 
 def test_an_analyst_sees_only_participants_in_their_subtree(world):
     response = world.client(ANALYST).get(world.url("round_detail"))
-    assert _codes(response) == ["BD000B0000", "BD000B0001"]
+    assert row_codes(response) == ["BD000B0000", "BD000B0001"]
     assert "测试区1第0支部" not in response.content.decode()
     assert response.context["show_flags"]
     assert response.context["summary"]["participants"] == 2
@@ -154,14 +116,14 @@ def test_an_analyst_sees_only_participants_in_their_subtree(world):
 
 def test_an_evaluator_sees_only_the_units_assigned_to_them_and_no_flags(world):
     response = world.client(EVALUATOR).get(world.url("round_detail"))
-    assert _codes(response) == ["BD000B0000"]
+    assert row_codes(response) == ["BD000B0000"]
     assert not response.context["show_flags"]
     assert "分歧子项目" not in response.content.decode()
 
 
 def test_an_approver_sees_every_participant_and_the_flags(world):
     response = world.client(APPROVER).get(world.url("round_detail"))
-    assert _codes(response) == ["BD000B0000", "BD000B0001", "BD001B0000"]
+    assert row_codes(response) == ["BD000B0000", "BD000B0001", "BD001B0000"]
     assert response.context["show_flags"]
 
 
@@ -169,7 +131,8 @@ def test_the_unit_sees_neither_its_evaluators_nor_its_score_before_approval(worl
     sheet = Sheet.objects.get(assessment__organization__code="BD000B0000", evaluator=world.users[EVALUATOR])
     fill(sheet, world.users[EVALUATOR], {"1.1": 3})
     html = world.client(REPORTER).get(world.url("round_detail")).content.decode()
-    assert "张考评" not in html and "李考评" not in html
+    assert "张考评" not in html
+    assert "李考评" not in html
     assert ">3<" not in html
 
 
@@ -194,9 +157,9 @@ def test_the_detail_shows_the_facts_evaluators_lead_merged_total_and_flags(world
 
 def test_the_detail_filters_by_name_and_state(world):
     client = world.client(ADMIN)
-    assert _codes(client.get(world.url("round_detail", q="测试区1"))) == ["BD001B0000"]
-    assert _codes(client.get(world.url("round_detail", q="BD000B0001"))) == ["BD000B0001"]
-    assert _codes(client.get(world.url("round_detail", state="approved"))) == []
+    assert row_codes(client.get(world.url("round_detail", q="测试区1"))) == ["BD001B0000"]
+    assert row_codes(client.get(world.url("round_detail", q="BD000B0001"))) == ["BD000B0001"]
+    assert row_codes(client.get(world.url("round_detail", state="approved"))) == []
 
 
 # --- creating -----------------------------------------------------------------------------
@@ -275,7 +238,8 @@ def test_from_last_years_copies_organizations_and_assignments_but_no_scores(worl
         reverse("assessments:round_create"), _create_data(outline, previous=str(world.round.pk))
     )
     round = Round.objects.get(year=2027)
-    assert response.status_code == 302 and round.previous == world.round
+    assert response.status_code == 302
+    assert round.previous == world.round
     reviews = Sheet.objects.filter(assessment__round=round, kind=SheetKind.REVIEW)
     assert set(reviews.values_list("assessment__organization__code", "evaluator__username", "is_lead")) == {
         ("BD000B0000", "eva", True), ("BD000B0000", "eva2", False), ("BD000B0001", "eva2", False)
@@ -322,8 +286,9 @@ def test_closing_freezes_the_round(world):
     client = world.client(ADMIN)
     response = client.post(world.url("round_close"), {"confirm": "on"}, follow=True)
     world.round.refresh_from_db()
-    assert world.round.state == RoundState.CLOSED and world.round.closed_at is not None
-    assert "已结束" in " ".join(_messages(response))
+    assert world.round.state == RoundState.CLOSED
+    assert world.round.closed_at is not None
+    assert "已结束" in " ".join(message_texts(response))
 
     assign_post = {"action": "assign", "assign-evaluator": "eva", "assign-organization_code": "BD001B0001"}
     response = client.post(world.url("round_participants"), assign_post)
@@ -339,4 +304,5 @@ def test_closing_freezes_the_round(world):
     assert Assessment.objects.filter(round=world.round).count() == 3
     assert Sheet.objects.filter(assessment__round=world.round, kind=SheetKind.REVIEW).count() == 4
     page = client.get(world.url("round_participants")).content.decode()
-    assert 'id="assign-form"' not in page and "已冻结" in page
+    assert 'id="assign-form"' not in page
+    assert "已冻结" in page

@@ -11,8 +11,6 @@ from django.urls import reverse
 from assessments.models import Assessment, MergeMethod, Round, Sheet, SheetKind
 from assessments.services import round_assign, round_close
 from orgs.models import Organization, Role
-from tests import test_round_views as base
-from tests.conftest import logged_in
 from tests.factories import (
     RoleGrantFactory,
     UserFactory,
@@ -22,16 +20,22 @@ from tests.factories import (
     make_round,
     user_with_role,
 )
+from tests.worlds import (
+    ADMIN,
+    ANALYST,
+    EVALUATOR,
+    RoundWorld,
+    logged_in,
+    message_texts,
+    round_world,
+)
 
 pytestmark = pytest.mark.django_db
 
-ANONYMOUS, OUTSIDER, ANALYST, EVALUATOR, APPROVER, REPORTER, ADMIN = (
-    "anonymous", "outsider", "analyst", "evaluator", "approver", "reporter", "admin"
-)
-DEADLINE = "2100-06-30"
-# The round-page world and its helpers are shared with test_round_views.
-world = base.world
-World, _codes, _messages = base.World, base._codes, base._messages
+
+@pytest.fixture
+def world(outline) -> RoundWorld:
+    return round_world(outline)
 
 
 # --- participants and assignments -----------------------------------------------------------
@@ -46,7 +50,7 @@ def test_an_admin_adds_one_organization_or_a_whole_subtree(world):
     }, follow=True)
     codes = set(Assessment.objects.filter(round=world.round).values_list("organization__code", flat=True))
     assert codes == {"BD000B0000", "BD000B0001", "BD001B0000", "BD001B0001", "BD001"}
-    assert "已将 1 个党组织加入本批次。" in _messages(response)
+    assert "已将 1 个党组织加入本批次。" in message_texts(response)
 
 
 def test_an_unknown_code_is_told_next_to_the_field_and_kept(world):
@@ -68,7 +72,7 @@ def test_a_subtree_assignment_gives_each_active_organization_one_review_sheet(wo
     assert sorted(sheets.values_list("assessment__organization__code", "is_lead")) == [
         ("BD001", True), ("BD001B0000", True), ("BD001B0001", True)
     ]
-    assert "考评员“张考评”：新分配 3 个党组织，设为主考评员 3 个。" in _messages(response)
+    assert "考评员“张考评”：新分配 3 个党组织，设为主考评员 3 个。" in message_texts(response)
 
 
 def test_only_evaluators_can_be_assigned(world):
@@ -82,7 +86,8 @@ def test_only_evaluators_can_be_assigned(world):
 
 def test_the_pick_list_offers_the_evaluators(world):
     html = world.client(ADMIN).get(world.url("round_participants")).content.decode()
-    assert '<option value="eva">张考评</option>' in html and '<option value="apv">' not in html
+    assert '<option value="eva">张考评</option>' in html
+    assert '<option value="apv">' not in html
 
 
 def test_a_sheet_without_scores_can_be_unassigned_but_not_once_scored(world):
@@ -94,7 +99,7 @@ def test_a_sheet_without_scores_can_be_unassigned_but_not_once_scored(world):
     busy = Sheet.objects.get(assessment__organization__code="BD000B0000", evaluator=world.users[EVALUATOR])
     fill(busy, world.users[EVALUATOR], {"1.1": 3})
     response = client.post(world.url("round_participants"), {"action": "unassign", "sheet": busy.pk}, follow=True)
-    assert "该考评员已经开始评分，不能移除。" in _messages(response)
+    assert "该考评员已经开始评分，不能移除。" in message_texts(response)
     assert Sheet.objects.filter(pk=busy.pk).exists()
 
 
@@ -122,7 +127,7 @@ def test_an_organization_without_work_can_be_taken_out(world):
     fill(scored, world.users[EVALUATOR], {"1.1": 3})
     response = client.post(world.url("round_participants"), {"action": "remove", "assessment": scored.assessment_id},
                            follow=True)
-    assert "该党组织已有评分、佐证材料或已提交，不能移出本批次。" in _messages(response)
+    assert "该党组织已有评分、佐证材料或已提交，不能移出本批次。" in message_texts(response)
 
 
 def test_an_unknown_action_is_400(world):

@@ -10,7 +10,6 @@ from assessments.models import Assessment, AssessmentState, Score, Sheet, SheetK
 from assessments.services import sheet_submit, stored_values
 from indicators.points import format_points
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import (
     OrganizationFactory,
     UserFactory,
@@ -21,6 +20,7 @@ from tests.factories import (
     make_round,
     user_with_role,
 )
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +107,8 @@ def test_a_nine_in_a_three_point_item_is_refused_in_place_and_nothing_is_lost(se
     html = response.content.decode()
     assert response.status_code == 400
     assert "得分不能超过本项分值 3 分。" in html
-    assert 'value="9"' in html and "中心组学习次数不足" in html
+    assert 'value="9"' in html
+    assert "中心组学习次数不足" in html
     assert html.count("is-invalid") == 1
     assert not Score.objects.filter(sheet=setting["sheet"]).exists()
 
@@ -164,7 +165,8 @@ def test_a_locked_sheet_is_read_only_and_refuses_a_post(setting):
     Assessment.objects.filter(pk=sheet.assessment_id).update(state=AssessmentState.APPROVED, approved_at="2026-01-01T00:00Z")
     client = logged_in(setting["evaluator"])
     html = client.get(url(sheet)).content.decode()
-    assert 'id="locked-note"' in html and "score-input" not in html
+    assert 'id="locked-note"' in html
+    assert "score-input" not in html
     response = client.post(url(sheet), full_post(setting["outline"], sheet, {"1.1": ("0", "改分")}), follow=True)
     assert "已提交或已锁定，不能再修改" in response.content.decode()
     assert Score.objects.get(sheet=sheet, item__number="1.1").score == Decimal("3")

@@ -10,9 +10,9 @@ from django.db.models import Sum
 from assessments.models import AuditEvent, Score, Sheet, SheetKind, SheetState
 from assessments.services import round_add_organizations
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, UserFactory, fill, make_round, user_with_role
 from tests.sheet_pages import open_sheet, read_form, sheet_url, typed
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,8 @@ def test_an_untouched_field_is_never_written(world):
     response = world["b"].post(sheet_url(world["sheet"]), typed(page_b, world["items"], {}))
     assert response.status_code == 302
     assert messages_of(response)[-1].startswith("没有修改，无需保存。")
-    assert stored(world, "4.2")[0] == Decimal("2") and AuditEvent.objects.count() == before
+    assert stored(world, "4.2")[0] == Decimal("2")
+    assert AuditEvent.objects.count() == before
 
 
 def test_overlapping_edits_are_shown_side_by_side_and_nothing_is_saved(world):
@@ -73,14 +74,18 @@ def test_overlapping_edits_are_shown_side_by_side_and_nothing_is_saved(world):
         "2.2": ("0", "乙的理由"), "2.3": ("0.5", "乙改2.3")}))
     html = response.content.decode()
     assert response.status_code == 409
-    assert 'id="conflict"' in html and "有 2 处您和对方都改了" in html
-    assert "张三（" in html and "您的值：" in html
+    assert 'id="conflict"' in html
+    assert "有 2 处您和对方都改了" in html
+    assert "张三（" in html
+    assert "您的值：" in html
     # 4.2 only 张三 changed: 李四's page now shows 张三's value, marked.
     fields, radios = read_form(html)
     score42 = f"score_{world['items']['4.2']}"
-    assert fields[score42] == "3" and "changed-by-others" in html
+    assert fields[score42] == "3"
+    assert "changed-by-others" in html
     # What 李四 typed is all still there, and nothing of it was saved.
-    assert fields[f"score_{world['items']['2.2']}"] == "0" and fields[f"score_{world['items']['2.3']}"] == "0.5"
+    assert fields[f"score_{world['items']['2.2']}"] == "0"
+    assert fields[f"score_{world['items']['2.3']}"] == "0.5"
     assert set(radios) == {f"choice_score_{world['items']['2.2']}", f"choice_reason_{world['items']['2.2']}"}
     assert not any(checked for options in radios.values() for _value, checked in options)
     assert Sheet.objects.get(pk=world["sheet"].pk).version == version
@@ -139,7 +144,8 @@ def test_a_third_change_while_deciding_asks_again(world):
     for name in radios:
         fields[name] = "mine"
     again = world["b"].post(sheet_url(world["sheet"]), {**fields, "action": "save"})
-    assert again.status_code == 409 and "甲又改了" in again.content.decode()
+    assert again.status_code == 409
+    assert "甲又改了" in again.content.decode()
     assert stored(world, "2.2") == (Decimal("0.5"), "甲又改了")
 
 

@@ -2,7 +2,6 @@
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db.models import Sum
@@ -10,8 +9,8 @@ from django.db.models import Sum
 from indicators.formats.fixture import DALIAN_2010, outline_fixture
 from indicators.formats.seed_text import read_outline
 from indicators.models import Category, Item, VersionStatus
+from tests.worlds import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "source" / "dalian-indicator-outline.txt"
 
 pytestmark = pytest.mark.django_db

@@ -33,7 +33,8 @@ def test_it_renames_changes_caps_and_reorders():
     version_save_edits(system=system, plan=plan, user=None)
     assert Category.objects.get(system=system, number=1).name == "新名称"
     caps = dict(Item.objects.filter(system=system).values_list("number", "cap"))
-    assert caps["1.1"] == Decimal("0.5") and caps["1.2"] == Decimal("1.5")
+    assert caps["1.1"] == Decimal("0.5")
+    assert caps["1.2"] == Decimal("1.5")
     assert Item.objects.get(system=system, number="2.2").name == "原第一项"
     assert version_problems(system) == []
 
@@ -188,7 +189,9 @@ def test_the_done_when_flow_moves_two_points_and_publishes(outline):
     assert version_problems(draft) == []
     publish(draft)
     caps = dict(Item.objects.filter(system=draft).values_list("number", "cap"))
-    assert caps["4.2"] == 6 and caps["3.4"] == 5 and sum(caps.values()) == 100
+    assert caps["4.2"] == 6
+    assert caps["3.4"] == 5
+    assert sum(caps.values()) == 100
     assert Item.objects.get(system=draft, number="4.2").origin == Item.objects.get(system=outline, number="4.2")
     assert Item.objects.get(system=outline, number="4.2").cap == 8
 

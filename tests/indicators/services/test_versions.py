@@ -13,7 +13,8 @@ def test_a_complete_draft_has_no_problems_and_publishes():
     draft = build_draft(categories=3, items_per_category=2)
     assert version_problems(draft) == []
     published = version_publish(system=draft, user=None)
-    assert published.status == VersionStatus.PUBLISHED and published.published_at
+    assert published.status == VersionStatus.PUBLISHED
+    assert published.published_at
 
 
 def test_it_says_by_how_much_the_caps_miss_the_total():
@@ -58,9 +59,11 @@ def test_cloning_makes_a_draft_whose_rows_remember_their_origin(outline):
 
     draft = version_clone(source=outline, code="dalian-2026", title="2026 试行版", year=2026, user=None)
     assert (draft.status, draft.source, draft.total) == (VersionStatus.DRAFT, outline, outline.total)
-    assert draft.categories.count() == 7 and draft.items.count() == 32
+    assert draft.categories.count() == 7
+    assert draft.items.count() == 32
     item = draft.items.get(number="4.2")
-    assert item.origin == outline.items.get(number="4.2") and item.category.origin.number == 4
+    assert item.origin == outline.items.get(number="4.2")
+    assert item.category.origin.number == 4
     assert version_problems(draft) == []
     second = version_clone(source=publish_now(draft), code="dalian-2027", title="2027 试行版", year=2027, user=None)
     assert second.items.get(number="4.2").origin.origin == outline.items.get(number="4.2")

@@ -3,7 +3,6 @@
 import io
 import json
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -14,12 +13,13 @@ from openpyxl import Workbook, load_workbook
 from indicators.models import IndicatorSystem, Item, VersionStatus
 from indicators.services.versions import version_problems
 from tests.factories import IndicatorSystemFactory, build_draft
+from tests.worlds import ROOT
+from tests.worlds import VERSION_HEADER as HEADER
 
 pytestmark = pytest.mark.django_db
 
 IMPORT = reverse("indicators:version_import")
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "dalian_2010.json"
-HEADER = ["考评项目", "子项目", "评分标准", "分值"]
+FIXTURE = ROOT / "fixtures" / "dalian_2010.json"
 
 
 def export_url(kind, code):
@@ -64,9 +64,12 @@ def test_it_exports_the_official_table_layout(user_client, outline):
     assert response["Content-Disposition"] == "attachment; filename*=utf-8''" + quote(name)
     sheet = load_workbook(io.BytesIO(downloaded(response))).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == HEADER and len(rows) == 33
-    assert rows[1][:2] == ("1. 组织领导", "1.1 领导重视") and rows[1][3] == 3
-    assert sheet.freeze_panes == "A2" and sheet.column_dimensions["C"].width == 80
+    assert list(rows[0]) == HEADER
+    assert len(rows) == 33
+    assert rows[1][:2] == ("1. 组织领导", "1.1 领导重视")
+    assert rows[1][3] == 3
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["C"].width == 80
 
 
 def test_it_exports_json_in_the_shape_of_the_reference_fixture(user_client, outline):
@@ -79,7 +82,8 @@ def test_it_exports_json_in_the_shape_of_the_reference_fixture(user_client, outl
 def test_a_draft_exports_as_a_draft_to_admins_only(admin_client, user_client, client):
     draft = build_draft(categories=1, items_per_category=2)
     records = json.loads(admin_client.get(export_url("json", draft.code)).content)
-    assert records[0]["fields"]["status"] == "draft" and len(records) == 4
+    assert records[0]["fields"]["status"] == "draft"
+    assert len(records) == 4
     for kind in ("json", "xlsx"):
         assert user_client.get(export_url(kind, draft.code)).status_code == 404
         assert client.get(export_url(kind, draft.code)).status_code == 302
@@ -89,7 +93,8 @@ def test_formula_like_text_is_neutralised_and_comes_back_unchanged(admin_client)
     draft = build_draft(categories=1, items_per_category=1)
     Item.objects.filter(system=draft).update(standard="=HYPERLINK(\"http://x\")", name="+1 学习")
     sheet = load_workbook(io.BytesIO(downloaded(admin_client.get(export_url("xlsx", draft.code))))).worksheets[0]
-    assert sheet["C2"].value == "'=HYPERLINK(\"http://x\")" and sheet["C2"].data_type == "s"
+    assert sheet["C2"].value == "'=HYPERLINK(\"http://x\")"
+    assert sheet["C2"].data_type == "s"
     upload = SimpleUploadedFile("x.xlsx", downloaded(admin_client.get(export_url("xlsx", draft.code))))
     assert post(admin_client, upload, code="again").status_code == 302
     assert content(IndicatorSystem.objects.get(code="again"))[1] == content(draft)[1]
@@ -104,7 +109,8 @@ def test_export_then_import_gives_an_equal_draft(admin_client, outline, kind):
     assert response.status_code == 302
     assert response["Location"] == reverse("indicators:version_detail", args=[f"rt-{kind}"])
     imported = IndicatorSystem.objects.get(code=f"rt-{kind}")
-    assert imported.status == VersionStatus.DRAFT and imported.source is None
+    assert imported.status == VersionStatus.DRAFT
+    assert imported.source is None
     assert (imported.title, imported.year, imported.total) == ("导入的试行版", 2026, Decimal("100"))
     assert content(imported) == content(outline)
     assert version_problems(imported) == []
@@ -214,7 +220,8 @@ def test_only_admins_import(client, user_client):
 
 def test_the_import_page_shows_the_form(admin_client):
     response = admin_client.get(IMPORT)
-    assert response.status_code == 200 and 'name="file"' in response.content.decode()
+    assert response.status_code == 200
+    assert 'name="file"' in response.content.decode()
 
 
 def test_importing_never_touches_an_existing_edition(admin_client):

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from orgs.formats.tree_excel import COLUMNS
 from orgs.models import Organization, OrgType, Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, UserFactory, build_tree, user_with_role
+from tests.worlds import logged_in
 
 pytestmark = pytest.mark.django_db
 

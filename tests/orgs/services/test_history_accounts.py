@@ -7,7 +7,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from common.audit import history_of
 from orgs.services import accounts, people
 from tests.factories import AdminFactory, UserFactory
-from tests.test_two_factor import totp_code
+from tests.worlds import totp_code
 
 pytestmark = pytest.mark.django_db
 SECRET = "Xuexi-Temp-2026!"

@@ -7,9 +7,8 @@ from common.audit import history_of
 from common.models import AdminEvent
 from orgs.models import Organization, OrgType, Role
 from orgs.services.tree_import import import_upload
-from tests.conftest import logged_in
 from tests.factories import AdminFactory, build_tree, user_with_role
-from tests.test_org_import_validation import xlsx_upload
+from tests.worlds import logged_in, xlsx_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +56,8 @@ def test_an_import_records_every_organization_it_creates_changes_or_moves():
         ["BD000B0000", "改名", "党支部", "BD000", "是"],
         ["BD001B0000", "测试区1第0支部", "党支部", "BD000", "否"],
     ]))
-    assert problems == [] and result.created == 1
+    assert problems == []
+    assert result.created == 1
     note = "由党组织表导入"
     assert changes("N1") == [("import", [
         ("编码", "", "N1"), ("名称", "", "新支部"), ("类型", "", "党支部"), ("是否有效", "", "是"),
@@ -76,7 +76,8 @@ def test_a_node_moved_twice_on_the_way_is_recorded_once_from_before_to_after():
         ["BD000B0000", "测试区0第0支部", "党支部", None, "是"],
         ["BD000", "测试区0", "区市县委", "BD000B0000", "是"],
     ]))
-    assert problems == [] and result.moved == 2
+    assert problems == []
+    assert result.moved == 2
     assert changes("BD000B0000") == [("import", [("上级党组织", "测试区0（BD000）", "")], "由党组织表导入")]
     assert changes("BD000") == [("import", [("上级党组织", "测试市委（BROOT）", "测试区0第0支部（BD000B0000）")],
                                  "由党组织表导入")]
@@ -87,7 +88,8 @@ def test_a_refused_import_records_nothing():
     result, problems = import_upload(user=AdminFactory(), upload=xlsx_upload([
         ["N1", "新支部", "党支部", "BD000", "是"], ["N2", "孤儿", "党支部", "NOPE", "是"],
     ]))
-    assert result is None and problems
+    assert result is None
+    assert problems
     assert not AdminEvent.objects.exists()
 
 
@@ -100,4 +102,6 @@ def test_the_detail_page_shows_the_history_to_admins_only(admin_client):
     assert "测试区0第0支部" in admin_client.get(url).content.decode()
     analyst = logged_in(user_with_role(Role.ANALYST, Organization.objects.get(code="BD000")))
     page = analyst.get(url).content.decode()
-    assert "改名支部" in page and 'id="admin-history"' not in page and "测试区0第0支部" not in page
+    assert "改名支部" in page
+    assert 'id="admin-history"' not in page
+    assert "测试区0第0支部" not in page

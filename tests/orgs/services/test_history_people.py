@@ -9,8 +9,7 @@ from common.models import AdminEvent
 from orgs.models import Role, RoleGrant
 from orgs.services import people
 from tests.factories import AdminFactory, OrganizationFactory, UserFactory
-from tests.test_login_throttle import lock_out
-from tests.test_people_views import STRONG, edit_url, grant_add_url, grant_remove_url
+from tests.worlds import STRONG, edit_url, grant_add_url, grant_remove_url, lock_out
 
 pytestmark = pytest.mark.django_db
 
@@ -88,4 +87,6 @@ def test_the_user_page_shows_its_history(admin_client):
                        is_active=True, by=AdminFactory(first_name="赵管理"))
     page = admin_client.get(edit_url(person)).content.decode()
     assert 'id="admin-history"' in page
-    assert "旧姓名" in page and "新姓名" in page and "赵管理" in page
+    assert "旧姓名" in page
+    assert "新姓名" in page
+    assert "赵管理" in page

@@ -25,7 +25,8 @@ def test_it_creates_a_user_with_a_usable_password():
     )
     assert user.check_password("Xuexi-2026!")
     assert user.get_full_name() == "王小明"
-    assert not user.is_staff and not user.is_superuser
+    assert not user.is_staff
+    assert not user.is_superuser
 
 
 def test_it_refuses_a_username_that_differs_only_in_case():

@@ -1,15 +1,12 @@
 """Checking an uploaded tree file: every kind of bad file is refused whole, with a Chinese reason."""
 
-import io
 import re
-from collections.abc import Iterable
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from openpyxl import Workbook
 
 from common.models import AdminEvent
 from common.upload_checks import Problem
@@ -19,23 +16,9 @@ from orgs.models import Organization, OrgType, Role
 from orgs.services import tree_import
 from orgs.services.tree_import import ImportRejected, import_organizations, import_upload
 from tests.factories import AdminFactory, OrganizationFactory, build_tree, user_with_role
+from tests.worlds import tree_state, xlsx_upload
 
 pytestmark = pytest.mark.django_db
-
-
-def xlsx_upload(rows: Iterable[Iterable[object]], header: Iterable[str] = COLUMNS, name: str = "党组织.xlsx") -> SimpleUploadedFile:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue())
-
-
-def tree_state() -> list[tuple]:
-    return list(Organization.objects.order_by("path").values_list("code", "name", "type", "is_active", "path", "numchild"))
 
 
 @pytest.fixture
@@ -102,7 +85,8 @@ def test_it_refuses_an_empty_code(tree):
 def test_it_refuses_a_code_unfit_for_urls(tree):
     upload = xlsx_upload([("新 编码", "新支部", "党支部", "BD000", "是")])
     [problem] = rejected(upload)
-    assert problem.row == 2 and problem.column == "编码"
+    assert problem.row == 2
+    assert problem.column == "编码"
     assert problem.message == "编码只能包含字母、数字、点、下划线和连字符，并以字母或数字开头。"
     assert tree_state() == tree
 
@@ -181,7 +165,8 @@ def test_it_never_places_an_organization_deeper_than_a_path_holds_on_the_way(tre
     upload = xlsx_upload([("BD000B0000", "测试区0第0支部", "党支部", "", "是"), *chain(61, "BD000B0000")])
     with CaptureQueriesContext(connection) as queries:
         result, problems = import_upload(upload=upload, user=AdminFactory())
-    assert problems == [] and (result.created, result.moved) == (61, 1)
+    assert problems == []
+    assert (result.created, result.moved) == (61, 1)
     assert Organization.objects.get(code="C61").depth == 62
     assert Organization.objects.find_problems() == ([], [], [], [], [])
     too_long = re.compile("[0-9A-Z]{%d,}" % (Organization._meta.get_field("path").max_length + 1))
@@ -196,7 +181,8 @@ def test_it_moves_branches_inside_moving_branches_to_where_the_file_says(tree):
         ("N2", "新支部", "党支部", "BD000B0000", "否"),
     ])
     result, problems = import_upload(upload=upload, user=AdminFactory())
-    assert problems == [] and (result.created, result.moved) == (2, 2)
+    assert problems == []
+    assert (result.created, result.moved) == (2, 2)
     parents = dict(tree_import.load_tree())
     assert {code: parents[code].parent_code for code in ("BD000", "BD000B0000", "BD000B0001", "N1", "N2")} == {
         "BD000": "BD001B0000", "BD000B0000": "BROOT", "BD000B0001": "BD000", "N1": "BD000B0001", "N2": "BD000B0000"}

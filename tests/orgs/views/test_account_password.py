@@ -10,8 +10,8 @@ from django.urls import reverse
 from orgs.models import AccountState, Role
 from orgs.services import accounts
 from orgs.services import people as people_services
-from tests.conftest import logged_in, signed_in
 from tests.factories import AdminFactory, UserFactory, user_with_role
+from tests.worlds import logged_in, signed_in
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -37,7 +37,8 @@ def test_it_sends_anonymous_visitors_to_login_from_the_account_pages(client):
     for name in ("account:index", "account:password_change"):
         for method in ("get", "post"):
             response = getattr(client, method)(reverse(name))
-            assert response.status_code == 302 and response["Location"].startswith(reverse("login")), name
+            assert response.status_code == 302, name
+            assert response["Location"].startswith(reverse("login")), name
 
 
 def test_every_signed_in_user_reaches_the_account_page_from_the_menu(user_client, user):
@@ -45,7 +46,9 @@ def test_every_signed_in_user_reaches_the_account_page_from_the_menu(user_client
     assert f'href="{reverse("account:index")}"' in home
     page = user_client.get(reverse("account:index"))
     html = page.content.decode()
-    assert page.status_code == 200 and user.first_name in html and user.username in html
+    assert page.status_code == 200
+    assert user.first_name in html
+    assert user.username in html
     assert reverse("account:password_change") in html
     assert "两步验证" not in html  # admins only
     assert user_client.post(reverse("account:index")).status_code == 405
@@ -54,13 +57,15 @@ def test_every_signed_in_user_reaches_the_account_page_from_the_menu(user_client
 def test_it_changes_the_password_keeps_this_session_and_ends_the_others(user):
     here, elsewhere = signed_in(user), signed_in(user)
     response = change(here)
-    assert response.status_code == 302 and response["Location"] == reverse("account:index")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account:index")
     user.refresh_from_db()
     assert user.check_password(NEW)
     assert "密码已修改" in here.get(response["Location"]).content.decode()
     assert here.get(reverse("home")).status_code == 200
     ended = elsewhere.get(reverse("home"))
-    assert ended.status_code == 302 and ended["Location"].startswith(reverse("login"))
+    assert ended.status_code == 302
+    assert ended["Location"].startswith(reverse("login"))
     assert signed_in(user, NEW).get(reverse("home")).status_code == 200
 
 
@@ -102,7 +107,8 @@ def test_the_temporary_password_service_flags_the_user_and_refuses_oneself(admin
     person = UserFactory()
     accounts.user_set_temporary_password(user=person, password=TEMPORARY, by=admin_user)
     person.refresh_from_db()
-    assert person.check_password(TEMPORARY) and owes_password(person)
+    assert person.check_password(TEMPORARY)
+    assert owes_password(person)
     with pytest.raises(ValidationError) as refused:
         accounts.user_set_temporary_password(user=admin_user, password=TEMPORARY, by=admin_user)
     assert "请在“我的账号”页修改自己的密码。" in refused.value.messages
@@ -114,10 +120,12 @@ def test_it_sets_a_temporary_password_that_ends_the_users_sessions(admin_client)
     person = user_with_role(Role.EVALUATOR, username="chen", password=OLD)
     their_session = signed_in(person)
     response = set_temporary(admin_client, person)
-    assert response.status_code == 302 and response["Location"] == reverse("people:user_edit", args=[person.pk])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("people:user_edit", args=[person.pk])
     assert "已为用户“chen”设置临时密码" in admin_client.get(response["Location"]).content.decode()
     ended = their_session.get(reverse("home"))
-    assert ended.status_code == 302 and ended["Location"].startswith(reverse("login"))
+    assert ended.status_code == 302
+    assert ended["Location"].startswith(reverse("login"))
     assert owes_password(person)
 
 
@@ -129,15 +137,18 @@ def test_a_flagged_user_must_change_the_password_before_anything_else(admin_clie
     target = reverse("account:password_change")
     for url in ("/", "/orgs/", reverse("people:user_list"), reverse("account:index"), "/admin/"):
         response = client.get(url)
-        assert response.status_code == 302 and response["Location"] == f"{target}?next={url.replace('/', '%2F')}", url
+        assert response.status_code == 302, url
+        assert response["Location"] == f"{target}?next={url.replace('/', '%2F')}", url
     assert client.post("/orgs/").status_code == 302
     page = client.get(target)
-    assert page.status_code == 200 and "临时密码" in page.content.decode()
+    assert page.status_code == 200
+    assert "临时密码" in page.content.decode()
     assert client.get("/static/css/kaoping.css").status_code == 200
     assert client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"}).status_code == 302
     response = change(client, old=TEMPORARY, next="/orgs/")
     assert response["Location"] == "/orgs/"
-    assert client.get("/orgs/").status_code == 200 and client.get("/admin/").status_code == 200
+    assert client.get("/orgs/").status_code == 200
+    assert client.get("/admin/").status_code == 200
     assert not owes_password(person)
 
 
@@ -146,7 +157,8 @@ def test_logging_out_stays_open_to_a_flagged_user(admin_client):
     set_temporary(admin_client, person)
     client = signed_in(person, TEMPORARY)
     response = client.post(reverse("logout"))
-    assert response.status_code == 302 and response["Location"] == reverse("login")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
     assert "_auth_user_id" not in client.session
 
 
@@ -156,7 +168,8 @@ def test_it_refuses_a_weak_temporary_password_beside_the_field(admin_client):
     assert response.status_code == 200
     assert "这个密码太常见了。" in response.context["password_form"].errors["new_password2"]
     person.refresh_from_db()
-    assert person.check_password(OLD) and not owes_password(person)
+    assert person.check_password(OLD)
+    assert not owes_password(person)
 
 
 def test_an_admin_cannot_give_themself_a_temporary_password(admin_client, admin_user):
@@ -177,7 +190,8 @@ def test_only_admins_set_temporary_passwords_and_superusers_only_by_superusers()
     assert logged_in(AdminFactory()).get(reverse("people:user_set_password", args=[person.pk])).status_code == 405
     person.refresh_from_db()
     superuser.refresh_from_db()
-    assert person.check_password(OLD) and superuser.check_password(OLD)
+    assert person.check_password(OLD)
+    assert superuser.check_password(OLD)
     assert not AccountState.objects.exists()
 
 

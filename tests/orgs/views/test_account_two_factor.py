@@ -8,16 +8,14 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from orgs.models import Role
 from orgs.selectors.accounts import recovery_codes_left
 from orgs.services import accounts
-from tests.conftest import logged_in, signed_in
 from tests.factories import AdminFactory, UserFactory, user_with_role
-from tests.test_https_deploy import production
+from tests.worlds import logged_in, production, signed_in, totp_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("two_factor_on")]
 ENROL, VERIFY = reverse("account:two_factor_enrol"), reverse("account:two_factor_verify")
@@ -27,13 +25,6 @@ ENROL, VERIFY = reverse("account:two_factor_enrol"), reverse("account:two_factor
 def two_factor_on():
     with override_settings(KAOPING_ADMIN_2FA=True):
         yield
-
-
-def totp_code(key: bytes, *, steps_ahead: int = 0) -> str:
-    """What an authenticator app shows for this key now (or `steps_ahead` 30-second steps later)."""
-    totp = TOTP(key)
-    totp.time = totp.time + 30 * steps_ahead
-    return f"{totp.token():06d}"
 
 
 def enrolled(user) -> TOTPDevice:
@@ -53,7 +44,8 @@ def test_it_sends_anonymous_visitors_to_login_from_the_two_factor_pages(client):
     for url in urls:
         for method in ("get", "post"):
             response = getattr(client, method)(url)
-            assert response.status_code == 302 and response["Location"].startswith(reverse("login")), url
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("login")), url
 
 
 def test_the_two_factor_pages_are_for_admins_only(user_client):
@@ -99,7 +91,10 @@ def test_an_admin_enrols_with_the_qr_code_and_sees_ten_recovery_codes_once():
     client = signed_in(admin)
     page = client.get(ENROL + "?next=/orgs/")
     html = page.content.decode()
-    assert page.status_code == 200 and "<svg" in html and "<path" in html and "style=" not in html
+    assert page.status_code == 200
+    assert "<svg" in html
+    assert "<path" in html
+    assert "style=" not in html
     secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', html).group(1)
     key = b32decode(secret.replace(" ", ""))
     assert client.get(ENROL).content.decode().count(secret) == 1  # the same device until confirmed
@@ -111,10 +106,13 @@ def test_an_admin_enrols_with_the_qr_code_and_sees_ten_recovery_codes_once():
     TOTPDevice.objects.update(throttling_failure_timestamp=None, throttling_failure_count=0)
     done = client.post(ENROL, {"code": totp_code(key), "next": "/orgs/"})
     codes = done.context["codes"]
-    assert done.status_code == 200 and len(codes) == 10 and all(code in done.content.decode() for code in codes)
+    assert done.status_code == 200
+    assert len(codes) == 10
+    assert all(code in done.content.decode() for code in codes)
     assert 'href="/orgs/"' in done.content.decode()
     assert TOTPDevice.objects.get(user=admin).confirmed
-    assert client.get("/orgs/").status_code == 200 and client.get("/admin/").status_code == 200
+    assert client.get("/orgs/").status_code == 200
+    assert client.get("/admin/").status_code == 200
     assert client.get(ENROL)["Location"] == reverse("account:index")  # no second device
 
 
@@ -123,13 +121,16 @@ def test_an_admin_with_a_device_is_asked_for_a_code_and_then_let_through():
     device = enrolled(admin)
     client = signed_in(admin)
     response = client.get("/admin/")
-    assert sent_to(response, VERIFY) and response["Location"] == f"{VERIFY}?next=%2Fadmin%2F"
+    assert sent_to(response, VERIFY)
+    assert response["Location"] == f"{VERIFY}?next=%2Fadmin%2F"
     assert sent_to(client.get(ENROL), VERIFY)
     wrong = client.post(VERIFY, {"code": "12345", "next": "/admin/"})
-    assert wrong.status_code == 200 and "验证码不正确或已过期" in wrong.content.decode()
+    assert wrong.status_code == 200
+    assert "验证码不正确或已过期" in wrong.content.decode()
     TOTPDevice.objects.update(throttling_failure_timestamp=None, throttling_failure_count=0)
     right = client.post(VERIFY, {"code": totp_code(device.bin_key), "next": "/admin/"})
-    assert right.status_code == 302 and right["Location"] == "/admin/"
+    assert right.status_code == 302
+    assert right["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
     assert client.get(VERIFY)["Location"] == reverse("home")
     # The same code cannot be used again in another session.
@@ -177,10 +178,12 @@ def test_an_admin_regenerates_recovery_codes_from_the_account_page():
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     page = client.get(reverse("account:index")).content.decode()
-    assert "已启用" in page and "剩余 10 个恢复码" in page
+    assert "已启用" in page
+    assert "剩余 10 个恢复码" in page
     response = client.post(reverse("account:recovery_codes"))
     codes = response.context["codes"]
-    assert len(codes) == 10 and not set(codes) & old
+    assert len(codes) == 10
+    assert not set(codes) & old
     assert set(StaticToken.objects.values_list("token", flat=True)) == set(codes)
     assert StaticDevice.objects.filter(user=admin).count() == 1
     assert client.get(reverse("account:recovery_codes")).status_code == 405
@@ -222,5 +225,6 @@ def test_an_admin_cannot_reset_their_own_two_factor_nor_a_superusers_by_role():
 
 def test_check_deploy_warns_when_production_turns_admin_two_factor_off():
     result = production("check", "--deploy", "--fail-level", "WARNING", ADMIN_2FA="0")
-    assert result.returncode != 0 and "orgs.W001" in result.stderr
+    assert result.returncode != 0
+    assert "orgs.W001" in result.stderr
     assert production("check", "--deploy", "--fail-level", "WARNING", ADMIN_2FA="1").returncode == 0

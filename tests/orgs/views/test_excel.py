@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from common.models import AdminEvent
 from orgs.models import Organization, OrgType, Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, build_tree, user_with_role
-from tests.test_org_import_validation import tree_state, xlsx_upload
+from tests.worlds import logged_in, tree_state, xlsx_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,8 @@ def post(client, upload):
 
 
 def summary(response) -> str:
-    assert response.status_code == 302 and response["Location"] == IMPORT
+    assert response.status_code == 302
+    assert response["Location"] == IMPORT
     # The latest message: earlier posts in the same test left theirs unread.
     return str(list(get_messages(response.wsgi_request))[-1])
 
@@ -83,7 +83,8 @@ def test_it_creates_updates_and_moves(admin_client):
     assert Organization.objects.get(code="BD000").name == "测试区0（更名）"
     assert parent_code("BD001B0000") == "BD000"
     assert Organization.objects.get(code="BD001B0000").is_active is False
-    assert parent_code("NEW2") == "NEW1" and parent_code("NEW1") == "BD001"
+    assert parent_code("NEW2") == "NEW1"
+    assert parent_code("NEW1") == "BD001"
     assert Organization.objects.get(code="NEW1").type == OrgType.GENERAL_BRANCH
     assert parent_code("BD000B0000") == "NEW1"
     # Not in the file, so left as it was.
@@ -99,7 +100,8 @@ def test_it_moves_a_node_under_its_former_descendant_when_that_one_moves_out_fir
     # Listed child first: applying the rows in file order would put B inside its own branch.
     upload = xlsx_upload([("B", b.name, "区市县委", "C", "是"), ("C", "丙", "党支部", "A", "是")])
     assert "移动 2 个" in summary(post(admin_client, upload))
-    assert parent_code("C") == "A" and parent_code("B") == "C"
+    assert parent_code("C") == "A"
+    assert parent_code("B") == "C"
     assert Organization.objects.find_problems() == ([], [], [], [], [])
 
 

@@ -8,7 +8,6 @@ from django.test import Client
 from django.urls import reverse
 
 from orgs.models import Role, RoleGrant
-from tests.conftest import logged_in
 from tests.factories import (
     AdminFactory,
     OrganizationFactory,
@@ -16,24 +15,10 @@ from tests.factories import (
     UserFactory,
     user_with_role,
 )
+from tests.worlds import STRONG, edit_url, grant_add_url, grant_remove_url, logged_in
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
-STRONG = "Dangjian-2026!"
-
-
-def edit_url(person) -> str:
-    return reverse("people:user_edit", args=[person.pk])
-
-
-def grant_add_url(person) -> str:
-    return reverse("people:grant_add", args=[person.pk])
-
-
-def grant_remove_url(grant) -> str:
-    return reverse("people:grant_remove", args=[grant.user_id, grant.pk])
-
-
 def every_request(person, grant) -> list[tuple[str, str, dict]]:
     new_user = {"username": "x", "full_name": "x", "password1": STRONG, "password2": STRONG}
     return [
@@ -98,7 +83,8 @@ def test_an_admin_by_role_manages_people_but_not_superusers(person):
     client = logged_in(user_with_role(Role.ADMIN))
     superuser = AdminFactory()
     html = client.get(reverse("people:user_list")).content.decode()
-    assert edit_url(person) in html and edit_url(superuser) not in html
+    assert edit_url(person) in html
+    assert edit_url(superuser) not in html
     assert client.get(edit_url(person)).status_code == 200
     assert client.get(edit_url(superuser)).status_code == 403
     response = client.post(
@@ -131,7 +117,9 @@ def test_the_list_shows_each_users_roles_and_organizations(admin_client, admin_u
     assert "宣传部分析员</span> 中山区委 <code>ZS</code> 及其下级" in html
     assert '考评员</span> <span class="text-muted">按考评批次分配' in html
     assert "单位填报员</span> 中山区第一支部 <code>ZS01</code>" in html
-    assert "超级用户" in html and "已停用" in html and "尚未授予角色" in html
+    assert "超级用户" in html
+    assert "已停用" in html
+    assert "尚未授予角色" in html
 
 
 def test_it_searches_by_username_and_name(admin_client):
@@ -165,7 +153,8 @@ def test_it_pages_by_fifty_and_keeps_the_filter(admin_client):
     response = admin_client.get(reverse("people:user_list"), {"q": "批量", "page": 2})
     assert len(response.context["page_obj"]) == 50
     html = response.content.decode()
-    assert "?q=%E6%89%B9%E9%87%8F&amp;page=3" in html and "第 2 / 3 页" in html
+    assert "?q=%E6%89%B9%E9%87%8F&amp;page=3" in html
+    assert "第 2 / 3 页" in html
 
 
 def add_users_with_grants(count: int, organizations) -> None:
@@ -205,16 +194,21 @@ def test_it_creates_a_user_who_can_then_log_in(admin_client):
          "password1": STRONG, "password2": STRONG},
     )
     chen = User.objects.get(username="chen")
-    assert response.status_code == 302 and response["Location"] == edit_url(chen)
-    assert chen.get_full_name() == "陈晓" and chen.is_active and not chen.is_staff
+    assert response.status_code == 302
+    assert response["Location"] == edit_url(chen)
+    assert chen.get_full_name() == "陈晓"
+    assert chen.is_active
+    assert not chen.is_staff
     page = admin_client.get(response["Location"]).content.decode()
     assert "已创建用户“chen”" in page
     visitor = Client()
     response = visitor.post(reverse("login"), {"username": "chen", "password": STRONG})
-    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
     # The admin knows the initial password, so the new user replaces it before anything else.
     home = visitor.get(reverse("home"))
-    assert home.status_code == 302 and home["Location"].startswith(reverse("account:password_change"))
+    assert home.status_code == 302
+    assert home["Location"].startswith(reverse("account:password_change"))
     changed = visitor.post(
         reverse("account:password_change"),
         {"old_password": STRONG, "new_password1": STRONG + "-mine", "new_password2": STRONG + "-mine"},
@@ -233,7 +227,9 @@ def test_a_form_with_errors_keeps_what_was_typed(admin_client):
     html = response.content.decode()
     assert response.status_code == 200
     assert "两次输入的密码不一致。" in html
-    assert 'value="Chen"' in html and 'value="陈晓"' in html and 'value="chen@example.cn"' in html
+    assert 'value="Chen"' in html
+    assert 'value="陈晓"' in html
+    assert 'value="chen@example.cn"' in html
     # With matching passwords the next error is the taken username.
     response = admin_client.post(
         reverse("people:user_create"),
@@ -258,16 +254,19 @@ def test_it_edits_a_user_and_changes_the_password_only_when_given(admin_client, 
     form = {"username": "zhao", "full_name": "赵六一", "email": "", "is_active": ""}
     assert admin_client.post(edit_url(person), form).status_code == 302
     person.refresh_from_db()
-    assert person.first_name == "赵六一" and not person.is_active
+    assert person.first_name == "赵六一"
+    assert not person.is_active
     assert person.check_password("pw-for-tests")
     admin_client.post(edit_url(person), {**form, "is_active": "on", "password1": STRONG, "password2": STRONG})
     person.refresh_from_db()
-    assert person.is_active and person.check_password(STRONG)
+    assert person.is_active
+    assert person.check_password(STRONG)
 
 
 def test_the_edit_page_shows_the_current_values(admin_client, person):
     html = admin_client.get(edit_url(person)).content.decode()
-    assert 'value="zhao"' in html and 'value="赵六"' in html
+    assert 'value="zhao"' in html
+    assert 'value="赵六"' in html
     assert re.search(r'<input type="checkbox" name="is_active"[^>]* checked>', html)
 
 
@@ -297,7 +296,8 @@ def test_an_admin_changing_their_own_password_stays_logged_in(admin_client, admi
 def test_it_adds_grants(admin_client, person):
     district = OrganizationFactory(code="ZS", name="中山区委")
     response = admin_client.post(grant_add_url(person), {"role": Role.ANALYST, "organization_code": " ZS "})
-    assert response.status_code == 302 and response["Location"] == edit_url(person)
+    assert response.status_code == 302
+    assert response["Location"] == edit_url(person)
     admin_client.post(grant_add_url(person), {"role": Role.ADMIN, "organization_code": ""})
     grants = set(person.role_grants.values_list("role", "organization"))
     assert grants == {(Role.EVALUATOR, None), (Role.ANALYST, district.pk), (Role.ADMIN, None)}
@@ -346,7 +346,8 @@ def test_a_bad_grant_is_explained_and_writes_nothing(admin_client, existing, dat
 def test_it_removes_a_grant(admin_client, person):
     grant = person.role_grants.get()
     response = admin_client.post(grant_remove_url(grant))
-    assert response.status_code == 302 and response["Location"] == edit_url(person)
+    assert response.status_code == 302
+    assert response["Location"] == edit_url(person)
     assert not person.role_grants.exists()
     assert "已移除“考评员”" in admin_client.get(edit_url(person)).content.decode()
 

@@ -6,9 +6,9 @@ from django.test import Client
 from django.urls import reverse
 
 from common.audit import admin_log
-from tests.conftest import logged_in
 from tests.factories import UserFactory, user_with_role
-from tests.test_login_throttle import PASSWORD, attempt
+from tests.worlds import THROTTLE_PASSWORD as PASSWORD
+from tests.worlds import attempt, logged_in
 
 pytestmark = pytest.mark.django_db
 LOCKS = reverse("people:address_locks")

@@ -14,9 +14,8 @@ from assessments.services import assessment_approve, sheet_submit
 from orgs.models import Organization, Role
 from reports.formats.pdf import BASE_URL, LocalFetcher, category_averages, css_string, page_footer
 from reports.selectors.ranking import ranking, round_categories
-from tests.conftest import logged_in
 from tests.factories import UserFactory, assign, build_tree, fill, full_marks, make_round, user_with_role
-from tests.test_report_ranking import score_unit
+from tests.worlds import logged_in, score_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -68,12 +67,16 @@ def test_it_prints_the_official_sheet_with_the_stored_scores(scored, tmp_path):
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     text = pdf_text(response.content, tmp_path)
-    assert "学习型党组织建设考评评分表" in text and "测试区0第0支部" in text
+    assert "学习型党组织建设考评评分表" in text
+    assert "测试区0第0支部" in text
     for header in ("考评项目", "子项目", "评分标准", "分值", "得分", "扣分理由"):
         assert header in text
-    assert "96.5" in text and assessment.total == Decimal("96.5")
+    assert "96.5" in text
+    assert assessment.total == Decimal("96.5")
     assert "材料不全" in text  # the deduction reason
-    assert "张考评" in text and "李审核" in text and "审核日期" in text
+    assert "张考评" in text
+    assert "李审核" in text
+    assert "审核日期" in text
 
 
 def test_the_sheet_embeds_a_chinese_font(scored, tmp_path):
@@ -92,7 +95,8 @@ def test_the_evaluator_prints_an_unapproved_sheet_marked_as_such(scored, tmp_pat
     response = logged_in(scored["evaluator"]).get(sheet_url(scored["assessments"]["BD001B0000"]))
     assert response.status_code == 200
     text = pdf_text(response.content, tmp_path)
-    assert "本表尚未审核" in text and "97" in text
+    assert "本表尚未审核" in text
+    assert "97" in text
 
 
 def test_the_unit_prints_its_sheet_once_approved_without_its_evaluators_names(scored, tmp_path):
@@ -100,7 +104,8 @@ def test_the_unit_prints_its_sheet_once_approved_without_its_evaluators_names(sc
     response = logged_in(reporter).get(sheet_url(scored["assessments"]["BD000B0000"]))
     assert response.status_code == 200
     text = pdf_text(response.content, tmp_path)
-    assert "96.5" in text and "材料不全" in text
+    assert "96.5" in text
+    assert "材料不全" in text
     assert "张考评" not in text
 
 
@@ -113,7 +118,8 @@ def test_the_unit_does_not_see_its_provisional_result(scored):
 def test_an_anonymous_visitor_is_sent_to_login(scored):
     for url in (sheet_url(scored["assessments"]["BD000B0000"]), ranking_url(scored["round"])):
         response = Client().get(url)
-        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
 
 
 def test_an_outsider_gets_404_for_a_sheet_and_403_for_the_ranking(scored):
@@ -129,12 +135,16 @@ def test_an_analyst_gets_404_for_a_sheet_of_another_district(scored):
 
 def test_the_ranking_report_has_the_table_and_the_charts(scored, tmp_path):
     response = logged_in(scored["admin"]).get(ranking_url(scored["round"]))
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
     text = pdf_text(response.content, tmp_path)
     assert "2026年度学习型党组织考评排名" in text
-    assert "测试区0第0支部" in text and "96.5" in text and "测试区0第1支部" in text
+    assert "测试区0第0支部" in text
+    assert "96.5" in text
+    assert "测试区0第1支部" in text
     assert "测试区1第0支部" not in text  # submitted, not approved: not counted by default
-    assert "总分前2名" in text and "各考评项目平均得分率" in text  # the charts' titles, drawn from SVG
+    assert "总分前2名" in text
+    assert "各考评项目平均得分率" in text
     assert embedded_cjk_fonts(response.content, tmp_path)
     name = quote("2026年度学习型党组织考评排名.pdf")
     assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{name}"
@@ -143,7 +153,9 @@ def test_the_ranking_report_has_the_table_and_the_charts(scored, tmp_path):
 def test_the_ranking_report_takes_the_ranking_pages_filters(scored, tmp_path):
     client = logged_in(scored["admin"])
     text = pdf_text(client.get(ranking_url(scored["round"], "submitted=1&org=BD001")).content, tmp_path)
-    assert "测试区1第0支部" in text and "97" in text and "测试区0第0支部" not in text
+    assert "测试区1第0支部" in text
+    assert "97" in text
+    assert "测试区0第0支部" not in text
     assert "2026年度学习型党组织考评排名（测试区1）" in text
     text = pdf_text(client.get(ranking_url(scored["round"], "type=city&sort=nonsense")).content, tmp_path)
     assert "没有符合条件的考评结果" in text
@@ -160,7 +172,8 @@ def test_an_analysts_ranking_report_never_contains_another_district(scored, tmp_
     assert "测试区1第0支部" in text
     assert "测试区0" not in text
     response = client.get(ranking_url(scored["round"], "org=BD000"))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("reports:ranking", args=[scored["round"].pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("reports:ranking", args=[scored["round"].pk]))
 
 
 def test_the_category_averages_are_the_mean_of_the_stored_subtotals(scored):
@@ -183,15 +196,17 @@ def test_printing_fetches_nothing_from_the_network():
     fetcher = LocalFetcher()
     for url in ("http://example.com/a.css", "https://example.com/a.png", "file:///etc/passwd",
                 BASE_URL + "static/../../config/settings.py", BASE_URL + "media/evidence/1.pdf"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="^not fetched while printing: "):
             fetcher.fetch(url)
     response = fetcher.fetch(BASE_URL + "static/css/print.css")
-    assert b"Noto Sans CJK SC" in response.read() and response.content_type == "text/css"
+    assert b"Noto Sans CJK SC" in response.read()
+    assert response.content_type == "text/css"
 
 
 def test_text_in_the_page_footer_cannot_leave_its_style_element():
     assert css_string('a"b</style><script>') == '"a\\22 b\\3c /style\\3e \\3c script\\3e "'
-    assert "counter(page)" in page_footer("</style>") and "</style>" not in page_footer("</style>")
+    assert "counter(page)" in page_footer("</style>")
+    assert "</style>" not in page_footer("</style>")
 
 
 def test_a_draft_sheet_prints_with_its_total_left_blank(outline, tmp_path):
@@ -202,7 +217,8 @@ def test_a_draft_sheet_prints_with_its_total_left_blank(outline, tmp_path):
     response = logged_in(evaluator).get(sheet_url(sheet.assessment))
     assert response.status_code == 200
     text = pdf_text(response.content, tmp_path)
-    assert "ED000B0000" in text and "本表尚未审核（考评中）" in text
+    assert "ED000B0000" in text
+    assert "本表尚未审核（考评中）" in text
 
 
 def test_the_units_copy_keeps_the_reasons_of_several_evaluators_but_not_their_names(outline, tmp_path):
@@ -217,7 +233,10 @@ def test_the_units_copy_keeps_the_reasons_of_several_evaluators_but_not_their_na
     assessment_approve(assessment=Assessment.objects.get(pk=sheets[0].assessment_id), user=user_with_role(Role.ADMIN))
     url = sheet_url(sheets[0].assessment)
     admin_text = pdf_text(logged_in(user_with_role(Role.ADMIN)).get(url).content, tmp_path)
-    assert "赵一：缺少会议记录" in admin_text and "钱二：学习计划不完整" in admin_text
+    assert "赵一：缺少会议记录" in admin_text
+    assert "钱二：学习计划不完整" in admin_text
     unit_text = pdf_text(logged_in(user_with_role(Role.REPORTER, unit)).get(url).content, tmp_path)
-    assert "缺少会议记录" in unit_text and "学习计划不完整" in unit_text
-    assert "赵一" not in unit_text and "钱二" not in unit_text
+    assert "缺少会议记录" in unit_text
+    assert "学习计划不完整" in unit_text
+    assert "赵一" not in unit_text
+    assert "钱二" not in unit_text

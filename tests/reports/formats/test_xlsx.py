@@ -20,10 +20,8 @@ from openpyxl import load_workbook
 from assessments.models import Assessment, CategoryResult, ItemResult
 from assessments.services import assessment_approve, sheet_submit
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import UserFactory, assign, build_tree, fill, full_marks, make_round, user_with_role
-from tests.test_report_ranking import score_unit
-from tests.test_report_ranking_views import DISTRICT_0, scored_world
+from tests.worlds import DISTRICT_0, logged_in, score_unit, scored_world
 
 pytestmark = pytest.mark.django_db
 
@@ -97,13 +95,16 @@ def test_the_ranking_workbook_has_three_printable_sheets_with_frozen_headings(wo
     assert book.sheetnames == ["排名", "考评项目", "子项目明细"]
     ranking, categories, items = book.worksheets
     assert [c.value for c in ranking[2]][:8] == ["排名", "编码", "党组织", "类型", "状态", "得分", "满分", "得分率"]
-    assert ranking["I2"].value == "1 组织领导（10分）" and ranking["O2"].value == "7 建设成效（20分）"
-    assert items["D2"].value == "1.1 领导重视（3分）" and items.max_column == 3 + 32 + 1
+    assert ranking["I2"].value == "1 组织领导（10分）"
+    assert ranking["O2"].value == "7 建设成效（20分）"
+    assert items["D2"].value == "1.1 领导重视（3分）"
+    assert items.max_column == 3 + 32 + 1
     assert categories.max_column == 3 + 2 * 7 + 1
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "D3"
         assert sheet.page_setup.orientation == "landscape"
-        assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+        assert sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         assert sheet.print_title_rows == "$2:$2"
         assert sheet.column_dimensions["C"].width == 32
@@ -115,7 +116,8 @@ def test_the_ranking_rows_match_the_page_with_ties_and_numbers_as_numbers(world)
     ranking = book["排名"]
     assert column(ranking, "编码") == ["BD000B0000", "BD000B0001", "BD000B0002", "BD001B0000", "BD001B0001"]
     assert column(ranking, "排名") == [1, 2, 2, 4, 5]
-    assert column(ranking, "状态") == ["已审核"] * 5 and column(ranking, "类型") == ["党支部"] * 5
+    assert column(ranking, "状态") == ["已审核"] * 5
+    assert column(ranking, "类型") == ["党支部"] * 5
     assert all(isinstance(v, int | float) for v in column(ranking, "4 学习要求（20分）"))
 
 
@@ -131,12 +133,15 @@ def test_every_total_is_a_live_sum_that_recomputes_to_the_servers_total(world):
         assert ranking[f"H{r}"].number_format == "0.0%"
         assert categories[f"B{r}"].value == items[f"B{r}"].value == code
         last = categories.cell(row=r, column=categories.max_column)
-        assert last.value.startswith("=SUM(D") and evaluate(categories, last.value) == totals[code]
+        assert last.value.startswith("=SUM(D")
+        assert evaluate(categories, last.value) == totals[code]
         last = items.cell(row=r, column=items.max_column)
-        assert last.value == f"=SUM(D{r}:AI{r})" and evaluate(items, last.value) == totals[code]
+        assert last.value == f"=SUM(D{r}:AI{r})"
+        assert evaluate(items, last.value) == totals[code]
     # Category percents are formulas over the category cell: 4 学习要求 of BD001B0001 is 12 of 20.
     row = column(categories, "编码").index("BD001B0001") + 3
-    assert categories[f"J{row}"].value == 12 and evaluate(categories, categories[f"K{row}"].value) == Decimal("0.6")
+    assert categories[f"J{row}"].value == 12
+    assert evaluate(categories, categories[f"K{row}"].value) == Decimal("0.6")
 
 
 def test_the_workbook_keeps_the_pages_filters_and_order(world):
@@ -155,7 +160,8 @@ def test_an_analysts_workbook_never_holds_another_districts_rows(world):
     # A hand-made link to the other district goes back to the page, which refuses it.
     url = reverse("reports:ranking_xlsx", args=[world["round"].pk])
     refused = logged_in(world["analyst"]).get(url, {"org": "BD000"})
-    assert refused.status_code == 302 and refused["Location"].endswith("ranking/?org=BD000")
+    assert refused.status_code == 302
+    assert refused["Location"].endswith("ranking/?org=BD000")
 
 
 def test_text_that_would_run_as_a_formula_is_neutralised(world):
@@ -208,15 +214,21 @@ def test_the_score_sheet_has_the_official_layout(world):
     sheet = book["评分表"]
     assert sheet["A1"].value == "学习型党组织建设考评评分表"
     assert "测试区1第1支部（BD001B0001）" in sheet["A2"].value
-    assert "2025年度考评" in sheet["A3"].value and "dalian-2010" in sheet["A3"].value
+    assert "2025年度考评" in sheet["A3"].value
+    assert "dalian-2010" in sheet["A3"].value
     assert [c.value for c in sheet[4]] == ["考评项目", "子项目", "评分标准", "分值", "得分", "扣分理由"]
-    assert sheet.freeze_panes == "A5" and sheet.print_title_rows == "$4:$4"
-    assert sheet.page_setup.orientation == "portrait" and sheet.page_setup.fitToWidth == 1
-    assert sheet["A5"].value == "1. 组织领导" and "A5:A8" in {str(r) for r in sheet.merged_cells.ranges}
+    assert sheet.freeze_panes == "A5"
+    assert sheet.print_title_rows == "$4:$4"
+    assert sheet.page_setup.orientation == "portrait"
+    assert sheet.page_setup.fitToWidth == 1
+    assert sheet["A5"].value == "1. 组织领导"
+    assert "A5:A8" in {str(r) for r in sheet.merged_cells.ranges}
     reasons = {row[1]: row[5] for row in sheet.iter_rows(min_row=5, values_only=True) if row[1]}
     assert reasons["4.2 党委中心组学习"] == "材料不全"
     labels = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0] in ("考评员", "审核人", "状态")}
-    assert labels["状态"] == "已审核" and labels["考评员"] and labels["审核人"]
+    assert labels["状态"] == "已审核"
+    assert labels["考评员"]
+    assert labels["审核人"]
     assert response["Content-Disposition"] == "attachment; filename*=utf-8''" + quote(
         "测试区1第1支部_2025年度考评_评分表.xlsx"
     )
@@ -232,12 +244,15 @@ def test_the_score_sheets_subtotals_and_total_recompute_to_the_servers(world):
     rows = list(sheet.iter_rows(min_row=5))
     computed = [evaluate(sheet, row[4].value) for row in rows if row[1].value == "小计"]
     caps = [evaluate(sheet, row[3].value) for row in rows if row[1].value == "小计"]
-    assert computed == subtotals and caps == [10, 5, 25, 20, 10, 10, 20]
+    assert computed == subtotals
+    assert caps == [10, 5, 25, 20, 10, 10, 20]
     total = next(row for row in rows if row[0].value == "合计")
-    assert total[4].value.startswith("=SUM(E") and evaluate(sheet, total[4].value) == assessment.total == Decimal("92")
+    assert total[4].value.startswith("=SUM(E")
+    assert evaluate(sheet, total[4].value) == assessment.total == Decimal("92")
     assert evaluate(sheet, total[3].value) == assessment.max_total
     items = [row for row in rows[: rows.index(total)] if row[1].value != "小计"]
-    assert len(items) == 32 and all(isinstance(row[3].value, int | float) for row in items)
+    assert len(items) == 32
+    assert all(isinstance(row[3].value, int | float) for row in items)
     assert sum(ItemResult.objects.filter(assessment=assessment).values_list("score", flat=True)) == assessment.total
 
 
@@ -284,7 +299,8 @@ def test_the_unit_reads_why_points_went_but_not_from_whom(world, outline):
     _, after = download(logged_in(own), url)
     reasons = {row[1]: row[5] for row in after["评分表"].iter_rows(min_row=5, values_only=True)}
     assert reasons["1.1 领导重视"] == "会议记录缺两次；学习计划不具体"
-    assert "张考评" not in all_text(after) and "李考评" not in all_text(after)
+    assert "张考评" not in all_text(after)
+    assert "李考评" not in all_text(after)
 
 
 def test_a_reason_that_looks_like_a_formula_stays_text(world, outline):

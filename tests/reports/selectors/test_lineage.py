@@ -9,9 +9,8 @@ from django.urls import reverse
 from indicators.models import Item, ItemLink, LinkKind
 from indicators.services.versions import version_clone, version_publish
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
 from tests.factories import OrganizationFactory, full_marks, make_round, user_with_role
-from tests.test_report_ranking import score_unit
+from tests.worlds import logged_in, score_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +37,8 @@ def test_items_follow_their_lineage_across_editions(two_editions):
     response = logged_in(two_editions["admin"]).get(reverse("reports:trend", args=["LU-1"]))
     rows = {row.item.number: row.cells for row in response.context["item_rows"]}
     assert [round(c, 1) for c in rows["4.2"]] == [50.0, 100.0]
-    assert rows["7.5"][0] is None and rows["7.5"][1] == 50.0
+    assert rows["7.5"][0] is None
+    assert rows["7.5"][1] == 50.0
     html = response.content.decode()
     assert 'id="method-changes"' in html
     assert "指标体系由“大连市学习型党组织建设指标体系大纲（试行）”改为“2025 试行版”" in html
@@ -64,4 +64,5 @@ def test_lineage_runs_through_an_edition_no_round_used(outline):
     response = logged_in(admin).get(reverse("reports:trend", args=["LU-2"]))
     rows = {row.item.number: row.cells for row in response.context["item_rows"]}
     assert rows["1.1"] == [50.0, 100.0]
-    assert Organization.objects.filter(code="LU-2").exists() and full_marks(last)["1.1"] == Decimal("3")
+    assert Organization.objects.filter(code="LU-2").exists()
+    assert full_marks(last)["1.1"] == Decimal("3")

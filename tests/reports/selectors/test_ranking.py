@@ -6,23 +6,13 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from assessments.models import Assessment
-from assessments.services import assessment_approve, sheet_submit
 from orgs.models import Organization, OrgType, Role
 from reports.selectors.ranking import category_scores, ranking, round_categories
 from reports.selectors.sheet import score_sheet
-from tests.factories import OrganizationFactory, assign, build_tree, fill, full_marks, make_round, user_with_role
+from tests.factories import OrganizationFactory, build_tree, make_round, user_with_role
+from tests.worlds import score_unit
 
 pytestmark = pytest.mark.django_db
-
-
-def score_unit(round, unit, evaluator, approver, deductions: dict[str, str], *, approve: bool = True):
-    marks = full_marks(round.indicator_system)
-    marks.update({number: Decimal(value) for number, value in deductions.items()})
-    sheet = assign(round, unit, evaluator)
-    fill(sheet, evaluator, marks)
-    sheet_submit(sheet=sheet, user=evaluator)
-    if approve:
-        assessment_approve(assessment=Assessment.objects.get(pk=sheet.assessment_id), user=approver)
 
 
 @pytest.fixture
@@ -48,7 +38,8 @@ def test_ties_share_a_rank_and_the_next_rank_skips(scored):
     assert [(r.organization.code, r.rank) for r in rows] == [
         ("BD000B0000", 1), ("BD000B0001", 2), ("BD000B0002", 2), ("BD001B0000", 4), ("BD001B0001", 5),
     ]
-    assert rows[0].total == Decimal("99") and rows[0].percent == 99.0
+    assert rows[0].total == Decimal("99")
+    assert rows[0].percent == 99.0
 
 
 def test_only_approved_count_unless_asked(scored):

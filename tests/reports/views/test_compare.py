@@ -9,10 +9,8 @@ from django.urls import reverse
 
 from orgs.models import Organization, Role
 from reports.selectors.compare import comparison
-from tests.conftest import logged_in
 from tests.factories import build_tree, make_round, user_with_role
-from tests.test_report_ranking import score_unit
-from tests.test_report_ranking_views import scored_world
+from tests.worlds import logged_in, score_unit, scored_world
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +37,9 @@ def test_the_first_visit_shows_the_chooser_without_complaints(world):
     response = compare(world)
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="compare-chooser"' in html and "invalid-feedback" not in html and "compare-table" not in html
+    assert 'id="compare-chooser"' in html
+    assert "invalid-feedback" not in html
+    assert "compare-table" not in html
 
 
 def test_it_compares_three_side_by_side_in_the_order_chosen(world):
@@ -51,22 +51,30 @@ def test_it_compares_three_side_by_side_in_the_order_chosen(world):
     ]
     total = re.search(r'<tr class="grand-total" id="compare-total">.*?</tr>', html, re.S).group(0)
     assert [re.match(r"\s*([\d.]+)", cell).group(1) for cell in cells(total)] == ["92", "99", "97"]
-    assert "<svg" in html and "测试区1第1支部" in html
+    assert "<svg" in html
+    assert "测试区1第1支部" in html
 
 
 def test_best_and_worst_are_marked_per_row_and_equal_rows_are_not(world):
     html = compare(world, org=["BD001B0001", "BD000B0000", "BD001B0000"]).content.decode()
     total = cells(re.search(r'id="compare-total">.*?</tr>', html, re.S).group(0))
-    assert "最低" in total[0] and "最高" in total[1] and "最高" not in total[2] and "最低" not in total[2]
+    assert "最低" in total[0]
+    assert "最高" in total[1]
+    assert "最高" not in total[2]
+    assert "最低" not in total[2]
     item_42 = cells(row(html, "4.2"))  # cap 8: scored 0, 8 and 5
-    assert "最低" in item_42[0] and "最高" in item_42[1] and "(62.5%)" in item_42[2]
-    assert "最高" not in item_42[2] and "最低" not in item_42[2]
+    assert "最低" in item_42[0]
+    assert "最高" in item_42[1]
+    assert "(62.5%)" in item_42[2]
+    assert "最高" not in item_42[2]
+    assert "最低" not in item_42[2]
     category_4 = cells(row(html, "4"))
-    assert "最低" in category_4[0] and "最高" in category_4[1]
+    assert "最低" in category_4[0]
+    assert "最高" in category_4[1]
     assert not any("最高" in cell or "最低" in cell for cell in cells(row(html, "3.1")))
 
 
-@pytest.mark.parametrize("codes, message", [
+@pytest.mark.parametrize(("codes", "message"), [
     ("BD000B0000", "请选择 2 至 10 个不同的党组织，现在是 1 个。"),
     ("BD000B0000 BD000B0000", "请选择 2 至 10 个不同的党组织，现在是 1 个。"),
     (" ".join(f"X{n}" for n in range(11)), "请选择 2 至 10 个不同的党组织，现在是 11 个。"),
@@ -86,7 +94,8 @@ def test_a_bad_choice_is_explained_beside_the_field(world, codes, message):
 
 def test_submitted_ones_compare_when_asked_and_are_marked(world):
     html = compare(world, org="BD000B0000 BD001B0002", submitted="1").content.decode()
-    assert "待审核" in html and "compare-table" in html
+    assert "待审核" in html
+    assert "compare-table" in html
 
 
 def test_an_analyst_cannot_tell_another_districts_code_from_a_missing_one(world):
@@ -94,12 +103,14 @@ def test_an_analyst_cannot_tell_another_districts_code_from_a_missing_one(world)
     missing = compare(world, "analyst", org="BD001B0000 ZZZ").content.decode()
     assert "在您负责的范围内找不到以下党组织：BD000B0000。" in other
     assert "在您负责的范围内找不到以下党组织：ZZZ。" in missing
-    assert "测试区0第0支部" not in other and "99" not in cells(other)
+    assert "测试区0第0支部" not in other
+    assert "99" not in cells(other)
 
 
 def test_an_analyst_compares_within_their_district(world):
     response = compare(world, "analyst", org="BD001B0000 BD001B0001")
-    assert response.status_code == 200 and "compare-table" in response.content.decode()
+    assert response.status_code == 200
+    assert "compare-table" in response.content.decode()
 
 
 def test_the_selector_marks_rows_in_sql_and_keeps_the_chosen_order(world):
@@ -109,7 +120,8 @@ def test_the_selector_marks_rows_in_sql_and_keeps_the_chosen_order(world):
     # 98 and 98: a tie has neither best nor worst.
     assert [(c.score, c.best, c.worst) for c in result.total.cells] == [(98, False, False), (98, False, False)]
     series = result.radar_series()
-    assert list(series) == ["测试区0第1支部", "测试区0第2支部"] and len(series["测试区0第1支部"]) == 7
+    assert list(series) == ["测试区0第1支部", "测试区0第2支部"]
+    assert len(series["测试区0第1支部"]) == 7
 
 
 def _queries_for_comparison(outline, units: int, prefix: str) -> int:

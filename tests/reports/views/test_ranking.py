@@ -8,40 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orgs.models import Organization, Role
-from tests.conftest import logged_in
-from tests.factories import UserFactory, build_tree, make_round, user_with_role
-from tests.test_report_ranking import score_unit
+from tests.factories import build_tree, make_round, user_with_role
+from tests.worlds import DISTRICT_0, logged_in, score_unit, scored_world
 
 pytestmark = pytest.mark.django_db
-
-# Totals: 99, 98, 98 in district 0; 97, 92 in district 1; BD001B0002 scores 100 but is only submitted.
-PLAN = {
-    "BD000B0000": {"1.1": "2"},
-    "BD000B0001": {"1.1": "1"},
-    "BD000B0002": {"1.2": "0"},
-    "BD001B0000": {"4.2": "5"},
-    "BD001B0001": {"4.2": "0"},
-}
-DISTRICT_0 = ("BD000B0000", "BD000B0001", "BD000B0002")
-
-
-def scored_world(outline) -> dict:
-    """Two districts of three branches, five approved assessments with a tie, one submitted one."""
-    build_tree(districts=2, branches_per_district=3)
-    evaluator, admin = user_with_role(Role.EVALUATOR), user_with_role(Role.ADMIN)
-    round = make_round(outline, year=2025, title="2025年度考评")
-    for code, deductions in PLAN.items():
-        score_unit(round, Organization.objects.get(code=code), evaluator, admin, deductions)
-    score_unit(round, Organization.objects.get(code="BD001B0002"), evaluator, admin, {}, approve=False)
-    return {
-        "round": round,
-        "admin": admin,
-        "evaluator": evaluator,
-        "analyst": user_with_role(Role.ANALYST, Organization.objects.get(code="BD001")),
-        "reporter": user_with_role(Role.REPORTER, Organization.objects.get(code="BD001B0000")),
-        "outsider": UserFactory(),
-    }
-
 
 @pytest.fixture
 def world(outline):
@@ -64,7 +34,8 @@ def test_it_sends_anonymous_visitors_to_login(world):
 
     for name in ("reports:ranking", "reports:compare", "reports:ranking_xlsx"):
         response = Client().get(reverse(name, args=[world["round"].pk]))
-        assert response.status_code == 302 and response["Location"].startswith(reverse("login")), name
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("login")), name
 
 
 @pytest.mark.parametrize("user", ["outsider", "evaluator", "reporter"])
@@ -81,7 +52,8 @@ def test_it_ranks_ties_alike_and_skips_the_next_rank(world):
         ("BD000B0000", "1"), ("BD000B0001", "2"), ("BD000B0002", "2"), ("BD001B0000", "4"), ("BD001B0001", "5"),
     ]
     html = response.content.decode()
-    assert "99.0%" in html and ">99<" in html
+    assert "99.0%" in html
+    assert ">99<" in html
 
 
 def test_an_analyst_sees_only_their_district_ranked_among_itself(world):
@@ -97,7 +69,8 @@ def test_an_analyst_cannot_filter_to_another_district_nor_learn_that_it_exists(w
     assert other.status_code == missing.status_code == 400
     assert "在您负责的范围内找不到党组织“BD000”" in other.content.decode()
     assert "在您负责的范围内找不到党组织“NO-SUCH-ORG”" in missing.content.decode()
-    assert not ranked(other) and "BD000B0000" not in other.content.decode()
+    assert not ranked(other)
+    assert "BD000B0000" not in other.content.decode()
 
 
 def test_a_round_without_assessments_in_scope_is_not_found(world, outline):
@@ -113,7 +86,8 @@ def test_it_filters_by_subtree_and_peer_group(world):
     assert ranked(page(world, type="district")) == []
     bad = page(world, type="nonsense", level="x")
     assert bad.status_code == 400
-    assert "请选择列表中的党组织类型。" in bad.content.decode() and "层级应为整数。" in bad.content.decode()
+    assert "请选择列表中的党组织类型。" in bad.content.decode()
+    assert "层级应为整数。" in bad.content.decode()
 
 
 def test_it_sorts_by_a_category_column_and_keeps_the_overall_rank(world):
@@ -127,7 +101,7 @@ def test_it_sorts_by_a_category_column_and_keeps_the_overall_rank(world):
     assert "org=BD001&amp;sort=c4" in descending.content.decode()
 
 
-@pytest.mark.parametrize("sort, first", [("name", "BD000B0000"), ("-code", "BD001B0001"), ("-total", "BD000B0000"),
+@pytest.mark.parametrize(("sort", "first"), [("name", "BD000B0000"), ("-code", "BD001B0001"), ("-total", "BD000B0000"),
                                          ("percent", "BD001B0001"), ("type", "BD000B0000"), ("bogus", "BD000B0000")])
 def test_every_column_sorts(world, sort, first):
     assert ranked(page(world, sort=sort))[0][0] == first
@@ -137,9 +111,11 @@ def test_submitted_assessments_show_only_when_asked_and_are_marked(world):
     assert "BD001B0002" not in [code for code, _ in ranked(page(world))]
     response = page(world, submitted="1")
     rows = ranked(response)
-    assert rows[0] == ("BD001B0002", "1") and len(rows) == 6
+    assert rows[0] == ("BD001B0002", "1")
+    assert len(rows) == 6
     row = re.search(r'<tr data-code="BD001B0002"[^>]*>.*?</tr>', response.content.decode(), re.S).group(0)
-    assert "table-warning" in row and "待审核" in row
+    assert "table-warning" in row
+    assert "待审核" in row
 
 
 def test_it_links_each_row_and_the_downloads_keep_the_filters(world):
@@ -162,7 +138,8 @@ def test_it_pages_by_fifty(outline):
     url = reverse("reports:ranking", args=[round.pk])
     first = logged_in(admin).get(url, {"sort": "code"})
     second = logged_in(admin).get(url, {"sort": "code", "page": 2})
-    assert len(ranked(first)) == 50 and len(ranked(second)) == 5
+    assert len(ranked(first)) == 50
+    assert len(ranked(second)) == 5
     assert "sort=code&amp;page=2" in first.content.decode()
     assert ranked(second)[0] == ("BD000B0050", "1")
 
@@ -178,7 +155,8 @@ def _queries_for_ranking(outline, units: int, prefix: str) -> int:
     url = reverse("reports:ranking", args=[round.pk])
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, {"org": f"{prefix}D000", "submitted": "1", "sort": "-c1"})
-    assert response.status_code == 200 and len(ranked(response)) == min(units, 50)
+    assert response.status_code == 200
+    assert len(ranked(response)) == min(units, 50)
     return len(queries)
 
 

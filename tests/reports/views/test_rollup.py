@@ -4,17 +4,13 @@ a histogram in five-point bins, children's subtree means, scope, and a constant 
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from demo.rounds import build_closed_round
-from orgs.models import Organization, OrgType, Role
-from orgs.services.bulk import NewNode, bulk_add_nodes
-from tests.conftest import logged_in
+from orgs.models import Organization, Role
 from tests.factories import UserFactory, build_tree, make_round, user_with_role
-from tests.test_report_ranking import score_unit
+from tests.worlds import direct_sql, grow_tree, logged_in, query_count, score_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -58,12 +54,6 @@ def demo_round(outline, people):
     return build_closed_round(2024, outline, [people["evaluator"]], people["admin"])
 
 
-def direct_sql(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 @pytest.mark.parametrize("role", ["outsider", Role.EVALUATOR, Role.REPORTER])
 def test_it_refuses_everyone_but_admins_and_analysts(scored, role):
     if role == Role.REPORTER:
@@ -75,7 +65,8 @@ def test_it_refuses_everyone_but_admins_and_analysts(scored, role):
 
 def test_it_sends_an_anonymous_visitor_to_login(scored):
     response = Client().get(url(scored))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
 
 
 def test_an_analyst_may_not_roll_up_another_district(scored):
@@ -90,7 +81,9 @@ def test_a_district_analyst_starts_at_their_district_and_sees_nothing_else(score
     summary = response.context["summary"]
     assert (summary.count, summary.minimum, summary.maximum) == (3, Decimal("89"), Decimal("99"))
     html = response.content.decode()
-    assert "BD001" not in html and "测试区1" not in html and "测试市委" not in html
+    assert "BD001" not in html
+    assert "测试区1" not in html
+    assert "测试市委" not in html
 
 
 def test_it_rolls_up_the_descendants_not_the_organization_itself(scored, people):
@@ -162,20 +155,6 @@ def test_the_numbers_equal_direct_sql_over_the_stored_results(demo_round, people
     for b in bins:
         top = b.high == demo_round.indicator_system.total
         assert b.count == sum(1 for t in totals if b.low <= t < b.high or (top and t == b.high))
-
-
-def query_count(client: Client, address: str) -> int:
-    with CaptureQueriesContext(connection) as context:
-        assert client.get(address).status_code == 200
-    return len(context.captured_queries)
-
-
-def grow_tree() -> None:
-    """From 6 organizations below the root to 40: 17 more branches in each district."""
-    bulk_add_nodes(
-        NewNode(f"{district}X{n:02d}", f"新增支部{district}{n}", OrgType.BRANCH, district)
-        for district in ("BD000", "BD001") for n in range(17)
-    )
 
 
 def test_the_query_count_does_not_grow_with_the_organizations(outline, people):

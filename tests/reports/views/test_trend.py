@@ -11,9 +11,8 @@ from django.urls import reverse
 
 from orgs.models import Organization, Role
 from reports.selectors.ranking import ranking
-from tests.conftest import logged_in
 from tests.factories import UserFactory, build_draft, build_tree, make_round, publish, user_with_role
-from tests.test_report_ranking import score_unit
+from tests.worlds import logged_in, score_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +74,8 @@ def rows_of(response):
 
 def test_it_sends_an_anonymous_visitor_to_login(years):
     response = Client().get(url("BD000B0000"))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
 
 
 @pytest.mark.parametrize("role", ["outsider", Role.EVALUATOR, Role.REPORTER])
@@ -94,7 +94,8 @@ def test_it_ranks_each_year_within_the_peer_group_with_ties(years, people):
     assert response.status_code == 200
     assert rows_of(response) == [(2024, Decimal("98"), 3, 5), (2025, Decimal("100"), 1, 3)]
     html = response.content.decode()
-    assert "第 3 / 5 名" in html and "第 1 / 3 名" in html
+    assert "第 3 / 5 名" in html
+    assert "第 1 / 3 名" in html
     assert VERSION_NOTE not in html
 
 
@@ -150,12 +151,15 @@ def test_a_year_on_another_version_is_compared_by_rates_with_a_note(outline, peo
     assert last.categories == {1: 50.0, 2: 100.0}
     assert last.cells[2:] == [None] * 5  # categories 3–7 do not exist in the second version
     html = response.content.decode()
-    assert html.count(VERSION_NOTE) == 1 and second.title in html and "75.0%" in html
+    assert html.count(VERSION_NOTE) == 1
+    assert second.title in html
+    assert "75.0%" in html
 
 
 def test_the_page_draws_the_chart_as_inline_svg(years, people):
     html = logged_in(people["admin"]).get(url("BD000B0000")).content.decode()
-    assert "<svg" in html and "<script" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "<svg" in html
+    assert "<script" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
 
 
 def query_count(client: Client, address: str) -> int:

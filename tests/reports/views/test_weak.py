@@ -9,10 +9,8 @@ from django.urls import reverse
 from demo.rounds import build_closed_round
 from orgs.models import Organization, Role
 from reports.charts import heat_bucket
-from tests.conftest import logged_in
 from tests.factories import UserFactory, build_tree, make_round, user_with_role
-from tests.test_report_ranking import score_unit
-from tests.test_report_rollup import direct_sql, grow_tree, query_count
+from tests.worlds import direct_sql, grow_tree, logged_in, query_count, score_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +56,8 @@ def test_it_refuses_everyone_but_admins_and_analysts(scored, role):
 
 def test_it_sends_an_anonymous_visitor_to_login(scored):
     response = Client().get(url(scored))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
 
 
 def test_an_analyst_may_not_narrow_to_another_district(scored):
@@ -69,11 +68,13 @@ def test_an_analyst_may_not_narrow_to_another_district(scored):
 def test_a_district_analyst_sees_only_their_districts_items_and_rows(scored):
     response = logged_in(user_with_role(Role.ANALYST, org("BD000"))).get(url(scored))
     rates = {row.item.number: row for row in response.context["rates"]}
-    assert rates["4.2"].count == 2 and rates["4.2"].mean_percent == pytest.approx(25.0)
+    assert rates["4.2"].count == 2
+    assert rates["4.2"].mean_percent == pytest.approx(25.0)
     assert rates["1.1"].mean_percent == pytest.approx(75.0)  # BD001B0000's 1 of 3 is not in scope
     assert [row.organization.code for row, _ in response.context["rows"]] == ["BD000B0000", "BD000B0001"]
     html = response.content.decode()
-    assert "BD001" not in html and "测试区1" not in html
+    assert "BD001" not in html
+    assert "测试区1" not in html
 
 
 def test_items_are_listed_weakest_first_across_the_scope(scored, people):
@@ -90,7 +91,8 @@ def test_items_are_listed_weakest_first_across_the_scope(scored, people):
 def test_a_subtree_narrows_the_items_and_the_heatmap(scored, people):
     response = logged_in(people["admin"]).get(url(scored, org="BD001"))
     rates = {row.item.number: row.mean_percent for row in response.context["rates"]}
-    assert rates["1.1"] == pytest.approx((100 / 3 + 100) / 2) and rates["4.2"] == pytest.approx(100.0)
+    assert rates["1.1"] == pytest.approx((100 / 3 + 100) / 2)
+    assert rates["4.2"] == pytest.approx(100.0)
     assert [row.organization.code for row, _ in response.context["rows"]] == ["BD001B0000", "BD001B0001"]
 
 
@@ -99,7 +101,8 @@ def test_heatmap_cells_are_the_stored_category_rates_coloured(scored, people):
     response = client.get(url(scored, org="BD000"))
     cells = dict((row.organization.code, cells) for row, cells in response.context["rows"])
     value, heat = cells["BD000B0000"][3]  # category 4: 12 of 20
-    assert value == pytest.approx(60.0) and heat == heat_bucket(60.0) == "heat-0"
+    assert value == pytest.approx(60.0)
+    assert heat == heat_bucket(60.0) == "heat-0"
     assert '<td class="heat-0">60.0%</td>' in response.content.decode()
     means = response.context["scope_means"]
     assert means[3][0] == pytest.approx((60.0 + 80.0) / 2)
