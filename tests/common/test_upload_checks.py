@@ -1,17 +1,11 @@
-"""The helpers every app shares: upload checks (common.upload_checks), download responses
-(common.downloads) and a person's display name (common.people and its template filter)."""
+"""Upload checks every import shares (common.upload_checks): one Problem, size and row limits."""
 
 import io
-from urllib.parse import quote
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.template import Context, Template
 from openpyxl import Workbook
 
-from common.downloads import attachment, file_attachment, safe_filename, xlsx_attachment
-from common.people import display_name
 from common.upload_checks import (
     Problem,
     RefusedUpload,
@@ -20,7 +14,7 @@ from common.upload_checks import (
     sorted_problems,
     workbook_refusals,
 )
-from common.xlsx import XLSX_CONTENT_TYPE, CellProblem, read_sheet
+from common.xlsx import CellProblem, read_sheet
 
 UNREADABLE, TOO_MANY = "读不了。", "行太多。"
 
@@ -44,8 +38,6 @@ def refusal(**limits) -> list[Problem]:
         read_upload(upload, unreadable=UNREADABLE, too_many_rows=TOO_MANY, **limits)
     return refused.value.problems
 
-
-# --- Problem and the upload checks -------------------------------------------------------------
 
 def test_a_problem_without_a_letter_equals_the_three_field_problem_of_the_imports():
     problem = Problem(3, "编码", "编码不能为空。")
@@ -124,61 +116,3 @@ def test_problems_sort_by_row_then_by_the_files_columns_unknown_columns_first():
         "file", "unknown", "missing", "a", "b", "c"]
     # Without columns: by row only, in the order found.
     assert [p.message for p in sorted_problems(problems)] == ["file", "unknown", "missing", "b", "a", "c"]
-
-
-# --- Download responses --------------------------------------------------------------------------
-
-def test_a_chinese_file_name_goes_out_as_rfc_6266_utf8():
-    response = xlsx_attachment(lambda target: target.write(b"PK-workbook"), filename="中山区_2025年度_排名.xlsx")
-    assert response["Content-Disposition"] == "attachment; filename*=utf-8''" + quote("中山区_2025年度_排名.xlsx")
-    # Percent-encoded UTF-8: 中 is E4 B8 AD.
-    assert "''%E4%B8%AD%E5%B1%B1%E5%8C%BA_2025%E5%B9%B4%E5%BA%A6_" in response["Content-Disposition"]
-    assert response["Content-Type"] == XLSX_CONTENT_TYPE
-    assert b"".join(response.streaming_content) == b"PK-workbook"
-
-
-def test_an_ascii_file_name_goes_out_quoted():
-    response = attachment(b"%PDF-1.7", filename="ranking 2025.pdf", content_type="application/pdf")
-    assert response["Content-Disposition"] == 'attachment; filename="ranking 2025.pdf"'
-    assert response["Content-Type"] == "application/pdf"
-    assert response.content == b"%PDF-1.7"
-
-
-def test_a_file_attachment_streams_the_file_and_closes_it(db):  # closing signals request_finished
-    handle = io.BytesIO(b"evidence")
-    response = file_attachment(handle, filename="会议记录.pdf", content_type="application/pdf")
-    assert response["Content-Disposition"] == "attachment; filename*=utf-8''" + quote("会议记录.pdf")
-    assert response["Content-Length"] == "8"
-    assert b"".join(response.streaming_content) == b"evidence"
-    response.close()
-    assert handle.closed
-
-
-def test_safe_filename_keeps_chinese_and_replaces_what_windows_refuses():
-    assert safe_filename("2025/2026年度：中山区?*排名.xlsx") == "2025_2026年度：中山区_排名.xlsx"
-    assert safe_filename('a\\b:c"d<e>f|g\x01h') == "a_b_c_d_e_f_g_h"
-    assert safe_filename(" 中山区. ") == "中山区"
-    assert safe_filename("...") == "kaoping"
-
-
-# --- A person's display name ---------------------------------------------------------------------
-
-def test_the_display_name_is_the_full_name():
-    assert display_name(User(username="wang", first_name="王", last_name="考评")) == "王 考评"
-    assert display_name(User(username="wang", first_name="王考评")) == "王考评"
-
-
-def test_without_a_full_name_the_display_name_is_the_username():
-    assert display_name(User(username="wang")) == "wang"
-    assert display_name(User(username="wang", first_name=" ", last_name="")) == "wang"
-
-
-def test_no_one_has_an_empty_display_name():
-    assert display_name(None) == ""
-
-
-def test_the_template_filter_says_the_same():
-    template = Template("{% load people %}[{{ named|display_name }}][{{ plain|display_name }}][{{ none|display_name }}]"
-                        "[{{ missing|display_name }}]")
-    context = Context({"named": User(username="li", first_name="李审核"), "plain": User(username="li"), "none": None})
-    assert template.render(context) == "[李审核][li][][]"
