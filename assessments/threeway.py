@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final, Union
+from typing import Final
 
 from assessments.validation import reason_text
 
@@ -27,7 +27,7 @@ REASON: Final = "reason"
 FIELDS: Final = (SCORE, REASON)
 
 FieldKey = tuple[int, str]  # (item id, SCORE or REASON)
-Value = Union[Decimal, None, str]
+Value = Decimal | None | str
 
 
 class _Unknown:

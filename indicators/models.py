@@ -106,13 +106,6 @@ class IndicatorSystem(models.Model):
     def __str__(self) -> str:
         return f"{self.title}（{self.get_status_display()}）"
 
-    def natural_key(self) -> tuple[str]:
-        return (self.code,)
-
-    @property
-    def is_frozen(self) -> bool:
-        return self.status in FROZEN_STATUSES
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             self._refuse_frozen_change()
@@ -123,6 +116,13 @@ class IndicatorSystem(models.Model):
         if stored in FROZEN_STATUSES:
             raise PublishedVersionError(self.title)
         return super().delete(*args, **kwargs)
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status in FROZEN_STATUSES
 
     def _refuse_frozen_change(self) -> None:
         stored = type(self).objects.filter(pk=self.pk).first()
@@ -159,13 +159,6 @@ class VersionContent(models.Model):
     class Meta:
         abstract = True
 
-    def _refuse_if_frozen(self) -> None:
-        systems = IndicatorSystem.objects.filter(pk=self.system_id)
-        if self.pk is not None:
-            stored = type(self).objects.filter(pk=self.pk).values_list("system_id", flat=True)
-            systems = IndicatorSystem.objects.filter(Q(pk=self.system_id) | Q(pk__in=stored))
-        _refuse_if_frozen(systems, "status")
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         self._refuse_if_frozen()
         super().save(*args, **kwargs)
@@ -173,6 +166,13 @@ class VersionContent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         self._refuse_if_frozen()
         return super().delete(*args, **kwargs)
+
+    def _refuse_if_frozen(self) -> None:
+        systems = IndicatorSystem.objects.filter(pk=self.system_id)
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values_list("system_id", flat=True)
+            systems = IndicatorSystem.objects.filter(Q(pk=self.system_id) | Q(pk__in=stored))
+        _refuse_if_frozen(systems, "status")
 
 
 class CategoryManager(models.Manager.from_queryset(VersionContentQuerySet)):  # type: ignore[misc]
@@ -270,6 +270,11 @@ class Item(VersionContent):
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.category_id is not None:
+            self.system_id = self.category.system_id
+        super().save(*args, **kwargs)
+
     def natural_key(self) -> tuple[str, str]:
         return (*self.system.natural_key(), self.number)
 
@@ -278,11 +283,6 @@ class Item(VersionContent):
     def clean(self) -> None:
         if self.category_id and self.system_id and self.category.system_id != self.system_id:
             raise ValidationError({"category": _("子项目必须属于同一版本的考评项目。")})
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.category_id is not None:
-            self.system_id = self.category.system_id
-        super().save(*args, **kwargs)
 
 
 class LinkKind(models.TextChoices):
@@ -308,3 +308,6 @@ class ItemLink(models.Model):
             models.CheckConstraint(condition=~Q(earlier=F("later")), name="item_link_not_self"),
             models.CheckConstraint(condition=Q(kind__in=LinkKind.values), name="item_link_kind_known"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.earlier} → {self.later}（{self.get_kind_display()}）"

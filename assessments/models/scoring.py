@@ -209,6 +209,9 @@ class Score(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.item}: {'—' if self.score is None else self.score} / {self.cap}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if Sheet.objects.filter(pk=self.sheet_id).filter(LOCKED_SHEET).exists():
             raise LockedError()
@@ -235,6 +238,9 @@ class ItemResult(models.Model):
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=F("cap")), name="item_result_within_cap"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.item}: {self.score} / {self.cap}"
+
 
 class CategoryResult(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="category_results")
@@ -249,3 +255,6 @@ class CategoryResult(models.Model):
                 condition=Q(score__gte=0, score__lte=F("cap")), name="category_result_within_cap"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.score} / {self.cap}"

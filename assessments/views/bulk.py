@@ -37,7 +37,7 @@ def bulk_template(request: HttpRequest, pk: int) -> FileResponse:
         ("导出时间", timezone.localtime().strftime("%Y-%m-%d %H:%M")),
     ]
     # To a temporary file, not to memory; FileResponse streams it and deletes it afterwards.
-    target = tempfile.TemporaryFile()
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it once streamed
     write_scores(columns, rows, target, about=about, round_id=round.pk, user_id=request.user.pk)
     target.seek(0)
     filename = _("%(round)s_我的评分.xlsx") % {"round": f"{round.year}{round.title}"}

@@ -38,29 +38,29 @@ def outline_fixture(outline: SeedOutline, *, code: str, year: int, description: 
             },
         }
     ]
-    for category in outline.categories:
-        rows.append(
-            {
-                "model": CATEGORY_MODEL,
-                "fields": {"system": [code], "number": category.number, "name": category.name},
-            }
-        )
-    for category in outline.categories:
-        for order, item in enumerate(category.items, start=1):
-            rows.append(
-                {
-                    "model": ITEM_MODEL,
-                    "fields": {
-                        "system": [code],
-                        "category": [code, category.number],
-                        "number": item.number,
-                        "name": item.name,
-                        "standard": item.standard,
-                        "cap": f"{item.cap:.1f}",
-                        "order": order,
-                    },
-                }
-            )
+    rows.extend(
+        {
+            "model": CATEGORY_MODEL,
+            "fields": {"system": [code], "number": category.number, "name": category.name},
+        }
+        for category in outline.categories
+    )
+    rows.extend(
+        {
+            "model": ITEM_MODEL,
+            "fields": {
+                "system": [code],
+                "category": [code, category.number],
+                "number": item.number,
+                "name": item.name,
+                "standard": item.standard,
+                "cap": f"{item.cap:.1f}",
+                "order": order,
+            },
+        }
+        for category in outline.categories
+        for order, item in enumerate(category.items, start=1)
+    )
     return rows
 
 

@@ -25,7 +25,9 @@ class ItemLinkForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("later") and data.get("earlier"):
-            if ItemLink.objects.filter(earlier=data["earlier"], later=data["later"]).exists():
-                self.add_error("earlier", _("这两个子项目之间已经有沿革关系，如需修改请先删除原来的。"))
+        if (
+            data.get("later") and data.get("earlier")
+            and ItemLink.objects.filter(earlier=data["earlier"], later=data["later"]).exists()
+        ):
+            self.add_error("earlier", _("这两个子项目之间已经有沿革关系，如需修改请先删除原来的。"))
         return data

@@ -38,7 +38,7 @@ def _file_name(system: IndicatorSystem, extension: str) -> str:
 def version_export_xlsx(request: HttpRequest, code: str) -> FileResponse:
     system = get_version_for_user(request.user, code)
     # A temporary file rather than memory; FileResponse streams it and closes (deletes) it.
-    target = tempfile.TemporaryFile()
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it once streamed
     write_version(system, target)
     target.seek(0)
     # FileResponse writes a non-ASCII name as filename*=utf-8''… (RFC 6266 / 5987).

@@ -109,13 +109,13 @@ def _cycle_text(cycle: list[str]) -> str:
 
 def tree_problems(rows: list[ImportRow], tree: dict[str, Stored]) -> list[Problem]:
     """Unknown parents, and parent chains that loop once the file is applied."""
-    problems = []
     codes = {row.code for row in rows}
     number_of = {row.code: row.number for row in rows}
-    for row in rows:
-        if row.parent_code and row.parent_code not in codes and row.parent_code not in tree:
-            problems.append(Problem(row.number, PARENT, _(
-                "上级编码“%(parent)s”既不在本文件中，也不在系统中。") % {"parent": row.parent_code}))
+    problems = [
+        Problem(row.number, PARENT, _("上级编码“%(parent)s”既不在本文件中，也不在系统中。") % {"parent": row.parent_code})
+        for row in rows
+        if row.parent_code and row.parent_code not in codes and row.parent_code not in tree
+    ]
     for cycle in _cycles((row.code for row in rows), _final_parents(rows, tree)):
         if len(cycle) == 1:
             message = _("上级编码不能是它自己。")

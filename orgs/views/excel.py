@@ -30,7 +30,7 @@ PROBLEMS_SHOWN = 200
 def _attachment(write: Callable[[IO[bytes]], object], filename: str) -> FileResponse:
     # The workbook goes to a temporary file, not to memory, and FileResponse streams it out
     # in chunks and closes (deletes) it afterwards.
-    target = tempfile.TemporaryFile()
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it once streamed
     write(target)
     target.seek(0)
     return FileResponse(target, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)

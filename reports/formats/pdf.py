@@ -107,9 +107,10 @@ def page_footer(label: str) -> SafeString:
     sentence = _("第 {page} 页，共 {pages} 页")
     count = " ".join(counters.get(part) or css_string(part) for part in re.split(r"(\{pages?\})", sentence) if part)
     printed = _("打印时间：%(time)s") % {"time": formats.date_format(timezone.localtime(), "DATETIME_FORMAT")}
+    left, right = css_string(label), css_string(printed)
     return mark_safe(  # noqa: S308 - every piece went through css_string or is a fixed counter
-        "@page { @bottom-left { content: %s; } @bottom-center { content: %s; } @bottom-right { content: %s; } }"
-        % (css_string(label), count, css_string(printed))
+        f"@page {{ @bottom-left {{ content: {left}; }} @bottom-center {{ content: {count}; }} "
+        f"@bottom-right {{ content: {right}; }} }}"
     )
 
 

@@ -108,7 +108,7 @@ def _print(job: PrintJob) -> None:
             documents.append(sheet_document(assessment, font_config))
             PrintJob.objects.filter(pk=job.pk).update(done=done)
             if len(documents) == CHUNK_SHEETS or done == len(assessments):
-                parts.append(tempfile.TemporaryFile())
+                parts.append(tempfile.TemporaryFile())  # noqa: SIM115 - closed in the finally below, after the join
                 combine(documents, title, parts[-1])
                 documents = []
         with tempfile.TemporaryFile() as target:

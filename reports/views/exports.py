@@ -31,7 +31,7 @@ CHUNK = 2000
 
 
 def _attachment(write: Callable[[IO[bytes]], object], filename: str) -> FileResponse:
-    target = tempfile.TemporaryFile()
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it once streamed
     write(target)
     target.seek(0)
     return FileResponse(target, as_attachment=True, filename=safe_filename(filename), content_type=XLSX_CONTENT_TYPE)

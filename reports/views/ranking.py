@@ -49,10 +49,9 @@ def _headers(form: RankingFilterForm, categories: list[Category]) -> list[Header
     for key, label, cap in columns:
         active = current.lstrip("-") == key
         descending = current.startswith("-") if active else False
-        if active:
-            target = key if descending else f"-{key}"
-        else:
-            target = key if key in ASCENDING_FIRST else f"-{key}"
+        # The active column's link flips its direction; another column's starts in its natural one.
+        ascending = descending if active else key in ASCENDING_FIRST
+        target = key if ascending else f"-{key}"
         headers.append(Header(label, key, "?" + form.query(sort=target), active, descending, cap))
     return headers
 
