@@ -171,7 +171,8 @@ class _TargetForm(forms.Form):
         return _organization_by_code(self.cleaned_data["organization_code"])
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # returns self.cleaned_data; django-stubs types it Optional
+        cleaned = self.cleaned_data
         organization = cleaned.get("organization_code")
         if organization is not None and not organization.is_active and not cleaned.get("include_subtree"):
             self.add_error(

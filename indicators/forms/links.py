@@ -24,7 +24,8 @@ class ItemLinkForm(forms.Form):
         self.fields["earlier"].label_from_instance = lambda item: f"{item.system.title} · {item.number} {item.name}"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # returns self.cleaned_data; django-stubs types it Optional
+        data = self.cleaned_data
         if (
             data.get("later") and data.get("earlier")
             and ItemLink.objects.filter(earlier=data["earlier"], later=data["later"]).exists()

@@ -288,7 +288,7 @@ def _record_import(
 
     def snapshot(row: ImportRow) -> dict:
         return organization_row_snapshot(code=row.code, name=row.name, type=row.type, is_active=row.is_active,
-                                         parent=org_label_of(row.parent_code, names.get(row.parent_code)))
+                                         parent=org_label_of(row.parent_code, names.get(row.parent_code or "")))
 
     if any(organization.pk is None for organization in created):
         pks = dict(Organization.objects.filter(depth__gte=1).values_list("code", "pk").iterator(chunk_size=5000))

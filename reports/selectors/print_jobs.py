@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from assessments.models import Assessment, Round
@@ -45,7 +46,7 @@ def default_print_subtree(user: AnyUser) -> Organization | None:
 
 
 def waiting_print_job(
-    *, user: AnyUser, round: Round, organization: Organization, include_submitted: bool
+    *, user: User, round: Round, organization: Organization, include_submitted: bool
 ) -> PrintJob | None:
     """The job of the same print still queued or printing, if any."""
     return PrintJob.objects.filter(

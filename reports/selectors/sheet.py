@@ -54,7 +54,9 @@ def score_sheet(assessment: Assessment, *, named: bool = True) -> ScoreSheet:
             "-is_lead", "id"
         )
     )
-    names = {sheet.pk: sheet.evaluator.get_full_name() or sheet.evaluator.get_username() for sheet in reviews}
+    # A review sheet always has its evaluator (constraint sheet_evaluator_matches_kind).
+    names = {sheet.pk: sheet.evaluator.get_full_name() or sheet.evaluator.get_username()  # type: ignore[union-attr]
+             for sheet in reviews}
     reasons: dict[int, list[str]] = {}
     for sheet_id, item_id, reason in Score.objects.filter(sheet__in=reviews).exclude(reason="").order_by(
         "-sheet__is_lead", "sheet_id"

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import IO
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -39,7 +40,7 @@ def _attachment(write: Callable[[IO[bytes]], object], filename: str) -> FileResp
 
 @login_required
 @require_safe
-def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
     round = get_report_round(request.user, pk)
     categories = categories_with_caps(round)
     form = RankingFilterForm(request.user, categories, request.GET)
@@ -62,7 +63,7 @@ def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def sheet_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def sheet_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
     assessment = get_sheet_assessment(request.user, pk)
     # As on the assessment page: the unit sees its result once approved, and never who scored it.
     show_evaluators = can_see_review_sheets(request.user, assessment)
