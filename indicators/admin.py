@@ -13,7 +13,7 @@ from common.audit import AdminAction
 from indicators.history import record_edition, record_table_edits, table_snapshot, version_snapshot
 from indicators.models import Category, IndicatorSystem, Item
 from indicators.points import format_points
-from indicators.selectors.outline import versions_with_totals
+from indicators.selectors.outline import VersionWithTotals, versions_with_totals
 from indicators.services.versions import VersionNotPublishable, version_archive, version_delete, version_publish
 
 
@@ -66,15 +66,15 @@ class IndicatorSystemAdmin(admin.ModelAdmin):
         return versions_with_totals(super().get_queryset(request))
 
     @admin.display(description=gettext_lazy("考评项目数"))
-    def category_count(self, obj: IndicatorSystem) -> int:
+    def category_count(self, obj: VersionWithTotals) -> int:
         return obj.category_count
 
     @admin.display(description=gettext_lazy("子项目数"))
-    def item_count(self, obj: IndicatorSystem) -> int:
+    def item_count(self, obj: VersionWithTotals) -> int:
         return obj.item_count
 
     @admin.display(description=gettext_lazy("分值合计"))
-    def cap_sum(self, obj: IndicatorSystem) -> Any:
+    def cap_sum(self, obj: VersionWithTotals) -> Any:
         return obj.cap_sum
 
     def has_change_permission(self, request: HttpRequest, obj: IndicatorSystem | None = None) -> bool:

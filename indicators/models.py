@@ -62,7 +62,11 @@ class IndicatorSystemQuerySet(models.QuerySet):
         return self.filter(status=VersionStatus.PUBLISHED)
 
 
-class IndicatorSystemManager(models.Manager.from_queryset(IndicatorSystemQuerySet)):  # type: ignore[misc]
+# Named bases: mypy's Django plugin follows from_queryset in an assignment, not in a class's bases.
+_IndicatorSystemManagerBase = models.Manager.from_queryset(IndicatorSystemQuerySet)
+
+
+class IndicatorSystemManager(_IndicatorSystemManagerBase["IndicatorSystem"]):
     def get_by_natural_key(self, code: str) -> IndicatorSystem:
         return self.get(code=code)
 
@@ -156,6 +160,8 @@ class VersionContentQuerySet(models.QuerySet):
 class VersionContent(models.Model):
     """Shared guard for rows that belong to one edition."""
 
+    system_id: int  # the column of each subclass's own `system` foreign key
+
     class Meta:
         abstract = True
 
@@ -170,12 +176,17 @@ class VersionContent(models.Model):
     def _refuse_if_frozen(self) -> None:
         systems = IndicatorSystem.objects.filter(pk=self.system_id)
         if self.pk is not None:
-            stored = type(self).objects.filter(pk=self.pk).values_list("system_id", flat=True)
+            stored = type(self)._default_manager.filter(pk=self.pk).values_list(  # type: ignore[misc]  # a subclass's column
+                "system_id", flat=True
+            )
             systems = IndicatorSystem.objects.filter(Q(pk=self.system_id) | Q(pk__in=stored))
         _refuse_if_frozen(systems, "status")
 
 
-class CategoryManager(models.Manager.from_queryset(VersionContentQuerySet)):  # type: ignore[misc]
+_CategoryManagerBase = models.Manager.from_queryset(VersionContentQuerySet)
+
+
+class CategoryManager(_CategoryManagerBase["Category"]):
     def get_by_natural_key(self, system_code: str, number: int) -> Category:
         return self.get(system__code=system_code, number=number)
 
@@ -225,7 +236,10 @@ class ItemQuerySet(VersionContentQuerySet):
         return self.order_by(*first, *OUTLINE_ORDER)
 
 
-class ItemManager(models.Manager.from_queryset(ItemQuerySet)):  # type: ignore[misc]
+_ItemManagerBase = models.Manager.from_queryset(ItemQuerySet)
+
+
+class ItemManager(_ItemManagerBase["Item"]):
     def get_by_natural_key(self, system_code: str, number: str) -> Item:
         return self.get(system__code=system_code, number=number)
 

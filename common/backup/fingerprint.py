@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.db import models
@@ -113,7 +113,8 @@ def referenced_files(cursor_factory: CursorFactory) -> set[str]:
         for field in model._meta.concrete_fields:
             if isinstance(field, models.FileField):
                 # Identifiers from the models' metadata, quoted; the only value is a constant.
-                column, table = quote(field.column), quote(model._meta.db_table)
+                # A concrete field always has a column; the stubs allow None for the others.
+                column, table = quote(cast(str, field.column)), quote(model._meta.db_table)
                 sql = f"SELECT {column} FROM {table} WHERE {column} <> ''"  # noqa: S608
                 names.update(row[0] for row in _rows(cursor_factory, sql))
     return names

@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
@@ -36,8 +36,9 @@ from indicators.models import Category, Item
 # An edition has a few dozen items; anything near these limits is not an outline.
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
-CATEGORY_NAME_MAX = Category._meta.get_field("name").max_length
-ITEM_NAME_MAX = Item._meta.get_field("name").max_length
+# Casts: both are CharFields, which always have a max_length.
+CATEGORY_NAME_MAX = cast(int, Category._meta.get_field("name").max_length)
+ITEM_NAME_MAX = cast(int, Item._meta.get_field("name").max_length)
 CAP_LIMIT = Decimal("10000")  # Item.cap holds max_digits=5, decimal_places=1
 
 _CATEGORY_CELL = re.compile(r"^(\d+)\s*[.．、]\s*(.+)$", re.S)
