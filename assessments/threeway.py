@@ -36,13 +36,14 @@ class _Unknown:
 
 
 UNKNOWN: Final = _Unknown()
+Base = Value | _Unknown  # a field as the user's page had it, or UNKNOWN
 
 
 @dataclass(frozen=True)
 class Edit:
     """One field as the user's page had it (base) and as they want it (value)."""
 
-    base: Value | _Unknown
+    base: Base
     value: Value
 
     @property

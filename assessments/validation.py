@@ -103,9 +103,10 @@ def parse_score(raw: object, cap: Decimal) -> Decimal | None:
         if value < 0:
             raise _refuse("negative")
     else:
-        value = _read_number(str(raw))
-        if value is None:
+        read = _read_number(str(raw))
+        if read is None:
             return None
+        value = read
     if value > cap:
         raise _refuse("over_cap", cap=format_points(cap))
     if value % HALF != 0:

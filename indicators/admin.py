@@ -25,13 +25,13 @@ class FrozenVersionInlineMixin:
     """Inlines of a published edition are shown read-only, like the edition itself."""
 
     def has_add_permission(self, request: HttpRequest, obj: IndicatorSystem | None = None) -> bool:
-        return not _frozen(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]
+        return not _frozen(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]  # a mixin: super() is the inline it is mixed into
 
     def has_change_permission(self, request: HttpRequest, obj: IndicatorSystem | None = None) -> bool:
-        return not _frozen(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
+        return not _frozen(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]  # a mixin: super() is the inline it is mixed into
 
     def has_delete_permission(self, request: HttpRequest, obj: IndicatorSystem | None = None) -> bool:
-        return not _frozen(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+        return not _frozen(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]  # a mixin: super() is the inline it is mixed into
 
 
 class CategoryInline(FrozenVersionInlineMixin, admin.TabularInline):
@@ -107,7 +107,7 @@ class IndicatorSystemAdmin(admin.ModelAdmin):
     # save_related (the ModelAdmin itself is shared by every request).
     def save_model(self, request: HttpRequest, obj: IndicatorSystem, form: Any, change: bool) -> None:
         stored = IndicatorSystem.objects.filter(pk=obj.pk).first() if change else None
-        obj._history_before = (version_snapshot(stored), *table_snapshot(stored)) if stored else None  # type: ignore[attr-defined]
+        obj._history_before = (version_snapshot(stored), *table_snapshot(stored)) if stored else None  # type: ignore[attr-defined]  # until save_related
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

@@ -223,7 +223,7 @@ class Category(VersionContent):
     def natural_key(self) -> tuple[str, int]:
         return (*self.system.natural_key(), self.number)
 
-    natural_key.dependencies = ["indicators.indicatorsystem"]  # type: ignore[attr-defined]
+    natural_key.dependencies = ["indicators.indicatorsystem"]  # type: ignore[attr-defined]  # read by the serializers
 
 
 class ItemQuerySet(VersionContentQuerySet):
@@ -292,7 +292,7 @@ class Item(VersionContent):
     def natural_key(self) -> tuple[str, str]:
         return (*self.system.natural_key(), self.number)
 
-    natural_key.dependencies = ["indicators.indicatorsystem", "indicators.category"]  # type: ignore[attr-defined]
+    natural_key.dependencies = ["indicators.indicatorsystem", "indicators.category"]  # type: ignore[attr-defined]  # read by the serializers
 
     def clean(self) -> None:
         if self.category_id and self.system_id and self.category.system_id != self.system_id:

@@ -79,7 +79,7 @@ def changes_from_log(records: list[dict[str, Any]]) -> tuple[list[Change], Count
     """The changes of saves told "saved" or never answered, and a count of every outcome."""
     results = {r["id"]: r for r in records if r["type"] == "result"}
     outcomes: Counter = Counter()
-    changes = []
+    changes: list[Change] = []
     for attempt in (r for r in records if r["type"] == "attempt"):
         result = results.get(attempt["id"])
         outcome = result["outcome"] if result else "unanswered"

@@ -139,7 +139,8 @@ class Sheet(models.Model):
     def __str__(self) -> str:
         if self.kind == SheetKind.SELF:
             return str(_("自评"))
-        evaluator = self.evaluator.get_full_name() or self.evaluator.get_username()
+        # A review sheet always has its evaluator (constraint sheet_evaluator_matches_kind).
+        evaluator = self.evaluator.get_full_name() or self.evaluator.get_username()  # type: ignore[union-attr]  # a review sheet's
         return f"{_('考评')} · {evaluator}"
 
 
@@ -161,12 +162,13 @@ class ScoreQuerySet(models.QuerySet):
         self._refuse_if_locked()
         return super().delete()
 
-    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Score]:
+    # Inside a QuerySet subclass the stubs leave the model type unbound (super() answers list[_Model]).
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Score]:  # type: ignore[override]  # unbound model
         objs = list(objs)
         sheet_ids = {obj.sheet_id for obj in objs}
         if sheet_ids and Sheet.objects.filter(pk__in=sheet_ids).filter(LOCKED_SHEET).exists():
             raise LockedError()
-        return super().bulk_create(objs, *args, **kwargs)
+        return super().bulk_create(objs, *args, **kwargs)  # type: ignore[return-value]  # unbound model, see above
 
 
 class Score(models.Model):

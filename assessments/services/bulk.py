@@ -46,7 +46,7 @@ from assessments.formats.bulk import (
 from assessments.models import Assessment, AssessmentState, LockedError, Round, RoundState, Score, Sheet, SheetKind
 from assessments.selectors.outline import round_items
 from assessments.services.scoring import Entry, FieldConflict, SheetConflict, clean_entries, sheet_save
-from assessments.threeway import REASON, SCORE, UNKNOWN, Edit, FieldKey
+from assessments.threeway import REASON, SCORE, UNKNOWN, Base, Edit, FieldKey
 from assessments.totals import ItemInfo
 from indicators.points import format_points
 from orgs.scope import visible_organizations
@@ -265,6 +265,7 @@ def _edits(row: ParsedRow, known: BaseRow) -> dict[FieldKey, Edit]:
     edits = {}
     for item_id, entry in row.entries.items():
         base_score = known.values.get((item_id, SCORE), "")
+        score: Base
         try:
             score = Decimal(base_score) if base_score else None
         except ArithmeticError:

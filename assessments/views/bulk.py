@@ -19,6 +19,7 @@ from assessments.formats.bulk import XLSX_CONTENT_TYPE, write_scores
 from assessments.forms.bulk import BulkUploadForm
 from assessments.models import Round
 from assessments.services.bulk import bulk_import, review_sheets, template_rows, writable_sheets
+from common.typing import AuthenticatedHttpRequest
 
 # A bad file of a few hundred rows can hold thousands of problems; the first ones show the way.
 PROBLEMS_SHOWN = 200
@@ -26,7 +27,7 @@ PROBLEMS_SHOWN = 200
 
 @login_required
 @require_GET
-def bulk_template(request: HttpRequest, pk: int) -> FileResponse:
+def bulk_template(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     round = get_round_for_evaluator(request.user, pk)
     columns, rows = template_rows(round=round, user=request.user)
     evaluator = request.user.get_full_name() or request.user.get_username()
@@ -57,7 +58,7 @@ def _page(request: HttpRequest, round: Round, form: BulkUploadForm, status: int 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def bulk_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def bulk_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round = get_round_for_evaluator(request.user, pk)
     if request.method == "GET":
         return _page(request, round, BulkUploadForm())

@@ -51,6 +51,7 @@ from assessments.services.round_admin import (
     sheet_make_lead,
 )
 from common.audit import page_context
+from common.typing import AuthenticatedHttpRequest
 from indicators.models import IndicatorSystem
 from orgs.access import require_admin
 from orgs.scope import roles_of
@@ -139,7 +140,7 @@ def _create_page(request: HttpRequest, form: RoundCreateForm) -> HttpResponse:
 
 @login_required
 @require_safe
-def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def round_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round = get_round_for_user(request.user, pk)
     query, state = request.GET.get("q", "").strip(), request.GET.get("state", "")
     rows = participant_rows(request.user, round, query=query, state=state)
@@ -150,8 +151,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for row in page:
         # A unit sees neither who reviews it nor the merged score before approval, as on
         # its assessment page.
-        row.shows_review = can_see_review_sheets(request.user, row)
-        row.shows_total = row.shows_review or row.state == AssessmentState.APPROVED
+        row.shows_review = can_see_review_sheets(request.user, row)  # type: ignore[attr-defined]  # for the template
+        row.shows_total = row.shows_review or row.state == AssessmentState.APPROVED  # type: ignore[attr-defined]  # for the template
     return render(
         request,
         "assessments/rounds/detail.html",
@@ -298,7 +299,7 @@ def _unassign(request: HttpRequest, round: Round) -> HttpResponse:
         messages.success(
             request,
             _("已移除考评员“%(name)s”对“%(organization)s”的考评分工。")
-            % {"name": sheet.evaluator.get_full_name() or sheet.evaluator.username,
+            % {"name": sheet.evaluator.get_full_name() or sheet.evaluator.username,  # type: ignore[union-attr]  # a review sheet's
                "organization": sheet.assessment.organization.name},
         )
     return _back(request, round)
@@ -314,7 +315,7 @@ def _lead(request: HttpRequest, round: Round) -> HttpResponse:
         messages.success(
             request,
             _("已将“%(name)s”设为“%(organization)s”的主考评员。")
-            % {"name": sheet.evaluator.get_full_name() or sheet.evaluator.username,
+            % {"name": sheet.evaluator.get_full_name() or sheet.evaluator.username,  # type: ignore[union-attr]  # a review sheet's
                "organization": sheet.assessment.organization.name},
         )
     return _back(request, round)

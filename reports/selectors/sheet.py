@@ -55,7 +55,7 @@ def score_sheet(assessment: Assessment, *, named: bool = True) -> ScoreSheet:
         )
     )
     # A review sheet always has its evaluator (constraint sheet_evaluator_matches_kind).
-    names = {sheet.pk: sheet.evaluator.get_full_name() or sheet.evaluator.get_username()  # type: ignore[union-attr]
+    names = {sheet.pk: sheet.evaluator.get_full_name() or sheet.evaluator.get_username()  # type: ignore[union-attr]  # review sheets
              for sheet in reviews}
     reasons: dict[int, list[str]] = {}
     for sheet_id, item_id, reason in Score.objects.filter(sheet__in=reviews).exclude(reason="").order_by(
