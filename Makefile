@@ -32,6 +32,7 @@ run: system-packages setup
 
 test: test-packages setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # Its own database (var/load.sqlite3, or <name>_load beside DATABASE_URL's), gunicorn on loopback,
@@ -65,4 +66,4 @@ test-packages:
 	@scripts/system-packages.sh $(TEST_PACKAGES)
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache *.egg-info
+	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -7,6 +7,7 @@ reporters their own unit's. Out of scope answers 404; a step the role may not ta
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -122,7 +123,7 @@ def get_round_to_manage(user: AnyUser, pk: int) -> Round:
     return get_object_or_404(Round.objects.select_related("indicator_system"), pk=pk)
 
 
-def get_round_for_evaluator(user: AnyUser, pk: int) -> Round:
+def get_round_for_evaluator(user: User, pk: int) -> Round:
     """The round, if the user holds review sheets in it; 404 otherwise, whoever they are."""
     mine = Sheet.objects.filter(assessment__round=OuterRef("pk"), kind=SheetKind.REVIEW, evaluator=user)
     round = Round.objects.select_related("indicator_system").filter(pk=pk).filter(Exists(mine)).first()

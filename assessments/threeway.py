@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final, Union
+from typing import Final
 
 from assessments.validation import reason_text
 
@@ -27,7 +27,7 @@ REASON: Final = "reason"
 FIELDS: Final = (SCORE, REASON)
 
 FieldKey = tuple[int, str]  # (item id, SCORE or REASON)
-Value = Union[Decimal, None, str]
+Value = Decimal | None | str
 
 
 class _Unknown:
@@ -36,13 +36,14 @@ class _Unknown:
 
 
 UNKNOWN: Final = _Unknown()
+Base = Value | _Unknown  # a field as the user's page had it, or UNKNOWN
 
 
 @dataclass(frozen=True)
 class Edit:
     """One field as the user's page had it (base) and as they want it (value)."""
 
-    base: Value | _Unknown
+    base: Base
     value: Value
 
     @property

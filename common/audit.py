@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from common.models import AdminAction, AdminEvent, AdminKind
 
 __all__ = [
-    "AdminAction", "AdminKind", "Change", "changes_between", "display", "event", "record", "record_all",
-    "history_of", "admin_log", "log_url_for", "page_context",
+    "AdminAction", "AdminKind", "Change", "changes_between", "display", "event", "field_label", "record",
+    "record_all", "history_of", "admin_log", "log_url_for", "page_context",
 ]
 
 
@@ -58,6 +58,13 @@ def display(value: Any) -> str:
         if isinstance(value, bool):
             return str(_("是") if value else _("否"))
         return str(value)
+
+
+def field_label(model: type[models.Model], name: str) -> Any:
+    """The verbose name (a lazy msgid) of one of the model's own fields, the label its history shows."""
+    # A cast: get_field may also return a reverse relation, which has no verbose name; the names
+    # the apps pass are their models' own fields.
+    return cast(models.Field, model._meta.get_field(name)).verbose_name
 
 
 def changes_between(

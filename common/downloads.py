@@ -43,7 +43,7 @@ def file_attachment(handle: IO[bytes], *, filename: str, content_type: str) -> F
 def xlsx_attachment(write: Callable[[IO[bytes]], object], *, filename: str) -> FileResponse:
     """A workbook `write` puts into a file: a temporary one, not memory, since an export may hold
     20,000 rows; it is streamed out and deleted when closed."""
-    target = tempfile.TemporaryFile()
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it once streamed
     write(target)
     target.seek(0)
     return file_attachment(target, filename=filename, content_type=XLSX_CONTENT_TYPE)

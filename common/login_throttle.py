@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from axes.conf import settings as axes_settings
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
@@ -70,7 +71,9 @@ class ThrottleHandler(AxesDatabaseHandler):
             scaled += [count * pair_limit // address_limit for count in counts[1:]]
         address_only = address_limit > 0 and len(counts) > 1 and counts[ADDRESS] >= address_limit
         # The lockout page reads this to say which throttle applies.
-        request.kaoping_throttle = "address" if address_only and counts[PAIR] < pair_limit else "account"
+        request.kaoping_throttle = (  # type: ignore[attr-defined]  # read back with getattr by lockout_response
+            "address" if address_only and counts[PAIR] < pair_limit else "account"
+        )
         return max(scaled)
 
     def reset_user_attempts(self, request: HttpRequest, credentials: dict | None = None) -> int:
@@ -103,7 +106,8 @@ def minutes_until_unlocked(request: HttpRequest, credentials: dict | None = None
         return None
     since = timezone.now() - cool_off
     username = get_client_username(request, credentials)
-    recent = AccessAttempt.objects.filter(attempt_time__gte=since, ip_address=request.axes_ip_address)
+    address = request.axes_ip_address  # type: ignore[attr-defined]  # axes' proxy handler sets it
+    recent = AccessAttempt.objects.filter(attempt_time__gte=since, ip_address=address)
     ends = [
         end
         for end in (
@@ -127,7 +131,7 @@ def lockout_response(
         "failure_limit": address_failure_limit() if by_address else settings.AXES_FAILURE_LIMIT,
         "minutes": minutes_until_unlocked(request, credentials),
     }
-    return render(request, "registration/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+    return render(request, "registration/locked_out.html", context, status=axes_settings.AXES_HTTP_RESPONSE_CODE)  # axes.conf gives it its default
 
 
 @dataclass(frozen=True)

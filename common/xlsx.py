@@ -83,7 +83,7 @@ def _rows(sheet: Any, max_rows: int, formulas: list[CellProblem]) -> Iterator[Sh
         if len(row) > MAX_COLUMNS:
             raise RefusedWorkbook([CellProblem(number, get_column_letter(len(row)), _(
                 "第 %(row)s 行有内容超出了 %(limit)s 列的上限。") % {"row": number, "limit": MAX_COLUMNS})])
-        values = []
+        values: list[Any] = []
         for column, cell in enumerate(row, start=1):
             if cell.data_type == "f":
                 if len(formulas) < MAX_FORMULA_PROBLEMS:

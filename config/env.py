@@ -124,7 +124,7 @@ def database(base_dir: Path) -> dict[str, Any]:
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     if scheme.startswith("postgres") and not config.get("NAME"):
         raise ConfigError("DATABASE_URL 缺少数据库名：请写成 postgres://用户@主机:端口/库名。")
-    return config
+    return dict(config)
 
 
 # --- HTTPS in production: HSTS and the redirect (check --deploy stays silent) ---------------------

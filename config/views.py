@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from assessments.selectors.work import my_work
+from common.typing import AuthenticatedHttpRequest
 from indicators.access import versions_for_user
 from indicators.models import VersionStatus
 from orgs.models import RoleGrant
@@ -14,7 +15,7 @@ from orgs.models import RoleGrant
 
 @login_required
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The start page: what waits for the user first, then the way into the tree and the outline."""
     current = versions_for_user(request.user).filter(status=VersionStatus.PUBLISHED).first()
     grants = RoleGrant.objects.filter(user=request.user).select_related("organization").order_by("role", "id")

@@ -21,18 +21,19 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: list[tu
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = ", ".join(quote(column) for column in columns)
+    # Only the quoted identifiers of a model are spliced into the SQL below; the rows go as parameters.
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             from psycopg2.extras import execute_values
 
             for start in range(0, len(rows), BATCH):
                 execute_values(
-                    cursor.cursor, f"INSERT INTO {table} ({names}) VALUES %s", rows[start:start + BATCH],
+                    cursor.cursor, f"INSERT INTO {table} ({names}) VALUES %s", rows[start:start + BATCH],  # noqa: S608
                     page_size=BATCH,
                 )
         else:
             placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608
 
 
 def db_datetime(value: Any) -> Any:

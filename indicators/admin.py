@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from common.audit import AdminAction
 from indicators.models import Category, IndicatorSystem, Item
 from indicators.points import format_points
-from indicators.selectors.outline import versions_with_totals
+from indicators.selectors.outline import VersionWithTotals, versions_with_totals
 from indicators.services.history import record_edition, record_table_edits, table_snapshot, version_snapshot
 from indicators.services.versions import VersionNotPublishable, version_archive, version_delete, version_publish
 
@@ -25,13 +25,13 @@ class FrozenVersionInlineMixin:
     """Inlines of a published edition are shown read-only, like the edition itself."""
 
     def has_add_permission(self, request: HttpRequest, obj: IndicatorSystem | None = None) -> bool:
-        return not _frozen(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]
+        return not _frozen(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]  # a mixin: super() is the inline it is mixed into
 
     def has_change_permission(self, request: HttpRequest, obj: IndicatorSystem | None = None) -> bool:
-        return not _frozen(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
+        return not _frozen(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]  # a mixin: super() is the inline it is mixed into
 
     def has_delete_permission(self, request: HttpRequest, obj: IndicatorSystem | None = None) -> bool:
-        return not _frozen(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+        return not _frozen(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]  # a mixin: super() is the inline it is mixed into
 
 
 class CategoryInline(FrozenVersionInlineMixin, admin.TabularInline):
@@ -66,15 +66,15 @@ class IndicatorSystemAdmin(admin.ModelAdmin):
         return versions_with_totals(super().get_queryset(request))
 
     @admin.display(description=gettext_lazy("考评项目数"))
-    def category_count(self, obj: IndicatorSystem) -> int:
+    def category_count(self, obj: VersionWithTotals) -> int:
         return obj.category_count
 
     @admin.display(description=gettext_lazy("子项目数"))
-    def item_count(self, obj: IndicatorSystem) -> int:
+    def item_count(self, obj: VersionWithTotals) -> int:
         return obj.item_count
 
     @admin.display(description=gettext_lazy("分值合计"))
-    def cap_sum(self, obj: IndicatorSystem) -> Any:
+    def cap_sum(self, obj: VersionWithTotals) -> Any:
         return obj.cap_sum
 
     def has_change_permission(self, request: HttpRequest, obj: IndicatorSystem | None = None) -> bool:
@@ -107,7 +107,7 @@ class IndicatorSystemAdmin(admin.ModelAdmin):
     # save_related (the ModelAdmin itself is shared by every request).
     def save_model(self, request: HttpRequest, obj: IndicatorSystem, form: Any, change: bool) -> None:
         stored = IndicatorSystem.objects.filter(pk=obj.pk).first() if change else None
-        obj._history_before = (version_snapshot(stored), *table_snapshot(stored)) if stored else None  # type: ignore[attr-defined]
+        obj._history_before = (version_snapshot(stored), *table_snapshot(stored)) if stored else None  # type: ignore[attr-defined]  # until save_related
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

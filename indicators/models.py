@@ -63,7 +63,11 @@ class IndicatorSystemQuerySet(models.QuerySet):
         return self.filter(status=VersionStatus.PUBLISHED)
 
 
-class IndicatorSystemManager(models.Manager.from_queryset(IndicatorSystemQuerySet)):  # type: ignore[misc]
+# Named bases: mypy's Django plugin follows from_queryset in an assignment, not in a class's bases.
+_IndicatorSystemManagerBase = models.Manager.from_queryset(IndicatorSystemQuerySet)
+
+
+class IndicatorSystemManager(_IndicatorSystemManagerBase["IndicatorSystem"]):
     def get_by_natural_key(self, code: str) -> IndicatorSystem:
         return self.get(code=code)
 
@@ -111,13 +115,6 @@ class IndicatorSystem(models.Model):
     def __str__(self) -> str:
         return f"{self.title}（{self.get_status_display()}）"
 
-    def natural_key(self) -> tuple[str]:
-        return (self.code,)
-
-    @property
-    def is_frozen(self) -> bool:
-        return self.status in FROZEN_STATUSES
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             self._refuse_frozen_change()
@@ -128,6 +125,13 @@ class IndicatorSystem(models.Model):
         if stored in FROZEN_STATUSES:
             raise PublishedVersionError(self.title)
         return super().delete(*args, **kwargs)
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status in FROZEN_STATUSES
 
     def _refuse_frozen_change(self) -> None:
         stored = type(self).objects.filter(pk=self.pk).first()
@@ -161,15 +165,10 @@ class VersionContentQuerySet(models.QuerySet):
 class VersionContent(models.Model):
     """Shared guard for rows that belong to one edition."""
 
+    system_id: int  # the column of each subclass's own `system` foreign key
+
     class Meta:
         abstract = True
-
-    def _refuse_if_frozen(self) -> None:
-        systems = IndicatorSystem.objects.filter(pk=self.system_id)
-        if self.pk is not None:
-            stored = type(self).objects.filter(pk=self.pk).values_list("system_id", flat=True)
-            systems = IndicatorSystem.objects.filter(Q(pk=self.system_id) | Q(pk__in=stored))
-        _refuse_if_frozen(systems, "status")
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self._refuse_if_frozen()
@@ -179,8 +178,20 @@ class VersionContent(models.Model):
         self._refuse_if_frozen()
         return super().delete(*args, **kwargs)
 
+    def _refuse_if_frozen(self) -> None:
+        systems = IndicatorSystem.objects.filter(pk=self.system_id)
+        if self.pk is not None:
+            stored = type(self)._default_manager.filter(pk=self.pk).values_list(  # type: ignore[misc]  # a subclass's column
+                "system_id", flat=True
+            )
+            systems = IndicatorSystem.objects.filter(Q(pk=self.system_id) | Q(pk__in=stored))
+        _refuse_if_frozen(systems, "status")
 
-class CategoryManager(models.Manager.from_queryset(VersionContentQuerySet)):  # type: ignore[misc]
+
+_CategoryManagerBase = models.Manager.from_queryset(VersionContentQuerySet)
+
+
+class CategoryManager(_CategoryManagerBase["Category"]):
     def get_by_natural_key(self, system_code: str, number: int) -> Category:
         return self.get(system__code=system_code, number=number)
 
@@ -217,7 +228,7 @@ class Category(VersionContent):
     def natural_key(self) -> tuple[str, int]:
         return (*self.system.natural_key(), self.number)
 
-    natural_key.dependencies = ["indicators.indicatorsystem"]  # type: ignore[attr-defined]
+    natural_key.dependencies = ["indicators.indicatorsystem"]  # type: ignore[attr-defined]  # read by the serializers
 
 
 class ItemQuerySet(VersionContentQuerySet):
@@ -230,7 +241,10 @@ class ItemQuerySet(VersionContentQuerySet):
         return self.order_by(*first, *OUTLINE_ORDER)
 
 
-class ItemManager(models.Manager.from_queryset(ItemQuerySet)):  # type: ignore[misc]
+_ItemManagerBase = models.Manager.from_queryset(ItemQuerySet)
+
+
+class ItemManager(_ItemManagerBase["Item"]):
     def get_by_natural_key(self, system_code: str, number: str) -> Item:
         return self.get(system__code=system_code, number=number)
 
@@ -276,19 +290,19 @@ class Item(VersionContent):
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
 
-    def natural_key(self) -> tuple[str, str]:
-        return (*self.system.natural_key(), self.number)
-
-    natural_key.dependencies = ["indicators.indicatorsystem", "indicators.category"]  # type: ignore[attr-defined]
-
-    def clean(self) -> None:
-        if self.category_id and self.system_id and self.category.system_id != self.system_id:
-            raise ValidationError({"category": _("子项目必须属于同一版本的考评项目。")})
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.category_id is not None:
             self.system_id = self.category.system_id
         super().save(*args, **kwargs)
+
+    def natural_key(self) -> tuple[str, str]:
+        return (*self.system.natural_key(), self.number)
+
+    natural_key.dependencies = ["indicators.indicatorsystem", "indicators.category"]  # type: ignore[attr-defined]  # read by the serializers
+
+    def clean(self) -> None:
+        if self.category_id and self.system_id and self.category.system_id != self.system_id:
+            raise ValidationError({"category": _("子项目必须属于同一版本的考评项目。")})
 
 
 class LinkKind(models.TextChoices):
@@ -314,3 +328,6 @@ class ItemLink(models.Model):
             models.CheckConstraint(condition=~Q(earlier=F("later")), name="item_link_not_self"),
             models.CheckConstraint(condition=Q(kind__in=LinkKind.values), name="item_link_kind_known"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.earlier} → {self.later}（{self.get_kind_display()}）"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from html.parser import HTMLParser
+from typing import cast
 
 NOT_SUBMITTED = frozenset({"submit", "button", "image", "reset", "file"})
 
@@ -57,7 +58,7 @@ class _FormParser(HTMLParser):
             return
         name = attrs.get("name", "")
         if tag == "input" and name:
-            self._input(name, attrs)
+            self._input(self.form, name, attrs)
         elif tag == "textarea" and name:
             self.textarea = (name, [])
         elif tag == "select" and name:
@@ -66,19 +67,19 @@ class _FormParser(HTMLParser):
             self.option, self.option_value = [], attrs.get("value")
             self.option_selected = "selected" in attrs
 
-    def _input(self, name: str, attrs: dict[str, str]) -> None:
+    def _input(self, form: Form, name: str, attrs: dict[str, str]) -> None:
         kind = attrs.get("type", "text").lower()
         if kind == "file":
-            self.form.file_inputs.append(name)
+            form.file_inputs.append(name)
         elif kind in NOT_SUBMITTED:
             return
         elif kind in ("checkbox", "radio"):
             if "checked" in attrs:
-                self.form.fields.append((name, attrs.get("value", "on")))
+                form.fields.append((name, attrs.get("value", "on")))
         else:
-            self.form.fields.append((name, attrs.get("value", "")))
+            form.fields.append((name, attrs.get("value", "")))
             if self.cap is not None and name.startswith("score_") and name[6:].isdigit():
-                self.form.caps[int(name[6:])] = self.cap
+                form.caps[int(name[6:])] = self.cap
 
     def handle_data(self, data: str) -> None:
         if self.textarea is not None:
@@ -87,22 +88,26 @@ class _FormParser(HTMLParser):
             self.option.append(data)
 
     def handle_endtag(self, tag: str) -> None:
+        # Casts: a textarea, select or option only opens inside a form (handle_starttag), and an
+        # option inside a select.
+        form = cast(Form, self.form)
         if tag == "textarea" and self.textarea is not None:
             name, parts = self.textarea
             text = "".join(parts)
             # As a browser does: one newline right after <textarea> is not content, and line
             # breaks are sent as CRLF.
             text = text[1:] if text.startswith("\n") else text
-            self.form.fields.append((name, text.replace("\r\n", "\n").replace("\n", "\r\n")))
+            form.fields.append((name, text.replace("\r\n", "\n").replace("\n", "\r\n")))
             self.textarea = None
         elif tag == "option" and self.option is not None:
             text = "".join(self.option).strip()
-            self.select[1].append((text if self.option_value is None else self.option_value, self.option_selected))
+            select = cast("tuple[str, list[tuple[str, bool]]]", self.select)
+            select[1].append((text if self.option_value is None else self.option_value, self.option_selected))
             self.option = None
         elif tag == "select" and self.select is not None:
             name, options = self.select
             chosen = [value for value, selected in options if selected] or [value for value, _ in options[:1]]
-            self.form.fields.extend((name, value) for value in chosen)
+            form.fields.extend((name, value) for value in chosen)
             self.select = None
         elif tag == "tr":
             self.cap = None

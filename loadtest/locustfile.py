@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from locust import HttpUser, between, task
@@ -68,7 +68,7 @@ class Person(HttpUser):
         # of it would, and, as a browser on the https:// page does, name that page's origin, which
         # Django's CSRF check asks of every POST over HTTPS.
         self.client.headers["X-Forwarded-Proto"] = "https"
-        self.client.headers["Origin"] = "https://" + urlsplit(self.host).netloc
+        self.client.headers["Origin"] = "https://" + urlsplit(cast(str, self.host)).netloc  # run.py passes --host
         self.login()
 
     @task
@@ -211,7 +211,7 @@ class Person(HttpUser):
         if not rows or not columns:
             LOG.write(type="error", client=self.number, request="bulk template", status=0, note="no rows")
             return
-        changes = []
+        changes: list[dict[str, Any]] = []
         for _ in range(self.chooser.randint(1, 3)):
             row = self.chooser.choice(rows)
             number, score_at, reason_at = self.chooser.choice(columns)

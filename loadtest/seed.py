@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import random
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -120,7 +120,7 @@ def seed(*, password: str, run: str, clients: int = 200) -> dict[str, Any]:
     sheets_of: dict[int, list[Sheet]] = {}
     for sheet in sheets:
         if sheet.kind == SheetKind.REVIEW:
-            sheets_of.setdefault(sheet.evaluator_id, []).append(sheet)
+            sheets_of.setdefault(cast(int, sheet.evaluator_id), []).append(sheet)  # a review sheet's evaluator
             _fill(sheet, sheet.evaluator, items, chooser)
     by_unit = {sheet.assessment.organization_id: sheet for sheet in sheets if sheet.kind == SheetKind.SELF}
     self_sheets = [by_unit[units[_self_unit(shared)].pk] for shared in range(SHARED_SELF_UNITS)]

@@ -79,7 +79,7 @@ def changes_from_log(records: list[dict[str, Any]]) -> tuple[list[Change], Count
     """The changes of saves told "saved" or never answered, and a count of every outcome."""
     results = {r["id"]: r for r in records if r["type"] == "result"}
     outcomes: Counter = Counter()
-    changes = []
+    changes: list[Change] = []
     for attempt in (r for r in records if r["type"] == "attempt"):
         result = results.get(attempt["id"])
         outcome = result["outcome"] if result else "unanswered"
@@ -88,12 +88,14 @@ def changes_from_log(records: list[dict[str, Any]]) -> tuple[list[Change], Count
             outcomes["5xx"] += 1
         if outcome not in ("saved", "unanswered"):
             continue
-        for change in attempt["changes"]:
-            changes.append(Change(
+        changes.extend(
+            Change(
                 sheet=change.get("sheet", attempt["sheet"]), item=change["item"], field=change["field"],
                 value=change["value"], actor=attempt["actor"], t0=attempt["t0"],
                 t1=result["t1"] if result else float("inf"), accepted=result is not None,
-            ))
+            )
+            for change in attempt["changes"]
+        )
     for error in (r for r in records if r["type"] == "error"):
         outcomes[f"{error['request']} failed"] += 1
         if error["status"] >= 500:

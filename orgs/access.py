@@ -7,7 +7,7 @@ allowed for the role answers 403.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -38,7 +38,7 @@ def get_organization_for_user(user: AnyUser, code: str, *, manage: bool = False)
     return organization
 
 
-def get_person_for_user(user: AnyUser, pk: int) -> AbstractUser:
+def get_person_for_user(user: AnyUser, pk: int) -> User:
     """The access helper for user accounts: admins only, and superusers only by superusers.
 
     An admin by role who could set a superuser's password could become that superuser, and

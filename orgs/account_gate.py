@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -20,7 +20,7 @@ from django.urls import reverse
 from orgs.selectors.accounts import MUST_CHANGE_SESSION_KEY, confirmed_totp, must_change_password, two_factor_required
 
 
-def remember_owed_password(sender: Any, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: Any) -> None:
+def remember_owed_password(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     """At sign-in (user_logged_in): note in the session whether a new password is owed.
 
     A temporary password changes the password hash, which ends every session opened before it,
@@ -34,10 +34,9 @@ def remember_owed_password(sender: Any, request: HttpRequest | None, user: Abstr
         request.session.pop(MUST_CHANGE_SESSION_KEY, None)
 
 
-def owed_step(request: HttpRequest) -> str | None:
+def owed_step(request: HttpRequest, user: User) -> str | None:
     """The path of the page the signed-in user must go through first, if any."""
-    user = request.user
-    if two_factor_required(user) and not user.is_verified():
+    if two_factor_required(user) and not user.is_verified():  # type: ignore[attr-defined]  # OTPMiddleware adds it
         step = "account:two_factor_verify" if confirmed_totp(user) else "account:two_factor_enrol"
         return reverse(step)
     if request.session.get(MUST_CHANGE_SESSION_KEY):
@@ -51,7 +50,7 @@ class AccountGateMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.user.is_authenticated and not self._always_open(request.path):
-            step = owed_step(request)
+            step = owed_step(request, request.user)
             if step is not None and request.path != step:
                 return HttpResponseRedirect(f"{step}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

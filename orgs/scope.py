@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
+from common.typing import AnyUser
 from orgs.models import Organization, Role, RoleGrant
 
-AnyUser = AbstractBaseUser | AnonymousUser
-ScopeProvider = Callable[[AbstractBaseUser], Q | None]
+ScopeProvider = Callable[[User], Q | None]
 _providers: list[ScopeProvider] = []
 
 
@@ -59,7 +59,7 @@ def roles_of(user: AnyUser) -> UserRoles:
             reporter_organization_id=reporter_org,
             superuser=bool(getattr(user, "is_superuser", False)),
         )
-        user._kaoping_roles = cached  # type: ignore[union-attr]
+        user._kaoping_roles = cached  # type: ignore[attr-defined]  # a per-request cache on the user object
     return cached
 
 

@@ -4,7 +4,7 @@ picture and nothing is fetched from the internet (pygal's tooltip script is swit
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import pygal
@@ -48,14 +48,14 @@ def _svg(chart: pygal.graph.graph.Graph) -> SafeString:
     # tooltip's style attribute would too (a nonce cannot allow an attribute): the presentation
     # attribute says the same. The chart's <style> element gets the page's nonce in the template.
     svg = SCRIPT.sub("", chart.render(is_unicode=True)).replace(' style="opacity: 0"', ' opacity="0"')
-    return mark_safe(svg)  # noqa: S308
+    return mark_safe(svg)  # noqa: S308 - pygal escaped the labels; only its script was removed
 
 
 def _floats(values: Sequence[Decimal | float | None]) -> list[float | None]:
     return [None if v is None else float(v) for v in values]
 
 
-def radar(title: str, axes: Sequence[str], series: dict[str, Sequence[Decimal | None]]) -> SafeString:
+def radar(title: str, axes: Sequence[str], series: Mapping[str, Sequence[Decimal | float | None]]) -> SafeString:
     """Percent of the maximum per category, one polygon per organization."""
     chart = pygal.Radar(title=title, width=640, height=480, range=(0, 100), fill=False, dots_size=3, **COMMON)
     chart.x_labels = list(axes)
@@ -64,7 +64,7 @@ def radar(title: str, axes: Sequence[str], series: dict[str, Sequence[Decimal | 
     return _svg(chart)
 
 
-def line(title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal | None]], *,
+def line(title: str, labels: Sequence[str], series: Mapping[str, Sequence[Decimal | float | None]], *,
          y_range: tuple[float, float] | None = (0, 100)) -> SafeString:
     chart = pygal.Line(title=title, width=720, height=400, range=y_range, dots_size=4, **COMMON)
     chart.x_labels = list(labels)

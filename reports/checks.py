@@ -49,9 +49,11 @@ def _matched_families() -> list[str]:
                 continue
             name = ffi.new("FcChar8 **")
             # fontconfig falls back to some other font when the family is missing.
-            if fontconfig.FcPatternGetString(match, b"family", 0, name) == fontconfig.FcResultMatch:
-                if ffi.string(name[0]).decode().casefold() == family.casefold():
-                    found.append(family)
+            if (
+                fontconfig.FcPatternGetString(match, b"family", 0, name) == fontconfig.FcResultMatch
+                and ffi.string(name[0]).decode().casefold() == family.casefold()
+            ):
+                found.append(family)
             fontconfig.FcPatternDestroy(match)
     finally:
         fontconfig.FcConfigDestroy(config)

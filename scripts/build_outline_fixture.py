@@ -10,8 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indicators.formats.fixture import DALIAN_2010, outline_fixture  # noqa: E402
-from indicators.formats.seed_text import read_outline  # noqa: E402
+from indicators.formats.fixture import DALIAN_2010, outline_fixture  # noqa: E402 - needs ROOT on sys.path
+from indicators.formats.seed_text import read_outline  # noqa: E402 - needs ROOT on sys.path
 
 outline = read_outline(ROOT / "fixtures" / "source" / "dalian-indicator-outline.txt")
 rows = outline_fixture(outline, **DALIAN_2010)

@@ -122,9 +122,9 @@ def with_external_link(base: bytes) -> bytes:
     link = (f'<externalLink {_NS}><externalBook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
             'relationships" r:id="rId1"/></externalLink>').encode()
     link_rels = (
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        'externalLinkPath" Target="file:///C:/other.xlsx" TargetMode="External"/></Relationships>').encode()
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'externalLinkPath" Target="file:///C:/other.xlsx" TargetMode="External"/></Relationships>')
     return _rebuilt(base, replace={
         "xl/_rels/workbook.xml.rels": rels.encode(), "xl/externalLinks/externalLink1.xml": link,
         "xl/externalLinks/_rels/externalLink1.xml.rels": link_rels})

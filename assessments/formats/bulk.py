@@ -22,7 +22,7 @@ from typing import IO
 
 from django.utils.crypto import constant_time_compare, salted_hmac
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -167,7 +167,7 @@ def read_base(source: IO[bytes], columns: list[ItemColumns], *, max_rows: int) -
     return TemplateBase(round_id, user_id, found)
 
 
-def _header_cells(sheet: WriteOnlyWorksheet, titles: list[str]) -> list[WriteOnlyCell]:
+def _header_cells(sheet: WriteOnlyWorksheet, titles: list[str]) -> list[Cell]:
     cells = []
     for title in titles:
         cell = WriteOnlyCell(sheet, value=title)

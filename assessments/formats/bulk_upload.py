@@ -46,9 +46,9 @@ def _header_problems(header: tuple[str, ...], expected: list[str]) -> list[Probl
             problems.append(Problem(1, title, _("无法识别的列“%(title)s”。") % {"title": title} + hint, letter))
         elif title and title in header[:index]:
             problems.append(Problem(1, title, _("列“%(title)s”出现了不止一次。") % {"title": title}, letter))
-    for title in expected:
-        if title not in header:
-            problems.append(Problem(1, title, _("缺少列“%(title)s”。") % {"title": title} + hint))
+    problems.extend(
+        Problem(1, title, _("缺少列“%(title)s”。") % {"title": title} + hint) for title in expected if title not in header
+    )
     return problems
 
 

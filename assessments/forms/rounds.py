@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -98,7 +98,8 @@ class RoundCreateForm(RoundSettingsForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["previous"].queryset = Round.objects.select_related("indicator_system").order_by("-year", "-id")
+        previous = cast(forms.ModelChoiceField, self.fields["previous"])  # the form's copy of `previous`
+        previous.queryset = Round.objects.select_related("indicator_system").order_by("-year", "-id")
 
     def clean_year(self) -> int:
         year = self.cleaned_data["year"]
@@ -171,7 +172,8 @@ class _TargetForm(forms.Form):
         return _organization_by_code(self.cleaned_data["organization_code"])
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # returns self.cleaned_data; django-stubs types it Optional
+        cleaned = self.cleaned_data
         organization = cleaned.get("organization_code")
         if organization is not None and not organization.is_active and not cleaned.get("include_subtree"):
             self.add_error(

@@ -117,7 +117,8 @@ class SheetForm(forms.Form):
         return None
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # returns self.cleaned_data; django-stubs types it Optional
+        cleaned = self.cleaned_data
         pending = self.pending_keys()
         self.edits: dict[FieldKey, Edit] = {}
         for item in self.items:

@@ -47,3 +47,6 @@ class AuditEvent(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(action__in=AuditAction.values), name="audit_action_known"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.at:%Y-%m-%d %H:%M}"

@@ -161,12 +161,13 @@ class ScoreQuerySet(models.QuerySet):
         self._refuse_if_locked()
         return super().delete()
 
-    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Score]:
+    # Inside a QuerySet subclass the stubs leave the model type unbound (super() answers list[_Model]).
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Score]:  # type: ignore[override]  # unbound model
         objs = list(objs)
         sheet_ids = {obj.sheet_id for obj in objs}
         if sheet_ids and Sheet.objects.filter(pk__in=sheet_ids).filter(LOCKED_SHEET).exists():
             raise LockedError()
-        return super().bulk_create(objs, *args, **kwargs)
+        return super().bulk_create(objs, *args, **kwargs)  # type: ignore[return-value]  # unbound model, see above
 
 
 class Score(models.Model):
@@ -209,6 +210,9 @@ class Score(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.item}: {'—' if self.score is None else self.score} / {self.cap}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if Sheet.objects.filter(pk=self.sheet_id).filter(LOCKED_SHEET).exists():
             raise LockedError()
@@ -235,6 +239,9 @@ class ItemResult(models.Model):
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=F("cap")), name="item_result_within_cap"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.item}: {self.score} / {self.cap}"
+
 
 class CategoryResult(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="category_results")
@@ -249,3 +256,6 @@ class CategoryResult(models.Model):
                 condition=Q(score__gte=0, score__lte=F("cap")), name="category_result_within_cap"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.score} / {self.cap}"

@@ -44,7 +44,7 @@ def last_changes(
 ) -> dict[FieldKey, tuple[Any, datetime]]:
     """Who last changed each of the fields, and when, from the history (one query)."""
     keys = set(keys)
-    field_of = {AuditAction.SCORE: SCORE, AuditAction.REASON: REASON}
+    field_of: dict[str, str] = {AuditAction.SCORE: SCORE, AuditAction.REASON: REASON}
     events = AuditEvent.objects.filter(
         sheet=sheet, item_id__in={item_id for item_id, _ in keys}, action__in=list(field_of)
     ).select_related("actor").order_by("at", "id")

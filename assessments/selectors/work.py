@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db.models import Case, CharField, Count, Exists, F, Min, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import Window
@@ -21,6 +22,10 @@ from assessments.models import Assessment, AssessmentState, Round, RoundState, S
 from indicators.models import Item
 from orgs.models import Role
 from orgs.scope import AnyUser, roles_of
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import WithAnnotations
 
 LIMIT = 20
 
@@ -61,6 +66,20 @@ class WorkGroup:
         return self.count - len(self.rows)
 
 
+class _GroupFields(TypedDict):
+    group_count: int
+    group_deadline: datetime.date | None
+
+
+class _SheetGroupFields(_GroupFields):
+    work_group: str
+    rank: int
+
+
+_WaitingSheet: TypeAlias = "WithAnnotations[Sheet, _SheetGroupFields]"
+_WaitingAssessment: TypeAlias = "WithAnnotations[Assessment, _GroupFields]"
+
+
 def _item_counts() -> dict[int, int]:
     """Items per edition in use by an open round: one small query instead of one per sheet row."""
     in_use = Round.objects.filter(state=RoundState.OPEN).values("indicator_system_id")
@@ -72,7 +91,7 @@ def _item_counts() -> dict[int, int]:
 
 def _sheets_waiting(
     user: AnyUser, reporter_organization_id: int | None, item_counts: dict[int, int]
-) -> QuerySet[Sheet]:
+) -> QuerySet[_WaitingSheet]:
     mine = Q(kind=SheetKind.REVIEW, evaluator_id=user.pk)
     if reporter_organization_id is not None:
         mine |= Q(kind=SheetKind.SELF, assessment__organization_id=reporter_organization_id)
@@ -105,7 +124,7 @@ def _sheets_waiting(
     )
 
 
-def _assessments_waiting(user: AnyUser, is_admin: bool) -> QuerySet[Assessment]:
+def _assessments_waiting(user: User, is_admin: bool) -> QuerySet[_WaitingAssessment]:
     waiting = Assessment.objects.filter(state=AssessmentState.SUBMITTED, round__state=RoundState.OPEN)
     if not is_admin:
         waiting = waiting.filter(
@@ -121,13 +140,15 @@ def _assessments_waiting(user: AnyUser, is_admin: bool) -> QuerySet[Assessment]:
     )
 
 
-def my_work(user: AnyUser) -> list[WorkGroup]:
+def my_work(user: User) -> list[WorkGroup]:
     """The groups that concern the user's roles (and any other group that has work in it)."""
     roles = roles_of(user)
     groups = {key: WorkGroup(key) for key in TITLES}
     item_counts = _item_counts()
     for sheet in _sheets_waiting(user, roles.reporter_organization_id, item_counts):
-        sheet.item_count = item_counts.get(sheet.assessment.round.indicator_system_id, 0)
+        sheet.item_count = item_counts.get(  # type: ignore[attr-defined]  # for the template
+            sheet.assessment.round.indicator_system_id, 0
+        )
         group = groups[sheet.work_group]
         group.sheets.append(sheet)
         group.count, group.next_deadline = sheet.group_count, sheet.group_deadline
@@ -135,7 +156,7 @@ def my_work(user: AnyUser) -> list[WorkGroup]:
     for assessment in _assessments_waiting(user, roles.is_admin):
         approvals.assessments.append(assessment)
         approvals.count, approvals.next_deadline = assessment.group_count, assessment.group_deadline
-    shown = set()
+    shown: set[str] = set()
     if roles.reporter_organization_id is not None:
         shown.update(SELF_GROUPS)
     if roles.has(Role.EVALUATOR):

@@ -29,7 +29,7 @@ from assessments.formats.bulk_upload import ParsedRow, parse_upload
 from assessments.models import Assessment, AssessmentState, LockedError, Round, RoundState, Score, Sheet, SheetKind
 from assessments.selectors.outline import round_items
 from assessments.services.scoring import FieldConflict, SheetConflict, sheet_save
-from assessments.threeway import REASON, SCORE, UNKNOWN, Edit, FieldKey
+from assessments.threeway import REASON, SCORE, UNKNOWN, Base, Edit, FieldKey
 from common.upload_checks import Problem, sorted_problems
 from indicators.points import format_points
 from orgs.scope import visible_organizations
@@ -126,6 +126,7 @@ def _edits(row: ParsedRow, known: BaseRow) -> dict[FieldKey, Edit]:
     edits = {}
     for item_id, entry in row.entries.items():
         base_score = known.values.get((item_id, SCORE), "")
+        score: Base
         try:
             score = Decimal(base_score) if base_score else None
         except ArithmeticError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +25,7 @@ from indicators.models import Item
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_PER_ITEM = 10
-NAME_MAX_LENGTH = Evidence._meta.get_field("original_name").max_length
+NAME_MAX_LENGTH = cast(int, Evidence._meta.get_field("original_name").max_length)  # a CharField's
 
 _PDF = (b"%PDF-",)
 _PNG = (b"\x89PNG\r\n\x1a\n",)
@@ -171,7 +171,7 @@ def evidence_add(*, assessment: Assessment, item: Item, upload: UploadedFile, us
             code="too_many",
         )
     evidence = Evidence(
-        assessment=assessment, item=item, original_name=clean_name(upload.name or ""), size=upload.size,
+        assessment=assessment, item=item, original_name=clean_name(upload.name or ""), size=cast(int, upload.size),  # an upload knows its size
         content_type=kind.content_type, uploaded_by=user,
     )
     evidence.file.save(upload.name or "", upload, save=False)
@@ -184,7 +184,7 @@ def evidence_add(*, assessment: Assessment, item: Item, upload: UploadedFile, us
     except BaseException:
         # The row is rolled back; the stored file would stay behind without this. (If a caller's
         # outer transaction rolls back later, the file does stay: an orphan, never a dangling row.)
-        evidence.file.storage.delete(evidence.file.name)
+        evidence.file.storage.delete(cast(str, evidence.file.name))  # named by the save above
         raise
     return evidence
 
@@ -197,7 +197,7 @@ def evidence_remove(*, evidence: Evidence, user: Any) -> None:
     if current is None:
         return  # removed meanwhile (a second click): the outcome asked for already holds
     evidence = current
-    storage, name = evidence.file.storage, evidence.file.name
+    storage, name = evidence.file.storage, cast(str, evidence.file.name)  # a stored row's file has a name
     AuditEvent.objects.create(
         assessment=assessment, sheet=sheet, item_id=evidence.item_id, actor=user, action=AuditAction.EVIDENCE,
         old=evidence.original_name, new="",

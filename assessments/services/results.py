@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from assessments.merge import merge_scores, spread
 from assessments.models import Assessment, CategoryResult, ItemResult, Score, SheetKind
@@ -19,7 +20,8 @@ def recompute_results(assessment: Assessment, items: list[ItemInfo]) -> None:
     rows = Score.objects.filter(
         sheet__assessment=assessment, sheet__kind=SheetKind.REVIEW, score__isnull=False
     ).values_list("item_id", "score", "sheet__is_lead")
-    for item_id, score, is_lead in rows:
+    for item_id, stored, is_lead in rows:
+        score = cast(Decimal, stored)  # score__isnull=False above
         scores.setdefault(item_id, []).append(score)
         if is_lead:
             leads[item_id] = score

@@ -142,7 +142,7 @@ def round_set_lead(*, round: Round, organizations: QuerySet[Organization], evalu
         return 0
     current_leads = Sheet.objects.filter(assessment_id__in=assessment_ids, is_lead=True).select_related("evaluator")
     previous = {sheet.assessment_id: display_name(sheet.evaluator) for sheet in current_leads}
-    organizations = {
+    organization_texts = {
         pk: organization_text(name, code)
         for pk, name, code in Assessment.objects.filter(pk__in=assessment_ids).values_list(
             "pk", "organization__name", "organization__code"
@@ -167,7 +167,7 @@ def round_set_lead(*, round: Round, organizations: QuerySet[Organization], evalu
     )
     record_assignments(
         round=round, user=user, action=AdminAction.UPDATE,
-        rows=[(name, organizations[pk], [Change("is_lead", LEAD, previous.get(pk, ""), name)]) for pk in assessment_ids],
+        rows=[(name, organization_texts[pk], [Change("is_lead", LEAD, previous.get(pk, ""), name)]) for pk in assessment_ids],
     )
     if round.merge_method == MergeMethod.LEAD:
         _recompute(round, assessment_ids)

@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assessments.models import Round, Sheet
-from common.audit import AdminAction, AdminKind, Change, changes_between, event, record, record_all
+from common.audit import AdminAction, AdminKind, Change, changes_between, event, field_label, record, record_all
 from common.people import display_name
 from indicators.points import format_points
 
@@ -22,9 +22,9 @@ _ROUND_FIELDS = (
     "year", "title", "indicator_system", "deadline", "state", "merge_method", "disagreement_threshold",
     "approvers", "previous", "closed_at",
 )
-ROUND_LABELS = {name: Round._meta.get_field(name).verbose_name for name in _ROUND_FIELDS}
-EVALUATOR = Sheet._meta.get_field("evaluator").verbose_name
-LEAD = Sheet._meta.get_field("is_lead").verbose_name
+ROUND_LABELS = {name: field_label(Round, name) for name in _ROUND_FIELDS}
+EVALUATOR = field_label(Sheet, "evaluator")
+LEAD = field_label(Sheet, "is_lead")
 
 
 def organization_text(name: str, code: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -129,7 +129,7 @@ def _invalid_items(writes: Mapping[FieldKey, Value], current: Mapping[FieldKey, 
         reason = writes.get((item_id, REASON), current.get((item_id, REASON), ""))
         try:
             parse_score(score, caps[item_id])
-            clean_reason(reason, score, caps[item_id])
+            clean_reason(reason, cast("Decimal | None", score), caps[item_id])  # what SCORE keys hold
         except ValidationError:
             bad.append(item_id)
     return bad
@@ -188,7 +188,7 @@ def sheet_save(
     return SaveResult(sheet, sorted(result.writes), kept)
 
 
-def _text(key: FieldKey, value: Value) -> str:
+def _text(key: FieldKey, value: object) -> str:
     if key[1] == SCORE:
         return "" if value is None else format_points(value)
     return str(value or "")

@@ -38,7 +38,7 @@ from orgs.scope import roles_of
 
 HISTORY_PAGE_SIZE = 50
 
-STATE_BADGES = {
+STATE_BADGES: dict[str, str] = {
     AssessmentState.DRAFT: "text-bg-secondary",
     AssessmentState.SUBMITTED: "text-bg-warning",
     AssessmentState.RETURNED: "text-bg-danger",
@@ -62,7 +62,7 @@ class ItemRow:
 
     @property
     def delta(self) -> Decimal | None:
-        return self.merged - self.self_score if self.differs else None  # type: ignore[operator]
+        return self.merged - self.self_score if self.differs else None  # type: ignore[operator]  # differs: neither is None
 
 
 @dataclass
@@ -134,7 +134,7 @@ def _history_page(request: HttpRequest, assessment: Assessment, show_reviews: bo
     page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     evaluators = {s.evaluator_id for s in sheets if s.kind == SheetKind.REVIEW and s.evaluator_id != user_id}
     for event in page:
-        event.actor_hidden = event.actor_id in evaluators
+        event.actor_hidden = event.actor_id in evaluators  # type: ignore[attr-defined]  # for the template
     return page
 
 

@@ -20,6 +20,7 @@ from assessments.models import Round
 from assessments.services.bulk import bulk_import, review_sheets, template_rows, writable_sheets
 from common.downloads import xlsx_attachment
 from common.people import display_name
+from common.typing import AuthenticatedHttpRequest
 
 # A bad file of a few hundred rows can hold thousands of problems; the first ones show the way.
 PROBLEMS_SHOWN = 200
@@ -27,7 +28,7 @@ PROBLEMS_SHOWN = 200
 
 @login_required
 @require_GET
-def bulk_template(request: HttpRequest, pk: int) -> FileResponse:
+def bulk_template(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     round = get_round_for_evaluator(request.user, pk)
     columns, rows = template_rows(round=round, user=request.user)
     about = [
@@ -56,7 +57,7 @@ def _page(request: HttpRequest, round: Round, form: BulkUploadForm, status: int 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def bulk_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def bulk_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round = get_round_for_evaluator(request.user, pk)
     if request.method == "GET":
         return _page(request, round, BulkUploadForm())

@@ -52,6 +52,7 @@ from assessments.services.round_admin import (
 )
 from common.audit import page_context
 from common.people import display_name
+from common.typing import AuthenticatedHttpRequest
 from indicators.models import IndicatorSystem
 from orgs.access import require_admin
 from orgs.scope import roles_of
@@ -140,7 +141,7 @@ def _create_page(request: HttpRequest, form: RoundCreateForm) -> HttpResponse:
 
 @login_required
 @require_safe
-def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def round_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round = get_round_for_user(request.user, pk)
     query, state = request.GET.get("q", "").strip(), request.GET.get("state", "")
     rows = participant_rows(request.user, round, query=query, state=state)
@@ -151,8 +152,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for row in page:
         # A unit sees neither who reviews it nor the merged score before approval, as on
         # its assessment page.
-        row.shows_review = can_see_review_sheets(request.user, row)
-        row.shows_total = row.shows_review or row.state == AssessmentState.APPROVED
+        row.shows_review = can_see_review_sheets(request.user, row)  # type: ignore[attr-defined]  # for the template
+        row.shows_total = row.shows_review or row.state == AssessmentState.APPROVED  # type: ignore[attr-defined]  # for the template
     return render(
         request,
         "assessments/rounds/detail.html",

@@ -114,7 +114,7 @@ def _add(tar: tarfile.TarFile, entry: Entry) -> None:
 class _Bounded:
     """A read-only stream that refuses to give more than `limit` bytes in all."""
 
-    def __init__(self, stream: IO[bytes], limit: int) -> None:
+    def __init__(self, stream: io.BufferedIOBase, limit: int) -> None:
         self.stream, self.limit, self.used = stream, limit, 0
 
     def read(self, size: int = -1) -> bytes:
@@ -134,7 +134,7 @@ class ArchiveReader:
     """Reads an archive once, front to back: `manifest()`, then `extract(folder)`."""
 
     def __init__(self, path: Path) -> None:
-        self._gzip = gzip.open(path, "rb")
+        self._gzip = gzip.open(path, "rb")  # noqa: SIM115 - the reader is the context manager; __exit__ closes it
         self._stream = _Bounded(self._gzip, MANIFEST_MAX_BYTES + MEMBER_OVERHEAD)
         self._tar: tarfile.TarFile | None = None
 
@@ -149,7 +149,11 @@ class ArchiveReader:
     def _next(self) -> tarfile.TarInfo | None:
         try:
             if self._tar is None:
-                self._tar = tarfile.open(fileobj=self._stream, mode="r|")  # type: ignore[call-overload]
+                # Stream mode ("r|") only reads, though typeshed's file protocol also asks for write, seek
+                # and tell; the reader is the context manager, and __exit__ closes the archive.
+                self._tar = tarfile.open(  # type: ignore[call-overload]  # noqa: SIM115 - reads only; closed in __exit__
+                    fileobj=self._stream, mode="r|",
+                )
             return self._tar.next()
         except (tarfile.TarError, OSError, EOFError, zlib.error):
             raise _invalid() from None

@@ -136,7 +136,8 @@ def _environment() -> dict[str, str]:
 
 
 def _run(command: list[str]) -> None:
-    result = subprocess.run(command, env=_environment(), capture_output=True, text=True)
+    # PostgreSQL's own client with fixed options and a path this module chose; no shell, no user text.
+    result = subprocess.run(command, env=_environment(), capture_output=True, text=True)  # noqa: S603
     if result.returncode != 0:
         detail = (result.stderr.strip().splitlines() or [""])[-1]
         raise BackupError(_("%(program)s 失败：%(detail)s") % {"program": Path(command[0]).name, "detail": detail})

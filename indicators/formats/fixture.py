@@ -6,7 +6,7 @@ edition; `fixture_records` writes a stored edition in the same shape, which the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from indicators.formats.seed_text import SeedOutline
 
@@ -15,7 +15,15 @@ if TYPE_CHECKING:  # scripts/build_outline_fixture.py runs this module without D
 
 SYSTEM_MODEL, CATEGORY_MODEL, ITEM_MODEL = "indicators.indicatorsystem", "indicators.category", "indicators.item"
 
-DALIAN_2010 = {
+class Edition(TypedDict):
+    """outline_fixture's keyword arguments for one edition."""
+
+    code: str
+    year: int
+    description: str
+
+
+DALIAN_2010: Edition = {
     "code": "dalian-2010",
     "year": 2010,
     "description": "依据《大连市学习型党组织建设指标体系大纲（试行）》原文录入：7 个考评项目，32 个子项目，满分 100 分。",
@@ -38,29 +46,29 @@ def outline_fixture(outline: SeedOutline, *, code: str, year: int, description: 
             },
         }
     ]
-    for category in outline.categories:
-        rows.append(
-            {
-                "model": CATEGORY_MODEL,
-                "fields": {"system": [code], "number": category.number, "name": category.name},
-            }
-        )
-    for category in outline.categories:
-        for order, item in enumerate(category.items, start=1):
-            rows.append(
-                {
-                    "model": ITEM_MODEL,
-                    "fields": {
-                        "system": [code],
-                        "category": [code, category.number],
-                        "number": item.number,
-                        "name": item.name,
-                        "standard": item.standard,
-                        "cap": f"{item.cap:.1f}",
-                        "order": order,
-                    },
-                }
-            )
+    rows.extend(
+        {
+            "model": CATEGORY_MODEL,
+            "fields": {"system": [code], "number": category.number, "name": category.name},
+        }
+        for category in outline.categories
+    )
+    rows.extend(
+        {
+            "model": ITEM_MODEL,
+            "fields": {
+                "system": [code],
+                "category": [code, category.number],
+                "number": item.number,
+                "name": item.name,
+                "standard": item.standard,
+                "cap": f"{item.cap:.1f}",
+                "order": order,
+            },
+        }
+        for category in outline.categories
+        for order, item in enumerate(category.items, start=1)
+    )
     return rows
 
 

@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -38,8 +38,9 @@ from indicators.points import parse_cap
 # An edition has a few dozen items; anything near these limits is not an outline.
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
-CATEGORY_NAME_MAX = Category._meta.get_field("name").max_length
-ITEM_NAME_MAX = Item._meta.get_field("name").max_length
+# Casts: both are CharFields, which always have a max_length.
+CATEGORY_NAME_MAX = cast(int, Category._meta.get_field("name").max_length)
+ITEM_NAME_MAX = cast(int, Item._meta.get_field("name").max_length)
 
 _CATEGORY_CELL = re.compile(r"^(\d+)\s*[.．、]\s*(.+)$", re.S)
 _ITEM_CELL = re.compile(r"^(\d+\.\d+)\s*(.*)$", re.S)

@@ -25,7 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from indicators.models import Category, IndicatorSystem, Item, ItemLink, LinkKind
 
 # When several paths lead from one item to another, the most telling kind wins.
-_KIND_RANK = {LinkKind.SAME: 0, LinkKind.RENAMED: 1, LinkKind.SPLIT: 2, LinkKind.MERGED: 2}
+_KIND_RANK: dict[str, int] = {LinkKind.SAME: 0, LinkKind.RENAMED: 1, LinkKind.SPLIT: 2, LinkKind.MERGED: 2}
 
 
 def _stronger(first: str, second: str) -> str:

@@ -6,13 +6,18 @@ category the category's subtotal (both reach their items as `items`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db.models import Count, DecimalField, Func, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from indicators.models import Category, IndicatorSystem, Item
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=7, decimal_places=1))
 
@@ -30,7 +35,7 @@ def version_cap_sum(system: IndicatorSystem) -> Decimal:
 @dataclass
 class OutlineTable:
     system: IndicatorSystem
-    categories: list[Category] = field(default_factory=list)
+    categories: Sequence[Category] = field(default_factory=list)
     total: Decimal = Decimal("0")
     item_count: int = 0
 
@@ -39,7 +44,16 @@ class OutlineTable:
         return self.total == self.system.total
 
 
-def versions_with_totals(queryset: QuerySet[IndicatorSystem]) -> QuerySet[IndicatorSystem]:
+class VersionTotals(TypedDict):
+    item_count: int
+    cap_sum: Decimal
+    category_count: int
+
+
+VersionWithTotals: TypeAlias = "WithAnnotations[IndicatorSystem, VersionTotals]"
+
+
+def versions_with_totals(queryset: QuerySet[IndicatorSystem]) -> QuerySet[VersionWithTotals]:
     """Annotate each edition with its item count, category count and the sum of its caps."""
     category_count = (
         Category.objects.filter(system=OuterRef("pk"))

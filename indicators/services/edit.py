@@ -218,7 +218,7 @@ def version_save_edits(*, system: IndicatorSystem, plan: EditPlan, user: Any) ->
 
 def _write(system, plan, total, stored_categories, stored_items, category_numbers, item_values) -> None:
     doomed_categories = [row.pk for row in plan.categories if row.delete and row.pk]
-    kept_item_pks = {_pk_of(key, "i") for key in item_values} - {None}
+    kept_item_pks = {pk for key in item_values if (pk := _pk_of(key, "i")) is not None}
     Item.objects.filter(system=system).exclude(pk__in=kept_item_pks).delete()
     Category.objects.filter(system=system, pk__in=doomed_categories).delete()
     system.total = total

@@ -13,17 +13,15 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from common.audit import AdminAction, AdminKind, Change, changes_between, event, record, record_all
+from common.audit import AdminAction, AdminKind, Change, changes_between, event, field_label, record, record_all
 from indicators.models import Category, IndicatorSystem, Item, ItemLink
 from indicators.points import format_points
 
 _SYSTEM_FIELDS = ("code", "title", "year", "status", "total", "description", "published_at", "source")
-SYSTEM_LABELS = {name: IndicatorSystem._meta.get_field(name).verbose_name for name in _SYSTEM_FIELDS}
-CATEGORY_LABELS = {name: Category._meta.get_field(name).verbose_name for name in ("number", "name")}
-ITEM_LABELS = {
-    name: Item._meta.get_field(name).verbose_name for name in ("number", "name", "standard", "cap", "order")
-}
-LINKS_LABEL = ItemLink._meta.get_field("earlier").verbose_name
+SYSTEM_LABELS = {name: field_label(IndicatorSystem, name) for name in _SYSTEM_FIELDS}
+CATEGORY_LABELS = {name: field_label(Category, name) for name in ("number", "name")}
+ITEM_LABELS = {name: field_label(Item, name) for name in ("number", "name", "standard", "cap", "order")}
+LINKS_LABEL = field_label(ItemLink, "earlier")
 
 
 def version_snapshot(system: IndicatorSystem) -> dict[str, Any]:
@@ -36,7 +34,7 @@ def version_snapshot(system: IndicatorSystem) -> dict[str, Any]:
             "total": format_points(system.total),
             "description": system.description,
             "published_at": system.published_at,
-            "source": f"{system.source.title}（{system.source.code}）" if system.source_id else "",
+            "source": f"{system.source.title}（{system.source.code}）" if system.source else "",
         }
 
 

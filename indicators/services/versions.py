@@ -53,9 +53,9 @@ def version_problems(system: IndicatorSystem) -> list[str]:
                 _("考评项目“%(name)s”的子项目应依次编号为 %(first)s…%(last)s。")
                 % {"name": category.name, "first": wanted[0], "last": wanted[-1]}
             )
-        for item in items:
-            if not item.standard.strip():
-                problems.append(_("子项目 %(number)s 缺少评分标准。") % {"number": item.number})
+        problems.extend(
+            _("子项目 %(number)s 缺少评分标准。") % {"number": item.number} for item in items if not item.standard.strip()
+        )
     cap_sum = version_cap_sum(system)
     if cap_sum != system.total:
         params = {

@@ -13,7 +13,7 @@ from typing import IO
 
 from django.utils import translation
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -48,7 +48,7 @@ class TreeRow:
     is_active: bool
 
 
-def _header_cells(sheet: WriteOnlyWorksheet) -> list[WriteOnlyCell]:
+def _header_cells(sheet: WriteOnlyWorksheet) -> list[Cell]:
     cells = []
     for title in COLUMNS:
         cell = WriteOnlyCell(sheet, value=title)

@@ -57,10 +57,10 @@ def _header_problems(header: tuple[str, ...]) -> list[Problem]:
                 "title": title, "expected": expected}))
         elif title and title in header[:index]:
             problems.append(Problem(1, title, _("列“%(title)s”出现了不止一次。") % {"title": title}))
-    for title in COLUMNS:
-        if title not in header:
-            problems.append(Problem(1, title, _("缺少列“%(title)s”。表头应为：%(expected)s。") % {
-                "title": title, "expected": expected}))
+    problems.extend(
+        Problem(1, title, _("缺少列“%(title)s”。表头应为：%(expected)s。") % {"title": title, "expected": expected})
+        for title in COLUMNS if title not in header
+    )
     return problems
 
 

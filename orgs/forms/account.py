@@ -3,6 +3,8 @@ messages); the second factor takes one code, from the authenticator or a recover
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +18,7 @@ class CodeForm(forms.Form):
 
 
 class EnrolCodeForm(CodeForm):
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["code"].help_text = _("添加后，身份验证器显示的 6 位数字。")
         self.fields["code"].widget.attrs["inputmode"] = "numeric"

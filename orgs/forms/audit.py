@@ -36,7 +36,8 @@ class AdminLogFilter(forms.Form):
         return (int(match[1]), match[2]) if match else None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # returns self.cleaned_data; django-stubs types it Optional
+        data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("until", _("截止日期不能早于起始日期。"))

@@ -6,15 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import User
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import Organization, Role
-
-User = get_user_model()
 
 
 class UserForm(forms.Form):
@@ -42,7 +40,7 @@ class UserForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args: Any, person: AbstractUser | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, person: User | None = None, **kwargs: Any) -> None:
         if person is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "username": person.username,
@@ -71,7 +69,8 @@ class UserForm(forms.Form):
         return second
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # returns self.cleaned_data; django-stubs types it Optional
+        cleaned = self.cleaned_data
         password = cleaned.get("password1")
         if password and "password2" not in self.errors:
             # The similarity validator compares against what the admin just typed, not the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -15,7 +15,7 @@ from orgs.scope import AnyUser, roles_of
 MUST_CHANGE_SESSION_KEY = "kaoping_must_change_password"
 
 
-def must_change_password(user: AbstractBaseUser) -> bool:
+def must_change_password(user: User) -> bool:
     return AccountState.objects.filter(user=user, must_change_password=True).exists()
 
 
@@ -24,11 +24,11 @@ def two_factor_required(user: AnyUser) -> bool:
     return bool(settings.KAOPING_ADMIN_2FA) and roles_of(user).is_admin
 
 
-def confirmed_totp(user: AbstractBaseUser) -> TOTPDevice | None:
+def confirmed_totp(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def recovery_codes_left(user: AbstractBaseUser) -> int:
+def recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from orgs.models import Role, RoleGrant
 
-User = get_user_model()
 
-
-def users_matching(query: str, role: str) -> QuerySet[AbstractUser]:
+def users_matching(query: str, role: str) -> QuerySet[User]:
     """Users whose username or name contains `query`, holding `role` if it is one, with their grants."""
     people = User.objects.order_by("username")
     if query:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AbstractUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,12 +24,12 @@ from orgs.services.history import user_label
 RECOVERY_CODE_COUNT = 10
 
 
-def _set_must_change(user: AbstractBaseUser, value: bool) -> None:
+def _set_must_change(user: User, value: bool) -> None:
     AccountState.objects.update_or_create(user=user, defaults={"must_change_password": value})
 
 
 @transaction.atomic
-def password_change(*, user: AbstractUser, password: str) -> None:
+def password_change(*, user: User, password: str) -> None:
     """The user chose a new password (the form has checked the old one and the validators)."""
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -39,7 +39,7 @@ def password_change(*, user: AbstractUser, password: str) -> None:
 
 
 @transaction.atomic
-def user_set_temporary_password(*, user: AbstractUser, password: str, by: AbstractUser) -> None:
+def user_set_temporary_password(*, user: User, password: str, by: User) -> None:
     """An admin hands `user` a password to replace at the next sign-in; `user`'s sessions end.
 
     `by` is the admin doing it (the caller has checked they may). One's own password is changed
@@ -57,13 +57,13 @@ def user_set_temporary_password(*, user: AbstractUser, password: str, by: Abstra
            note=_("下次登录时须修改密码；现有登录已全部退出。"))
 
 
-def mark_password_temporary(user: AbstractBaseUser) -> None:
+def mark_password_temporary(user: User) -> None:
     """For the people pages' own writes: a password typed by an admin is theirs to know, so it is temporary."""
     _set_must_change(user, True)
 
 
 @transaction.atomic
-def totp_device_for_enrolment(*, user: AbstractBaseUser) -> TOTPDevice:
+def totp_device_for_enrolment(*, user: User) -> TOTPDevice:
     """The unconfirmed device the enrolment page shows; the same one until it is confirmed."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
@@ -78,7 +78,7 @@ class Enrolment:
 
 
 @transaction.atomic
-def totp_enrol(*, user: AbstractBaseUser, device: TOTPDevice, token: str) -> Enrolment | None:
+def totp_enrol(*, user: User, device: TOTPDevice, token: str) -> Enrolment | None:
     """Confirm `device` with a code from the app; None if the code is wrong (the device counts it)."""
     if device.user_id != user.pk or device.confirmed or not device.verify_token(token):
         return None
@@ -91,14 +91,14 @@ def totp_enrol(*, user: AbstractBaseUser, device: TOTPDevice, token: str) -> Enr
 
 
 @transaction.atomic
-def recovery_codes_regenerate(*, user: AbstractBaseUser) -> list[str]:
+def recovery_codes_regenerate(*, user: User) -> list[str]:
     """A fresh set of one-time codes; every earlier code stops working. Shown once, stored as issued."""
     codes = _new_recovery_codes(user)
     record(actor=user, kind=AdminKind.USER, action=AdminAction.CODES, page=user, target=user_label(user))
     return codes
 
 
-def _new_recovery_codes(user: AbstractBaseUser) -> list[str]:
+def _new_recovery_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=_("恢复码"), confirmed=True)
     codes = [StaticToken.random_token() for __ in range(RECOVERY_CODE_COUNT)]
@@ -107,7 +107,7 @@ def _new_recovery_codes(user: AbstractBaseUser) -> list[str]:
 
 
 @transaction.atomic
-def two_factor_reset(*, user: AbstractUser, by: AbstractUser) -> int:
+def two_factor_reset(*, user: User, by: User) -> int:
     """Remove `user`'s authenticator and recovery codes: they enrol again at their next sign-in.
 
     A session already verified by the removed device loses that verification at its next
@@ -130,7 +130,7 @@ class CodeCheck:
 
 
 @transaction.atomic
-def two_factor_check(*, user: AbstractBaseUser, code: str) -> CodeCheck:
+def two_factor_check(*, user: User, code: str) -> CodeCheck:
     """Check a code from the authenticator (six digits) or a recovery code; wrong ones are counted.
 
     Each device doubles the wait after every wrong code (django-otp's throttling, stored on the

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -37,7 +37,7 @@ def organization_changes(before: dict[str, Any], after: dict[str, Any]) -> list[
     return changes_between(before, after, ORGANIZATION_FIELDS)
 
 
-def user_snapshot(user: AbstractUser) -> dict[str, Any]:
+def user_snapshot(user: User) -> dict[str, Any]:
     return {"username": user.get_username(), "full_name": user.get_full_name(), "email": user.email,
             "is_active": user.is_active}
 
@@ -46,7 +46,7 @@ def user_changes(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
     return changes_between(before, after, USER_FIELDS)
 
 
-def user_label(user: AbstractUser) -> str:
+def user_label(user: User) -> str:
     name = user.get_full_name()
     return f"{name}（{user.get_username()}）" if name else user.get_username()
 

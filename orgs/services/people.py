@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import NoReturn
 
 from axes.utils import reset as axes_reset
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -23,7 +22,6 @@ from orgs.scope import forget_roles
 from orgs.services.accounts import mark_password_temporary
 from orgs.services.history import grant_label, user_changes, user_label, user_snapshot
 
-User = get_user_model()
 GRANT_LABEL = gettext_lazy("授权")
 
 
@@ -32,7 +30,7 @@ def _refuse(field: str, message: str, code: str) -> NoReturn:
     raise ValidationError({field: ValidationError(message, code=code)})
 
 
-def _check_username_free(username: str, *, exclude: AbstractUser | None = None) -> None:
+def _check_username_free(username: str, *, exclude: User | None = None) -> None:
     # Case-insensitive, as Django's own UserCreationForm checks: "Zhang" and "zhang" side by
     # side would only confuse whoever has to tell them apart.
     taken = User.objects.filter(username__iexact=username)
@@ -50,8 +48,8 @@ def _lock_user(user_id: int) -> None:
 
 @transaction.atomic
 def user_create(
-    *, username: str, full_name: str, email: str, is_active: bool, password: str, by: AbstractUser
-) -> AbstractUser:
+    *, username: str, full_name: str, email: str, is_active: bool, password: str, by: User
+) -> User:
     _check_username_free(username)
     # Chinese names are written as one string, so 姓名 lives in first_name and last_name stays
     # empty; get_full_name() then shows exactly what the admin typed.
@@ -66,9 +64,9 @@ def user_create(
 
 @transaction.atomic
 def user_update(
-    *, user: AbstractUser, username: str, full_name: str, email: str, is_active: bool,
-    password: str | None = None, by: AbstractUser,
-) -> AbstractUser:
+    *, user: User, username: str, full_name: str, email: str, is_active: bool,
+    password: str | None = None, by: User,
+) -> User:
     if user.pk == by.pk and not is_active:
         _refuse("is_active", _("不能停用自己的账号：停用后您将无法再登录。"), "self_deactivate")
     _check_username_free(username, exclude=user)
@@ -94,7 +92,7 @@ def user_update(
     return user
 
 
-def _check_grant(user: AbstractUser, role: str, organization: Organization | None) -> None:
+def _check_grant(user: User, role: str, organization: Organization | None) -> None:
     if role not in Role.values:
         _refuse("role", _("未知的角色。"), "unknown_role")
     label = Role(role).label
@@ -128,7 +126,7 @@ def _check_grant(user: AbstractUser, role: str, organization: Organization | Non
 
 @transaction.atomic
 def grant_add(
-    *, user: AbstractUser, role: str, organization: Organization | None, by: AbstractUser
+    *, user: User, role: str, organization: Organization | None, by: User
 ) -> RoleGrant:
     """Give `user` a role; `by` is the admin doing it (the caller has checked they may)."""
     _lock_user(user.pk)
@@ -141,7 +139,7 @@ def grant_add(
 
 
 @transaction.atomic
-def grant_remove(*, grant: RoleGrant, by: AbstractUser) -> None:
+def grant_remove(*, grant: RoleGrant, by: User) -> None:
     # A superuser stays an admin without the grant; anyone else would lock themselves out of
     # these pages, and only another admin could let them back in.
     if grant.user_id == by.pk and grant.role == Role.ADMIN and not by.is_superuser:
@@ -159,7 +157,7 @@ def grant_remove(*, grant: RoleGrant, by: AbstractUser) -> None:
 
 
 @transaction.atomic
-def user_unlock(*, user: AbstractUser, by: AbstractUser) -> int:
+def user_unlock(*, user: User, by: User) -> int:
     """Lift the login lockouts of `user`'s username from every address; returns the count cleared.
 
     Only this username's failures are cleared: the other usernames' failures still count toward
@@ -173,7 +171,7 @@ def user_unlock(*, user: AbstractUser, by: AbstractUser) -> int:
 
 
 @transaction.atomic
-def address_unlock(*, address: str, by: AbstractUser) -> int:
+def address_unlock(*, address: str, by: User) -> int:
     """Lift the address-wide lock on `address` (every username's failures there); returns the count cleared.
 
     For an office behind one address that a sprayer locked: the admin has judged the address itself

@@ -110,13 +110,13 @@ def _cycle_text(cycle: list[str]) -> str:
 
 def tree_problems(rows: list[ImportRow], tree: dict[str, Stored]) -> list[Problem]:
     """Unknown parents, and parent chains that loop once the file is applied."""
-    problems = []
     codes = {row.code for row in rows}
     number_of = {row.code: row.number for row in rows}
-    for row in rows:
-        if row.parent_code and row.parent_code not in codes and row.parent_code not in tree:
-            problems.append(Problem(row.number, PARENT, _(
-                "上级编码“%(parent)s”既不在本文件中，也不在系统中。") % {"parent": row.parent_code}))
+    problems = [
+        Problem(row.number, PARENT, _("上级编码“%(parent)s”既不在本文件中，也不在系统中。") % {"parent": row.parent_code})
+        for row in rows
+        if row.parent_code and row.parent_code not in codes and row.parent_code not in tree
+    ]
     for cycle in _cycles((row.code for row in rows), _final_parents(rows, tree)):
         if len(cycle) == 1:
             message = _("上级编码不能是它自己。")
@@ -289,7 +289,7 @@ def _record_import(
 
     def snapshot(row: ImportRow) -> dict:
         return organization_row_snapshot(code=row.code, name=row.name, type=row.type, is_active=row.is_active,
-                                         parent=org_label_of(row.parent_code, names.get(row.parent_code)))
+                                         parent=org_label_of(row.parent_code, names.get(row.parent_code or "")))
 
     if any(organization.pk is None for organization in created):
         pks = dict(Organization.objects.filter(depth__gte=1).values_list("code", "pk").iterator(chunk_size=5000))

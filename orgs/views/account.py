@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 from django_otp import login as otp_login
 from qrcode.image.svg import SvgPathImage
 
+from common.typing import AuthenticatedHttpRequest
 from orgs.access import require_admin
 from orgs.forms.account import CodeForm, EnrolCodeForm
 from orgs.scope import roles_of
@@ -46,7 +47,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 @login_required
 @require_safe
-def account_index(request: HttpRequest) -> HttpResponse:
+def account_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     context: dict[str, object] = {"is_admin": roles_of(user).is_admin}
     if context["is_admin"]:
@@ -60,7 +61,7 @@ def account_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         accounts.password_change(user=request.user, password=form.cleaned_data["new_password1"])
@@ -99,7 +100,7 @@ def _show_recovery_codes(request: HttpRequest, codes: list[str], *, enrolled: bo
 
 
 @login_required
-def two_factor_enrol(request: HttpRequest) -> HttpResponse:
+def two_factor_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_admin(request.user)
     if confirmed_totp(request.user) is not None:
         messages.info(request, _("您已启用两步验证。"))
@@ -121,11 +122,11 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_admin(request.user)
     if confirmed_totp(request.user) is None:
         return redirect("account:two_factor_enrol")
-    if request.user.is_verified():
+    if request.user.is_verified():  # type: ignore[attr-defined]  # django_otp's OTPMiddleware adds it
         return redirect(_next_url(request, "home"))
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -138,7 +139,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
+def recovery_codes_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_admin(request.user)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])

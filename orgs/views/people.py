@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from common.audit import page_context
 from common.login_throttle import account_locks, address_locks, locked_usernames
+from common.typing import AuthenticatedHttpRequest
 from orgs.access import get_person_for_user, require_admin
 from orgs.forms.people import GrantForm, UserForm
 from orgs.models import Role, RoleGrant
@@ -48,7 +49,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_admin(request.user)
     form = UserForm(request.POST) if request.method == "POST" else UserForm()
     if request.method == "POST" and form.is_valid():
@@ -69,7 +70,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 def _render_edit(
-    request: HttpRequest, person: AbstractUser, *, form: UserForm, grant_form: GrantForm,
+    request: HttpRequest, person: User, *, form: UserForm, grant_form: GrantForm,
     password_form: SetPasswordForm | None = None,
 ) -> HttpResponse:
     grants = person.role_grants.select_related("organization").order_by("role", "organization__path")
@@ -93,7 +94,7 @@ def _render_edit(
 
 
 @login_required
-def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def user_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_person_for_user(request.user, pk)
     if request.method != "POST":
         return _render_edit(request, person, form=UserForm(person=person), grant_form=GrantForm())
@@ -118,7 +119,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_person_for_user(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -139,7 +140,7 @@ def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def grant_remove(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
+def grant_remove(request: AuthenticatedHttpRequest, pk: int, grant_pk: int) -> HttpResponse:
     person = get_person_for_user(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -158,7 +159,7 @@ def grant_remove(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
 
 
 @login_required
-def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+def user_unlock(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_person_for_user(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -176,7 +177,7 @@ def address_lock_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def address_unlock(request: HttpRequest) -> HttpResponse:
+def address_unlock(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_admin(request.user)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -189,7 +190,7 @@ def address_unlock(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
+def user_set_password(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A temporary password: the person must replace it at their next sign-in."""
     person = get_person_for_user(request.user, pk)
     if request.method != "POST":
@@ -217,7 +218,7 @@ def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def user_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
+def user_reset_two_factor(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_person_for_user(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])

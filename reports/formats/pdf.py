@@ -11,12 +11,14 @@ from __future__ import annotations
 import mimetypes
 import re
 import shutil
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 from urllib.parse import unquote, urljoin
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
@@ -35,7 +37,6 @@ from assessments.models import Assessment, CategoryResult, Round
 from common.people import display_name
 from indicators.models import Category
 from orgs.models import Organization, OrgType
-from orgs.scope import AnyUser
 from reports import charts
 from reports.selectors.compare import categories_with_caps, sorted_ranking
 from reports.selectors.ranking import category_scores
@@ -108,9 +109,10 @@ def page_footer(label: str) -> SafeString:
     sentence = _("第 {page} 页，共 {pages} 页")
     count = " ".join(counters.get(part) or css_string(part) for part in re.split(r"(\{pages?\})", sentence) if part)
     printed = _("打印时间：%(time)s") % {"time": formats.date_format(timezone.localtime(), "DATETIME_FORMAT")}
+    left, right = css_string(label), css_string(printed)
     return mark_safe(  # noqa: S308 - every piece went through css_string or is a fixed counter
-        "@page { @bottom-left { content: %s; } @bottom-center { content: %s; } @bottom-right { content: %s; } }"
-        % (css_string(label), count, css_string(printed))
+        f"@page {{ @bottom-left {{ content: {left}; }} @bottom-center {{ content: {count}; }} "
+        f"@bottom-right {{ content: {right}; }} }}"
     )
 
 
@@ -195,10 +197,10 @@ class CategoryAverage:
     percent: Decimal | None
 
 
-def category_averages(rows: QuerySet[Assessment], categories: list[Category]) -> list[CategoryAverage]:
+def category_averages(rows: QuerySet[Assessment], categories: Sequence[Category]) -> list[CategoryAverage]:
     """The mean subtotal and mean percent of each category over the ranked assessments, in SQL."""
     percent = ExpressionWrapper(F("score") * 100 / F("cap"), output_field=DecimalField(max_digits=7, decimal_places=2))
-    means = {
+    means: dict[int, Mapping[str, Any]] = {
         row["category_id"]: row
         for row in CategoryResult.objects.filter(assessment__in=rows.values("pk"))
         .values("category_id")
@@ -218,7 +220,7 @@ def _decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
 
 
-def ranking_context(user: AnyUser, round: Round, filters: RankingFilters) -> dict[str, Any]:
+def ranking_context(user: User, round: Round, filters: RankingFilters) -> dict[str, Any]:
     # The page's and the workbook's read: the same rows, ranks and order as on the screen.
     categories = categories_with_caps(round)
     queryset = sorted_ranking(
@@ -263,5 +265,5 @@ def ranking_title(round: Round, filters: RankingFilters | None = None) -> str:
     return _("%(round)s排名") % {"round": round}
 
 
-def ranking_pdf(user: AnyUser, round: Round, filters: RankingFilters) -> bytes:
+def ranking_pdf(user: User, round: Round, filters: RankingFilters) -> bytes:
     return render_pdf(RANKING_TEMPLATE, ranking_context(user, round, filters))

@@ -14,21 +14,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.utils import timezone, translation
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from assessments.models import Assessment, AssessmentState
+from assessments.models import AssessmentState
 from common.xlsx import XLSX_CONTENT_TYPE, neutralise
-from indicators.models import Category, Item
+from indicators.models import Item
 from indicators.points import format_points
 from orgs.formats.tree_excel import type_labels
+from reports.selectors.compare import CappedCategory
+from reports.selectors.ranking import RankedAssessment
 from reports.selectors.sheet import ScoreSheet
 
 __all__ = ["XLSX_CONTENT_TYPE", "RankingLayout", "write_ranking", "write_score_sheet"]
@@ -54,13 +57,16 @@ def _text(value: object) -> str:
 
 def _print_setup(sheet: Worksheet | WriteOnlyWorksheet, *, landscape: bool, title_rows: str) -> None:
     """A4, as wide as the paper, as many pages down as needed, the headings on every page."""
-    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
-    sheet.page_setup.paperSize = PAPER_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    # A write-only sheet has the same page setup, print options and properties (its __init__ makes
+    # them); typeshed's stub leaves them out.
+    page = cast(Worksheet, sheet)
+    page.page_setup.orientation = "landscape" if landscape else "portrait"
+    page.page_setup.paperSize = PAPER_A4
+    page.page_setup.fitToWidth = 1
+    page.page_setup.fitToHeight = 0
+    page.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.print_title_rows = title_rows
-    sheet.print_options.horizontalCentered = True
+    page.print_options.horizontalCentered = True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -70,11 +76,11 @@ def _print_setup(sheet: Worksheet | WriteOnlyWorksheet, *, landscape: bool, titl
 @dataclass(frozen=True)
 class RankingLayout:
     title: str
-    categories: Sequence[Category]  # annotated with `cap`
+    categories: Sequence[CappedCategory]
     items: Sequence[Item]
 
 
-def _header(sheet: WriteOnlyWorksheet, titles: Sequence[str]) -> list[WriteOnlyCell]:
+def _header(sheet: WriteOnlyWorksheet, titles: Sequence[str]) -> list[Cell]:
     cells = []
     for title in titles:
         cell = WriteOnlyCell(sheet, value=_text(title))
@@ -100,13 +106,13 @@ def _new_sheet(workbook: Workbook, name: str, title: str, headings: Sequence[str
     return sheet
 
 
-def _percent(sheet: WriteOnlyWorksheet, formula: str) -> WriteOnlyCell:
+def _percent(sheet: WriteOnlyWorksheet, formula: str) -> Cell:
     cell = WriteOnlyCell(sheet, value=formula)
     cell.number_format = PERCENT_FORMAT
     return cell
 
 
-def _category_heading(category: Category) -> str:
+def _category_heading(category: CappedCategory) -> str:
     return f"{category.number} {category.name}（{format_points(category.cap)}分）"
 
 
@@ -132,7 +138,7 @@ def _item_sheet(workbook: Workbook, layout: RankingLayout) -> WriteOnlyWorksheet
     return _new_sheet(workbook, "子项目明细", layout.title, headings, widths)
 
 
-def _ranking_row(sheet: WriteOnlyWorksheet, row: Assessment, r: int, layout: RankingLayout,
+def _ranking_row(sheet: WriteOnlyWorksheet, row: RankedAssessment, r: int, layout: RankingLayout,
                  types: dict[str, str], states: dict[str, str]) -> list[Any]:
     first, last = get_column_letter(9), get_column_letter(8 + len(layout.categories))
     organization = row.organization
@@ -144,7 +150,7 @@ def _ranking_row(sheet: WriteOnlyWorksheet, row: Assessment, r: int, layout: Ran
     ]
 
 
-def _category_row(sheet: WriteOnlyWorksheet, row: Assessment, r: int, layout: RankingLayout) -> list[Any]:
+def _category_row(sheet: WriteOnlyWorksheet, row: RankedAssessment, r: int, layout: RankingLayout) -> list[Any]:
     cells: list[Any] = [row.rank, _text(row.organization.code), _text(row.organization.name)]
     scores = []
     for index, category in enumerate(layout.categories):
@@ -156,7 +162,7 @@ def _category_row(sheet: WriteOnlyWorksheet, row: Assessment, r: int, layout: Ra
     return cells
 
 
-def _item_row(row: Assessment, r: int, layout: RankingLayout) -> list[Any]:
+def _item_row(row: RankedAssessment, r: int, layout: RankingLayout) -> list[Any]:
     first, last = get_column_letter(4), get_column_letter(3 + len(layout.items))
     return [
         row.rank, _text(row.organization.code), _text(row.organization.name),
@@ -165,7 +171,7 @@ def _item_row(row: Assessment, r: int, layout: RankingLayout) -> list[Any]:
     ]
 
 
-def write_ranking(rows: Iterable[Assessment], target: IO[bytes], layout: RankingLayout) -> int:
+def write_ranking(rows: Iterable[RankedAssessment], target: IO[bytes], layout: RankingLayout) -> int:
     """Write the three sheets in one pass over `rows` (ranking rows with item scores); returns the row count.
 
     Each write-only sheet streams to its own temporary file, so the sheets fill side by side.
@@ -220,7 +226,7 @@ def write_score_sheet(data: ScoreSheet, target: IO[bytes], *, show_result: bool,
     assessment = data.assessment
     scored = show_result and data.total is not None
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # the one a new workbook starts with, its active sheet
     sheet.title = "评分表"
     for index, width in enumerate(SHEET_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width

@@ -7,7 +7,7 @@ nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,7 +23,7 @@ from reports.access import report_organizations
 FIXED_SORTS = ("rank", "name", "code", "type", "total", "percent")
 
 
-def sort_keys(categories: list[Category]) -> list[str]:
+def sort_keys(categories: Sequence[Category]) -> list[str]:
     return [*FIXED_SORTS, *(f"c{category.number}" for category in categories)]
 
 
@@ -48,7 +48,7 @@ class RankingFilterForm(forms.Form):
     submitted = forms.BooleanField(label=gettext_lazy("包含待审核的考评结果"), required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, user: AnyUser, categories: list[Category], data: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, user: AnyUser, categories: Sequence[Category], data: Mapping[str, Any] | None = None) -> None:
         super().__init__(data)
         self.user = user
         self.sorts = sort_keys(categories)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, TypeVar
 
 from django.db.models import (
     Case,
@@ -37,9 +37,21 @@ from indicators.selectors.outline import cap_sum
 from orgs.models import Organization, OrgType
 from orgs.scope import AnyUser
 from reports.access import report_assessments
-from reports.selectors.ranking import counted_states, ranking
+from reports.selectors.ranking import RankedAssessment, counted_states, ranking
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 SCORE = DecimalField(max_digits=7, decimal_places=2)
+
+
+class CapField(TypedDict):
+    cap: Decimal  # the sum of the category's items' caps
+
+
+CappedCategory: TypeAlias = "WithAnnotations[Category, CapField]"
+# Ranking rows keep their own annotations through the filters and orderings added here.
+_Rows = TypeVar("_Rows", bound=Assessment)
 
 
 def ratio(numerator: str, denominator: str) -> ExpressionWrapper:
@@ -50,14 +62,14 @@ def ratio(numerator: str, denominator: str) -> ExpressionWrapper:
     )
 
 
-def categories_with_caps(round: Round) -> list[Category]:
+def categories_with_caps(round: Round) -> list[CappedCategory]:
     """The round's categories in order, each with `cap` (the sum of its items' caps)."""
     return list(
         Category.objects.filter(system_id=round.indicator_system_id).annotate(cap=cap_sum()).order_by("number")
     )
 
 
-def with_item_scores(queryset: QuerySet[Assessment], items: Sequence[Item]) -> QuerySet[Assessment]:
+def with_item_scores(queryset: QuerySet[_Rows], items: Sequence[Item]) -> QuerySet[_Rows]:
     """Adds `i<item pk>` (the merged item score) to each row.
 
     One indexed lookup per cell, inside the same statement as the ranking, so a workbook of any
@@ -73,7 +85,7 @@ def with_item_scores(queryset: QuerySet[Assessment], items: Sequence[Item]) -> Q
     return queryset.annotate(**annotations)
 
 
-def order_by_type(queryset: QuerySet[Assessment], *, descending: bool) -> QuerySet[Assessment]:
+def order_by_type(queryset: QuerySet[_Rows], *, descending: bool) -> QuerySet[_Rows]:
     """Sorts by organization type in the tree's own order (市委 first), not by the type's code."""
     position = Case(
         *(When(organization__type=value, then=Value(index)) for index, value in enumerate(OrgType.values)),
@@ -83,8 +95,8 @@ def order_by_type(queryset: QuerySet[Assessment], *, descending: bool) -> QueryS
     return queryset.order_by(key, F("total").desc(), "organization__path")
 
 
-def sorted_ranking(user: AnyUser, round: Round, *, categories: list[Category], sort: str = "rank",
-                   **filters: Any) -> QuerySet[Assessment]:
+def sorted_ranking(user: AnyUser, round: Round, *, categories: Sequence[Category], sort: str = "rank",
+                   **filters: Any) -> QuerySet[RankedAssessment]:
     """reports.selectors.ranking.ranking, also sortable by organization type (the page's and workbook's shared read)."""
     rows = ranking(user, round, categories=categories, sort=sort, **filters)
     if sort.lstrip("-") == "type":
@@ -114,7 +126,7 @@ class Line:
 @dataclass
 class Comparison:
     organizations: list[Organization]
-    assessments: list[Assessment]
+    assessments: Sequence[Assessment]
     total: Line
     lines: list[Line] = field(default_factory=list)
     missing: list[Organization] = field(default_factory=list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from assessments.models import Assessment, Round
@@ -35,7 +36,7 @@ def print_job_assessments(job: PrintJob) -> QuerySet[Assessment]:
 
 
 def waiting_print_job(
-    *, user: AnyUser, round: Round, organization: Organization, include_submitted: bool
+    *, user: User, round: Round, organization: Organization, include_submitted: bool
 ) -> PrintJob | None:
     """The job of the same print still queued or printing, if any."""
     return PrintJob.objects.filter(

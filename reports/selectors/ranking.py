@@ -3,8 +3,9 @@ page, workbook and PDF shows the same numbers; ranks are SQL window functions.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
 
 from django.db.models import (
     DecimalField,
@@ -24,7 +25,20 @@ from orgs.models import Organization
 from orgs.scope import AnyUser
 from reports.access import report_assessments
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 PERCENT = DecimalField(max_digits=7, decimal_places=2)
+
+
+class RankFields(TypedDict):
+    """What every row of `ranking` carries by name; the c<number> subtotals are read with getattr."""
+
+    rank: int
+    percent: float | None
+
+
+RankedAssessment: TypeAlias = "WithAnnotations[Assessment, RankFields]"
 SORTS = {"rank", "-rank", "total", "-total", "percent", "-percent", "name", "-name", "code", "-code"}
 
 
@@ -47,8 +61,8 @@ def percent_of(numerator: str, denominator: str) -> ExpressionWrapper:
 def ranking(
     user: AnyUser, round: Round, *, subtree: Organization | None = None, org_type: str = "",
     depth: int | None = None, include_submitted: bool = False, sort: str = "rank",
-    categories: list[Category] | None = None,
-) -> QuerySet[Assessment]:
+    categories: Sequence[Category] | None = None,
+) -> QuerySet[RankedAssessment]:
     """The round's assessments in the user's scope, ranked by total with ties (1, 2, 2, 4).
 
     Each row carries `rank`, `percent` and `c<number>` (category subtotal) annotations. The
@@ -70,15 +84,16 @@ def ranking(
     for category in categories if categories is not None else round_categories(round):
         subtotal = CategoryResult.objects.filter(assessment=OuterRef("pk"), category=category).values("score")[:1]
         annotations[f"c{category.number}"] = Subquery(subtotal, output_field=PERCENT)
-    queryset = queryset.select_related("organization").annotate(**annotations)
+    # A cast: annotate(**annotations) hides from mypy that the dict names rank and percent.
+    ranked = cast("QuerySet[RankedAssessment]", queryset.select_related("organization").annotate(**annotations))
     sort = sort if sort in SORTS or sort.lstrip("-").startswith("c") else "rank"
     field_name = {"name": "organization__name", "code": "organization__code"}.get(sort.lstrip("-"), sort.lstrip("-"))
     if field_name.startswith("c") and field_name[1:].isdigit() and field_name not in annotations:
         field_name = "rank"
     descending = sort.startswith("-")
     ordering = F(field_name).desc(nulls_last=True) if descending else F(field_name).asc(nulls_last=True)
-    return queryset.order_by(ordering, "organization__path")
+    return ranked.order_by(ordering, "organization__path")
 
 
-def category_scores(row: Assessment, categories: list[Category]) -> list[Decimal | None]:
+def category_scores(row: Assessment, categories: Sequence[Category]) -> list[Decimal | None]:
     return [getattr(row, f"c{category.number}", None) for category in categories]

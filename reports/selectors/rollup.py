@@ -7,6 +7,7 @@ queries for 50 organizations or 20,000.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -95,7 +96,10 @@ def category_stats(assessments: QuerySet[Assessment], categories: list[Category]
             maximum=Max("score"), mean_percent=Avg(rate("score", "cap")),
         )
     )
-    by_id = {row.pop("category_id"): row for row in rows}
+    # Plain dicts: the rows are spread into CategoryStat below, without their key.
+    by_id: dict[int, dict[str, Any]] = {
+        row["category_id"]: {name: value for name, value in row.items() if name != "category_id"} for row in rows
+    }
     return [
         CategoryStat(category=category, cap=row.pop("category_cap"), **row)
         for category in categories if (row := by_id.get(category.id))
@@ -162,7 +166,7 @@ def children_page(user: AnyUser, round: Round, organization: Organization, page_
     ).order_by("path")
     page = Paginator(children, PAGE_SIZE).get_page(page_number)
     paths = [child.path for child in page.object_list]
-    stats: dict[str, dict[str, Any]] = {}
+    stats: dict[str, Mapping[str, Any]] = {}
     if paths:
         rows = (
             counted(user, round, subtree=organization, descendants_only=True, include_submitted=include_submitted)
@@ -200,7 +204,9 @@ def item_rates(assessments: QuerySet[Assessment], round: Round) -> list[ItemRate
         .values("item_id")
         .annotate(item_cap=Max("cap"), count=Count("pk"), mean=Avg("score"), mean_percent=Avg(rate("score", "cap")))
     )
-    by_id = {row.pop("item_id"): row for row in rows}
+    by_id: dict[int, dict[str, Any]] = {
+        row["item_id"]: {name: value for name, value in row.items() if name != "item_id"} for row in rows
+    }
     if not by_id:
         return []
     items = Item.objects.filter(system_id=round.indicator_system_id).select_related("category")
@@ -241,5 +247,5 @@ def heatmap_page(assessments: QuerySet[Assessment], categories: list[Category], 
         )
         rates = {(assessment_id, category_id): percent for assessment_id, category_id, percent in results}
     for row in page.object_list:
-        row.cells = [rates.get((row.pk, category.id)) for category in categories]
+        row.cells = [rates.get((row.pk, category.id)) for category in categories]  # type: ignore[attr-defined]  # for the template
     return page

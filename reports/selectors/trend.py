@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, ExpressionWrapper, F, FloatField, Max, QuerySet, Window
 from django.db.models.expressions import RowRange
@@ -88,7 +89,7 @@ def peer_ranks(
         round_id__in=scoped.filter(organization=organization).values("round_id"),
         organization__type=organization.type, organization__depth=organization.depth,
     )
-    by_round = {"partition_by": [F("round_id")], "order_by": F("total").desc()}
+    by_round: dict[str, Any] = {"partition_by": [F("round_id")], "order_by": F("total").desc()}
     rows = (
         peers.values("round_id")
         .annotate(

@@ -14,6 +14,7 @@ import logging
 import tempfile
 from typing import IO
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
@@ -24,7 +25,6 @@ from weasyprint.text.fonts import FontConfiguration
 
 from assessments.models import Round
 from orgs.models import Organization
-from orgs.scope import AnyUser
 from reports.formats.pdf import combine, join_pdfs, sheet_document, sheet_title
 from reports.models import PrintJob, PrintJobState
 from reports.selectors.print_jobs import print_job_assessments, sheets_to_print, waiting_print_job
@@ -42,7 +42,7 @@ class NothingToPrint(Exception):
 
 @transaction.atomic
 def print_job_request(
-    *, user: AnyUser, round: Round, organization: Organization, include_submitted: bool, language: str
+    *, user: User, round: Round, organization: Organization, include_submitted: bool, language: str
 ) -> PrintJob | None:
     """Queue the printing of every sheet of a subtree the user may see; a worker prints them.
 
@@ -108,7 +108,7 @@ def _print(job: PrintJob) -> None:
             documents.append(sheet_document(assessment, font_config))
             PrintJob.objects.filter(pk=job.pk).update(done=done)
             if len(documents) == CHUNK_SHEETS or done == len(assessments):
-                parts.append(tempfile.TemporaryFile())
+                parts.append(tempfile.TemporaryFile())  # noqa: SIM115 - closed in the finally below, after the join
                 combine(documents, title, parts[-1])
                 documents = []
         with tempfile.TemporaryFile() as target:

@@ -7,7 +7,8 @@ organization and round names, go through `safe_filename`.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ CHUNK = 2000
 
 @login_required
 @require_safe
-def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
     round = get_report_round(request.user, pk)
     categories = categories_with_caps(round)
     form = RankingFilterForm(request.user, categories, request.GET)
@@ -53,7 +54,7 @@ def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def sheet_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def sheet_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
     assessment = get_sheet_assessment(request.user, pk)
     # As on the assessment page: the unit sees its result once approved, and never who scored it.
     show_evaluators = can_see_review_sheets(request.user, assessment)

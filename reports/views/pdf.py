@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from assessments.access import can_see_review_sheets
 from common.downloads import attachment, file_attachment, safe_filename
+from common.typing import AuthenticatedHttpRequest
 from orgs.selectors.tree import sole_scope_root
 from reports.access import get_print_job_for_user, get_report_organization, get_report_round, get_sheet_assessment
 from reports.formats.pdf import RankingFilters, ranking_pdf, ranking_title, score_sheet_pdf, sheet_title
@@ -51,7 +53,7 @@ def sheet_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def ranking_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+def ranking_pdf_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round = get_report_round(request.user, pk)
     # The ranking page's own form reads the filters, so the PDF lists what the page shows.
     form = RankingFilterForm(request.user, categories_with_caps(round), request.GET)
@@ -64,7 +66,7 @@ def ranking_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def print_job_start(request: HttpRequest, pk: int) -> HttpResponse:
+def print_job_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Queue the printing of every sheet of a subtree; the printing itself runs in a worker."""
     round = get_report_round(request.user, pk)
     code = request.POST.get("org", "").strip()
@@ -96,7 +98,7 @@ def print_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def print_job_download(request: HttpRequest, pk: int) -> HttpResponse:
+def print_job_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     job = get_print_job_for_user(request.user, pk)
     if job.state != PrintJobState.DONE or not job.file:
         return redirect("reports:print_job", job.pk)

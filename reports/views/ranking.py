@@ -6,6 +6,7 @@ page costs the same few queries whether the scope holds five organizations or tw
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
@@ -16,11 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from assessments.models import Round
-from indicators.models import Category
 from indicators.points import format_points
 from reports.access import get_report_round
 from reports.forms.ranking import RankingFilterForm
-from reports.selectors.compare import categories_with_caps, sorted_ranking
+from reports.selectors.compare import CappedCategory, categories_with_caps, sorted_ranking
 from reports.selectors.ranking import category_scores
 
 PAGE_SIZE = 50
@@ -38,7 +38,7 @@ class Header:
     cap: str = ""
 
 
-def _headers(form: RankingFilterForm, categories: list[Category]) -> list[Header]:
+def _headers(form: RankingFilterForm, categories: Sequence[CappedCategory]) -> list[Header]:
     current = form.cleaned_data["sort"]
     columns = [
         ("rank", _("排名"), ""), ("code", _("编码"), ""), ("name", _("党组织"), ""), ("type", _("类型"), ""),
@@ -49,16 +49,15 @@ def _headers(form: RankingFilterForm, categories: list[Category]) -> list[Header
     for key, label, cap in columns:
         active = current.lstrip("-") == key
         descending = current.startswith("-") if active else False
-        if active:
-            target = key if descending else f"-{key}"
-        else:
-            target = key if key in ASCENDING_FIRST else f"-{key}"
+        # The active column's link flips its direction; another column's starts in its natural one.
+        ascending = descending if active else key in ASCENDING_FIRST
+        target = key if ascending else f"-{key}"
         headers.append(Header(label, key, "?" + form.query(sort=target), active, descending, cap))
     return headers
 
 
 def ranking_context(request: HttpRequest, round: Round, form: RankingFilterForm,
-                    categories: list[Category]) -> dict[str, object]:
+                    categories: Sequence[CappedCategory]) -> dict[str, object]:
     context: dict[str, object] = {"round": round, "form": form, "categories": categories, "page": None}
     if not form.is_valid():
         return context
@@ -66,7 +65,7 @@ def ranking_context(request: HttpRequest, round: Round, form: RankingFilterForm,
     rows = sorted_ranking(request.user, round, categories=categories, **kwargs)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page.object_list:
-        row.category_values = category_scores(row, categories)
+        row.category_values = category_scores(row, categories)  # type: ignore[attr-defined]  # for the template
     context.update({
         "page": page,
         "headers": _headers(form, categories),

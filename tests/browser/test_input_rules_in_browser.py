@@ -88,7 +88,7 @@ def score_mismatches(page: Page, cases: list[tuple[str, str]]) -> list[tuple]:
 
 
 def test_the_browser_reads_the_table_of_scores_as_the_server(sheet_page: Page):
-    assert [] == score_mismatches(sheet_page, [(typed, cap) for typed, cap, _ in SCORE_CASES])
+    assert score_mismatches(sheet_page, [(typed, cap) for typed, cap, _ in SCORE_CASES]) == []
     assert [row[:2] for row in sheet_page.evaluate(BROWSER_SCORES, [[t, c] for t, c, _ in SCORE_CASES])] == [
         list(outcome) for _, _, outcome in SCORE_CASES]
 
@@ -103,7 +103,7 @@ def test_the_browser_shows_the_servers_messages_in_english_too(sheet_page: Page)
     expect(sheet_page.locator("#sheet-progress")).to_contain_text("items scored")
     cases = [(typed, cap) for typed, cap, outcome in SCORE_CASES if outcome[0] == "error"]
     with translation.override("en"):
-        assert [] == score_mismatches(sheet_page, cases)
+        assert score_mismatches(sheet_page, cases) == []
         reasons = ["响\x07铃", "很" * 1001]
         assert sheet_page.evaluate(BROWSER_REASONS, reasons) == server_reasons(reasons)
 
@@ -115,7 +115,7 @@ NEAR_NUMBERS = st.text(alphabet="0123456789０１２３４５６７８９+-.,，
 @given(st.lists(st.one_of(NEAR_NUMBERS, st.text(max_size=12)), min_size=60, max_size=60),
        st.sampled_from(["3", "2.5", "10", "0.5"]))
 def test_the_browser_and_the_server_agree_on_any_typed_score(sheet_page: Page, typed, cap):
-    assert [] == score_mismatches(sheet_page, [(text, cap) for text in typed])
+    assert score_mismatches(sheet_page, [(text, cap) for text in typed]) == []
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -4,6 +4,7 @@ the Excel and the PDF — and the numbers agree everywhere."""
 import io
 import subprocess
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -57,7 +58,7 @@ def test_a_district_analyst_prepares_for_a_meeting(page: Page, history, tmp_path
 
     with page.expect_download() as xlsx_download:
         page.locator("#download-xlsx").click()
-    workbook = load_workbook(io.BytesIO(open(xlsx_download.value.path(), "rb").read()))
+    workbook = load_workbook(io.BytesIO(Path(xlsx_download.value.path()).read_bytes()))
     assert xlsx_download.value.suggested_filename.endswith(".xlsx")
     sheet = workbook.worksheets[0]
     header_row = next(row for row in sheet.iter_rows(values_only=True) if row and "编码" in row)

@@ -325,9 +325,11 @@ def test_it_refuses_hostile_archive_members_before_unpacking_them(tmp_path, stor
 
 
 def test_it_refuses_an_unsafe_manifest_a_cut_archive_and_a_file_that_is_no_archive(tmp_path):
-    with ArchiveReader(hostile(tmp_path, [DUMP, ("media/../../etc/cron.d/x", b"x")], [])) as reader:
-        with pytest.raises(BackupError, match="不安全的路径"):
-            reader.manifest()
+    with (
+        ArchiveReader(hostile(tmp_path, [DUMP, ("media/../../etc/cron.d/x", b"x")], [])) as reader,
+        pytest.raises(BackupError, match="不安全的路径"),
+    ):
+        reader.manifest()
     dump = (DUMP[0], os.urandom(256 * 1024))  # incompressible: half the file is half the dump
     whole = hostile(tmp_path, [dump], [(tarfile.TarInfo(dump[0]), dump[1])]).read_bytes()
     (tmp_path / "cut.tar.gz").write_bytes(whole[: len(whole) // 2])
@@ -336,9 +338,11 @@ def test_it_refuses_an_unsafe_manifest_a_cut_archive_and_a_file_that_is_no_archi
         with pytest.raises(BackupError, match="不是有效的 Kaoping 备份文件"):
             reader.extract(tmp_path / "staging")
     (tmp_path / "plain.tar.gz").write_bytes(b"not a backup at all")
-    with ArchiveReader(tmp_path / "plain.tar.gz") as reader:
-        with pytest.raises(BackupError, match="不是有效的 Kaoping 备份文件"):
-            reader.manifest()
+    with (
+        ArchiveReader(tmp_path / "plain.tar.gz") as reader,
+        pytest.raises(BackupError, match="不是有效的 Kaoping 备份文件"),
+    ):
+        reader.manifest()
 
 
 def test_it_reads_media_root_from_the_environment_as_an_absolute_path(monkeypatch, tmp_path):

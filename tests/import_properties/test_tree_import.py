@@ -47,7 +47,7 @@ EXISTING = ("BROOT", "BD000", "BD001", "BD000B0000", "BD000B0001", "BD001B0000",
 NEW = ("N1", "N2", "N3", "n-4.x_5", "1001")
 CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 MAX_DEPTH = Organization._meta.get_field("path").max_length // Organization.steplen
-TOO_LONG_PATH = re.compile("[0-9A-Z]{%d,}" % (MAX_DEPTH * Organization.steplen + 1))
+TOO_LONG_PATH = re.compile(f"[0-9A-Z]{{{MAX_DEPTH * Organization.steplen + 1},}}")
 
 
 class Rollback(Exception):
@@ -123,8 +123,8 @@ def workbooks(draw) -> tuple[list[list[object]], list[object]]:
     if clean and draw(st.integers(0, 3)) == 0:
         # A chain reaching down to the deepest level a path holds, or one past it.
         top = draw(st.sampled_from(LEAVES))
-        for n in range(1, draw(st.sampled_from([MAX_DEPTH - 3, MAX_DEPTH - 2, MAX_DEPTH - 2])) + 1):
-            rows.append([f"K{n}", f"第{n}层", "党支部", f"K{n - 1}" if n > 1 else top, "是"])
+        depth = draw(st.sampled_from([MAX_DEPTH - 3, MAX_DEPTH - 2, MAX_DEPTH - 2]))
+        rows.extend([f"K{n}", f"第{n}层", "党支部", f"K{n - 1}" if n > 1 else top, "是"] for n in range(1, depth + 1))
     titles = [text_of(title) for title in header]
     filled = [row for row in rows if row]
     if not clean and "上级编码" in titles and "编码" in titles and filled and draw(st.booleans()):

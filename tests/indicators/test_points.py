@@ -69,7 +69,10 @@ def test_an_editions_total_has_its_own_bound():
 
 
 def test_the_half_point_rule_is_exact_at_any_length():
-    assert is_half_point(Decimal(HUGE)) and is_half_point(Decimal(HUGE + ".5"))
-    assert not is_half_point(Decimal(HUGE + ".3")) and not is_half_point(Decimal("0.5000000000000000000000000000001"))
-    assert not is_half_point(Decimal("NaN")) and not is_half_point(Decimal("Infinity"))
+    assert is_half_point(Decimal(HUGE))
+    assert is_half_point(Decimal(HUGE + ".5"))
+    assert not is_half_point(Decimal(HUGE + ".3"))
+    assert not is_half_point(Decimal("0.5000000000000000000000000000001"))
+    assert not is_half_point(Decimal("NaN"))
+    assert not is_half_point(Decimal("Infinity"))
 

@@ -100,6 +100,6 @@ class Command(BaseCommand):
     def _get(client: Client, url: str) -> Any:
         response = client.get(url)
         if getattr(response, "streaming", False):
-            for _chunk in response.streaming_content:
+            for _chunk in response.streaming_content:  # type: ignore[attr-defined]  # a streaming response
                 pass
         return response

@@ -169,7 +169,7 @@ def test_it_never_places_an_organization_deeper_than_a_path_holds_on_the_way(tre
     assert (result.created, result.moved) == (61, 1)
     assert Organization.objects.get(code="C61").depth == 62
     assert Organization.objects.find_problems() == ([], [], [], [], [])
-    too_long = re.compile("[0-9A-Z]{%d,}" % (Organization._meta.get_field("path").max_length + 1))
+    too_long = re.compile(f"[0-9A-Z]{{{Organization._meta.get_field('path').max_length + 1},}}")
     assert not [query["sql"] for query in queries.captured_queries if too_long.search(query["sql"])]
 
 
