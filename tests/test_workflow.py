@@ -5,6 +5,7 @@ that the services accept exactly those), and the state moves a change of evaluat
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from assessments.access import Step, allowed_steps
+from assessments.access import ASSESSMENT_STEPS, SHEET_STEPS, Step, allowed_steps
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -188,13 +189,20 @@ def test_a_refused_return_keeps_what_was_typed(outline):
     assert world.refresh().state == AssessmentState.APPROVED
 
 
-def test_it_refuses_to_let_an_approver_approve_what_they_scored(outline):
+def scored_by_the_approver(outline) -> World:
+    """The world, submitted, in which the round's approver is one of the unit's evaluators too."""
     world = build_world(outline, submitted=False)
     approver = world.users["approver"]
     own = assign(world.round, world.unit, approver)
     fill(own, approver, full_marks(outline))
     sheet_submit(sheet=Sheet.objects.get(pk=own.pk), user=approver)
     submit_all(world, outline)
+    return world
+
+
+def test_it_refuses_to_let_an_approver_approve_what_they_scored(outline):
+    world = scored_by_the_approver(outline)
+    approver = world.users["approver"]
     assert world.assessment.state == AssessmentState.SUBMITTED
     client = logged_in(approver)
     page = client.get(world.url("assessment_detail")).content.decode()
@@ -356,12 +364,8 @@ def test_the_service_refuses_to_approve_without_a_total(outline):
 
 
 def test_the_service_refuses_an_approver_who_scored_the_unit(outline):
-    world = build_world(outline, submitted=False)
+    world = scored_by_the_approver(outline)
     approver = world.users["approver"]
-    own = assign(world.round, world.unit, approver)
-    fill(own, approver, full_marks(outline))
-    sheet_submit(sheet=Sheet.objects.get(pk=own.pk), user=approver)
-    submit_all(world, outline)
     with pytest.raises(WorkflowError) as refused:
         assessment_approve(assessment=world.assessment, user=approver)
     assert refused.value.code == "own_review"
@@ -449,36 +453,46 @@ def _sheet(world: World, name: str) -> Sheet:
     return sheet
 
 
+def _cases(world: World) -> Iterator[tuple[str, str | None, Sheet | None]]:
+    """Every role, on the assessment (no sheet) and on each of its sheets."""
+    for role in [*ROLES, "second"]:
+        yield role, None, None
+        for name in SHEETS:
+            yield role, name, _sheet(world, name)
+
+
 @pytest.mark.parametrize("state", STATES)
 def test_allowed_steps_are_the_steps_of_each_role_in_each_state(outline, state):
     world = _in_state(outline, state)
-    for role in ROLES + ["second"]:
-        user = world.users[role]
-        assert allowed_steps(user, world.assessment) == _expected(role, state), (role, state)
-        for name in SHEETS:
-            assert allowed_steps(user, world.assessment, _sheet(world, name)) == _expected_on_sheet(
-                role, state, name
-            ), (role, state, name)
+    for role, name, sheet in _cases(world):
+        expected = _expected(role, state) if name is None else _expected_on_sheet(role, state, name)
+        assert allowed_steps(world.users[role], world.assessment, sheet) == expected, (role, state, name)
 
 
 class _Undo(Exception):
     """Raised inside a step taken only to see whether its service accepts it."""
 
 
-def _service_accepts(world: World, step: Step, user: Any, sheet: Sheet) -> bool:
-    item = world.round.indicator_system.items.get(number="1.1")
-    take = {
-        Step.SAVE: lambda: sheet_save(
-            sheet=sheet, user=user, edits=edits_from({item.pk: Entry(Decimal("1"), "不足")}, stored_values(sheet))
-        ),
-        Step.SUBMIT: lambda: sheet_submit(sheet=sheet, user=user),
-        Step.RETURN: lambda: assessment_return(assessment=world.assessment, user=user, reason="请补充"),
-        Step.APPROVE: lambda: assessment_approve(assessment=world.assessment, user=user),
-        Step.REOPEN: lambda: assessment_reopen(assessment=world.assessment, user=user, reason="复查"),
-    }[step]
+def _take(world: World, step: Step, user: Any, sheet: Sheet | None) -> None:
+    if step == Step.RETURN:
+        assessment_return(assessment=world.assessment, user=user, reason="请补充")
+    elif step == Step.APPROVE:
+        assessment_approve(assessment=world.assessment, user=user)
+    elif step == Step.REOPEN:
+        assessment_reopen(assessment=world.assessment, user=user, reason="复查")
+    elif sheet is None:
+        raise AssertionError(f"{step} is taken on a sheet")
+    elif step == Step.SUBMIT:
+        sheet_submit(sheet=sheet, user=user)
+    else:
+        item = world.round.indicator_system.items.get(number="1.1")
+        sheet_save(sheet=sheet, user=user, edits=edits_from({item.pk: Entry(Decimal("1"), "不足")}, stored_values(sheet)))
+
+
+def _service_accepts(world: World, step: Step, user: Any, sheet: Sheet | None) -> bool:
     try:
         with transaction.atomic():
-            take()
+            _take(world, step, user, sheet)
             raise _Undo
     except _Undo:
         return True
@@ -489,14 +503,11 @@ def _service_accepts(world: World, step: Step, user: Any, sheet: Sheet) -> bool:
 @pytest.mark.parametrize("state", STATES)
 def test_the_services_accept_exactly_the_allowed_steps(outline, state):
     world = _in_state(outline, state)
-    for role in ROLES + ["second"]:
+    for role, name, sheet in _cases(world):
         user = world.users[role]
-        for step in Step:
-            for name in SHEETS if step in (Step.SAVE, Step.SUBMIT) else ["review"]:
-                sheet = _sheet(world, name)
-                offered = step in (allowed_steps(user, world.assessment, sheet) if step in (Step.SAVE, Step.SUBMIT)
-                                   else allowed_steps(user, world.assessment))
-                assert _service_accepts(world, step, user, sheet) == offered, (role, state, step, name)
+        offered = allowed_steps(user, world.assessment, sheet)
+        for step in ASSESSMENT_STEPS if sheet is None else SHEET_STEPS:
+            assert _service_accepts(world, step, user, sheet) == (step in offered), (role, state, step, name)
 
 
 # --- the moves a change of evaluators brings, recorded like every other step --------------------

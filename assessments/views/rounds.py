@@ -155,8 +155,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     roles = roles_of(request.user)
     approvers = round_approvers(round)
     for row in page:
-        parts = visible_parts(request.user, row)
-        row.shows_review, row.shows_total = parts.reviews, parts.result
+        row.parts = visible_parts(request.user, row)
     return render(
         request,
         "assessments/rounds/detail.html",
