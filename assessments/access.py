@@ -3,17 +3,33 @@
 Seeing: admins everything; analysts the assessments of their subtrees; evaluators the
 assessments they are assigned to; approvers the assessments of the rounds they approve;
 reporters their own unit's. Out of scope answers 404; a step the role may not take, 403.
+Within an assessment, what each sees is `visible_parts`; the workflow steps each may take now,
+`allowed_steps`, from the preconditions the services enforce (`step_refusal`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
-from assessments.models import Assessment, Evidence, LockedError, Round, Sheet, SheetKind, SheetState
+from assessments.models import (
+    Assessment,
+    AssessmentState,
+    Evidence,
+    LockedError,
+    Round,
+    Sheet,
+    SheetKind,
+    SheetState,
+    WorkflowError,
+)
 from orgs.access import require_admin
 from orgs.scope import AnyUser, grant_scope, roles_of
 
@@ -58,21 +74,74 @@ def is_sheet_owner(user: AnyUser, sheet: Sheet) -> bool:
     return sheet.evaluator_id == user.pk
 
 
-def can_approve(user: AnyUser, assessment: Assessment) -> bool:
+def approves_round(user: AnyUser, round: Round) -> bool:
+    """Admins approve every round; anyone else the rounds that name them.
+
+    The round's approvers are read once per round object (prefetched), so a page that asks for
+    several steps and parts pays one query.
+    """
     if not user.is_authenticated:
         return False
     if roles_of(user).is_admin:
         return True
-    return assessment.round.approvers.filter(pk=user.pk).exists()
+    prefetch_related_objects([round], "approvers")
+    return any(person.pk == user.pk for person in round.approvers.all())
+
+
+def can_approve(user: AnyUser, assessment: Assessment) -> bool:
+    return approves_round(user, assessment.round)
 
 
 def can_reopen(user: AnyUser) -> bool:
     return roles_of(user).is_admin
 
 
-def can_see_review_sheets(user: AnyUser, assessment: Assessment) -> bool:
-    """Everyone in scope but the unit itself, which sees its result once approved."""
-    return not is_reporter_for(user, assessment) or roles_of(user).is_admin
+def evaluates(user: AnyUser, assessment: Assessment) -> bool:
+    """Whether the user holds a review sheet of the assessment (from its prefetched sheets, if any)."""
+    sheets = getattr(assessment, "_prefetched_objects_cache", {}).get("sheets")
+    if sheets is not None:
+        return any(sheet.kind == SheetKind.REVIEW and sheet.evaluator_id == user.pk for sheet in sheets)
+    return Sheet.objects.filter(assessment=assessment, kind=SheetKind.REVIEW, evaluator_id=user.pk).exists()
+
+
+# --- what of an assessment a user is shown ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Parts:
+    """The parts of an assessment shown to one user, on its pages, its exports and its history."""
+
+    reviews: bool  # the evaluators' sheets, their scores, and who the evaluators are
+    result: bool  # the merged result: item, category and total scores, and the official score sheet
+
+
+def visible_parts(user: AnyUser, assessment: Assessment) -> Parts:
+    """Everyone in scope sees every part but the unit itself: it never learns who reviews it or what
+    each evaluator gave, and it sees its merged result once that is final (approved)."""
+    reviews = not is_reporter_for(user, assessment) or roles_of(user).is_admin
+    return Parts(reviews=reviews, result=reviews or assessment.state == AssessmentState.APPROVED)
+
+
+def sees_disagreement(user: AnyUser, round: Round) -> bool:
+    """Disagreement between evaluators is a signal for whoever approves or oversees, not for the scorers."""
+    roles = roles_of(user)
+    return roles.is_admin or bool(roles.analyst_paths) or approves_round(user, round)
+
+
+# --- the workflow steps a user may take now --------------------------------------------------------
+
+class Step(StrEnum):
+    """The steps of the workflow; `assessments.services` takes each (scoring: save; workflow: the rest)."""
+
+    SAVE = "save"
+    SUBMIT = "submit"
+    RETURN = "return"
+    APPROVE = "approve"
+    REOPEN = "reopen"
+
+
+SHEET_STEPS = (Step.SAVE, Step.SUBMIT)
+ASSESSMENT_STEPS = (Step.RETURN, Step.APPROVE, Step.REOPEN)
+Refusal = PermissionDenied | ValidationError
 
 
 def may_edit_sheet(user: AnyUser, sheet: Sheet) -> bool:
@@ -83,11 +152,64 @@ def may_edit_sheet(user: AnyUser, sheet: Sheet) -> bool:
     return is_sheet_owner(user, sheet)
 
 
-def ensure_can_edit_sheet(user: AnyUser, sheet: Sheet) -> None:
+def _sheet_refusal(user: AnyUser, sheet: Sheet) -> Refusal | None:
     if sheet.assessment.is_locked:
-        raise LockedError()
+        return LockedError()
     if not may_edit_sheet(user, sheet):
-        raise PermissionDenied("this sheet is not editable by this user")
+        return PermissionDenied("this sheet is not editable by this user")
+    return None
+
+
+def step_refusal(user: AnyUser, assessment: Assessment, step: Step, *, sheet: Sheet | None = None) -> Refusal | None:
+    """Why the user may not take `step` now, or None if they may.
+
+    The one statement of each step's preconditions: `allowed_steps` shows what passes them and the
+    services refuse what does not, under their row locks. A sheet's steps need the sheet. Refusals
+    come in the order the services meet them: the role (PermissionDenied), the lock or the closed
+    round (LockedError), the state (WorkflowError). What only the step's own input decides (a
+    reason, every item scored, a lead evaluator, a total) each service checks after this.
+    """
+    if step in SHEET_STEPS:
+        if sheet is None or sheet.assessment_id != assessment.pk:
+            raise ValueError(f"the step {step} is taken on a sheet of the assessment")
+        return _sheet_refusal(user, sheet)
+    if step == Step.REOPEN:
+        if not can_reopen(user):
+            return PermissionDenied("only admins reopen approved assessments")
+    elif not can_approve(user, assessment):
+        return PermissionDenied("not an approver of this round")
+    if not assessment.round.is_open:
+        return LockedError()
+    if step == Step.REOPEN:
+        if assessment.state != AssessmentState.APPROVED:
+            return WorkflowError(_("只有已审核的考评需要重新打开。"), code="not_approved")
+        return None
+    if assessment.state != AssessmentState.SUBMITTED:
+        if step == Step.RETURN:
+            return WorkflowError(_("只有待审核的考评可以退回。"), code="not_submitted")
+        return WorkflowError(_("只有待审核的考评可以审核通过。"), code="not_submitted")
+    if step == Step.APPROVE and evaluates(user, assessment):
+        return WorkflowError(_("您是该单位的考评员，不能审核自己参与评分的结果。"), code="own_review")
+    return None
+
+
+def ensure_step(user: AnyUser, assessment: Assessment, step: Step, *, sheet: Sheet | None = None) -> None:
+    refusal = step_refusal(user, assessment, step, sheet=sheet)
+    if refusal is not None:
+        raise refusal
+
+
+def ensure_step_role(user: AnyUser, assessment: Assessment, step: Step) -> None:
+    """Refuse with 403 whoever's role never allows the step here, whatever the state or the input."""
+    refusal = step_refusal(user, assessment, step)
+    if isinstance(refusal, PermissionDenied):
+        raise refusal
+
+
+def allowed_steps(user: AnyUser, assessment: Assessment, sheet: Sheet | None = None) -> frozenset[Step]:
+    """The steps the user may take now: on the sheet if one is given, else on the assessment."""
+    steps = SHEET_STEPS if sheet is not None else ASSESSMENT_STEPS
+    return frozenset(step for step in steps if step_refusal(user, assessment, step, sheet=sheet) is None)
 
 
 def get_sheet_for_user(user: AnyUser, assessment: Assessment, pk: int) -> Sheet:
@@ -95,7 +217,7 @@ def get_sheet_for_user(user: AnyUser, assessment: Assessment, pk: int) -> Sheet:
     if sheet is None:
         raise Http404("no such sheet")
     sheet.assessment = assessment
-    if sheet.kind == SheetKind.REVIEW and sheet.evaluator_id != user.pk and not can_see_review_sheets(user, assessment):
+    if sheet.kind == SheetKind.REVIEW and sheet.evaluator_id != user.pk and not visible_parts(user, assessment).reviews:
         raise Http404("review sheets are not shown to the unit")
     return sheet
 
@@ -123,6 +245,31 @@ def get_round_to_manage(user: AnyUser, pk: int) -> Round:
     return get_object_or_404(Round.objects.select_related("indicator_system"), pk=pk)
 
 
+def _posted_pk(raw: str) -> int:
+    # A pk typed into a form by hand is simply not found.
+    return int(raw) if raw.isdigit() else 0
+
+
+def get_sheet_to_manage(round: Round, pk: str) -> Sheet:
+    """A review sheet of a round the caller manages (`get_round_to_manage`), by its posted pk; 404 otherwise."""
+    sheet = (
+        Sheet.objects.select_related("assessment__round", "assessment__organization", "evaluator")
+        .filter(pk=_posted_pk(pk), assessment__round=round, kind=SheetKind.REVIEW)
+        .first()
+    )
+    if sheet is None:
+        raise Http404("no such sheet in this round")
+    return sheet
+
+
+def get_assessment_to_manage(round: Round, pk: str) -> Assessment:
+    """A participant of a round the caller manages (`get_round_to_manage`), by its posted pk; 404 otherwise."""
+    assessment = Assessment.objects.select_related("organization").filter(pk=_posted_pk(pk), round=round).first()
+    if assessment is None:
+        raise Http404("no such assessment in this round")
+    return assessment
+
+
 def get_round_for_evaluator(user: User, pk: int) -> Round:
     """The round, if the user holds review sheets in it; 404 otherwise, whoever they are."""
     mine = Sheet.objects.filter(assessment__round=OuterRef("pk"), kind=SheetKind.REVIEW, evaluator=user)
@@ -138,6 +285,26 @@ def get_evidence_for_user(user: AnyUser, pk: int) -> Evidence:
         raise Http404("no such evidence")
     # Whoever may not see the assessment gets the same 404 as for a file that does not exist.
     evidence.assessment = get_assessment_for_user(user, evidence.assessment_id)
+    return evidence
+
+
+def _ensure_unit_reporter(user: AnyUser, assessment: Assessment) -> None:
+    # Asked before anything posted is read: the refusal never depends on what was sent.
+    if not is_reporter_for(user, assessment):
+        raise PermissionDenied("only the unit's reporter changes its evidence")
+
+
+def get_assessment_for_evidence(user: AnyUser, pk: int) -> Assessment:
+    """The assessment whose evidence the user adds: 404 out of scope, 403 to all but the unit's reporter."""
+    assessment = get_assessment_for_user(user, pk)
+    _ensure_unit_reporter(user, assessment)
+    return assessment
+
+
+def get_evidence_to_change(user: AnyUser, pk: int) -> Evidence:
+    """A file the user removes: 404 as for `get_evidence_for_user`, 403 to all but the unit's reporter."""
+    evidence = get_evidence_for_user(user, pk)
+    _ensure_unit_reporter(user, evidence.assessment)
     return evidence
 
 

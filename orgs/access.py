@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from orgs.models import Organization
+from orgs.models import Organization, RoleGrant
 from orgs.scope import AnyUser, roles_of, visible_organizations
 
 
@@ -49,3 +49,8 @@ def get_person_for_user(user: AnyUser, pk: int) -> User:
     if person.is_superuser and not user.is_superuser:
         raise PermissionDenied("only superusers manage superusers")
     return person
+
+
+def get_grant_of_person(person: User, pk: int) -> RoleGrant:
+    """One of the grants of a person already fetched by `get_person_for_user`; 404 for any other."""
+    return get_object_or_404(RoleGrant.objects.select_related("organization", "user"), pk=pk, user=person)

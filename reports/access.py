@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from assessments.access import get_assessment_for_user, is_reporter_for
-from assessments.models import Assessment, AssessmentState, Round
+from assessments.access import get_assessment_for_user, visible_parts
+from assessments.models import Assessment, Round
 from orgs.models import Organization
 from orgs.scope import AnyUser, grant_scope, roles_of
 from reports.models import PrintJob
@@ -64,11 +64,7 @@ def get_sheet_assessment(user: AnyUser, pk: int) -> Assessment:
     evaluator who signs it, analysts, approvers) — and by the unit itself once approved, since
     it sees no merged score before then."""
     assessment = get_assessment_for_user(user, pk)
-    if (
-        is_reporter_for(user, assessment)
-        and not roles_of(user).is_admin
-        and assessment.state != AssessmentState.APPROVED
-    ):
+    if not visible_parts(user, assessment).result:
         raise Http404("the unit sees its sheet once approved")
     return assessment
 

@@ -11,6 +11,7 @@ from assessments.models.scoring import (
     Sheet,
     SheetKind,
     SheetState,
+    WorkflowError,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "Sheet",
     "SheetKind",
     "SheetState",
+    "WorkflowError",
 ]

@@ -53,6 +53,10 @@ class LockedError(ValidationError):
         )
 
 
+class WorkflowError(ValidationError):
+    """A step that the assessment's current state does not allow."""
+
+
 class Assessment(models.Model):
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("考评批次"))
     organization = models.ForeignKey(

@@ -7,7 +7,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 
 from assessments.access import assessments_for_user, rounds_for_user
@@ -87,6 +97,12 @@ def participant_rows(user: AnyUser, round: Round, *, query: str = "", state: str
         .order_by("organization__path")
     )
     return _search(queryset, query, state)
+
+
+def round_approvers(round: Round) -> list[Any]:
+    """The round's approvers by username, kept on the round: `access.approves_round` reads them there."""
+    prefetch_related_objects([round], Prefetch("approvers", queryset=get_user_model().objects.order_by("username")))
+    return list(round.approvers.all())
 
 
 def round_summary(user: AnyUser, round: Round) -> dict[str, int]:

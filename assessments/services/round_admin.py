@@ -26,7 +26,6 @@ from assessments.models import (
     Evidence,
     MergeMethod,
     Round,
-    RoundState,
     Score,
     Sheet,
     SheetKind,
@@ -42,7 +41,7 @@ from assessments.services.round_history import (
     record_round,
     round_snapshot,
 )
-from assessments.services.rounds import round_assign, round_copy, round_create
+from assessments.services.rounds import check_round_open, round_assign, round_copy, round_create
 from common.audit import AdminAction, Change
 from common.people import display_name
 from indicators.models import IndicatorSystem
@@ -54,11 +53,6 @@ class Assigned:
     sheets: int
     leads: int
     skipped_approved: int
-
-
-def _check_open(round: Round) -> None:
-    if round.state != RoundState.OPEN:
-        raise ValidationError(_("该考评批次已结束，不能再修改。"), code="round_closed")
 
 
 def _check_evaluator(user: Any) -> None:
@@ -102,7 +96,7 @@ def round_update(
     disagreement_threshold: Decimal, approvers: Iterable[Any], user: Any,
 ) -> Round:
     round = Round.objects.select_for_update().get(pk=round.pk)
-    _check_open(round)
+    check_round_open(round)
     if Round.objects.filter(year=round.year, title=title).exclude(pk=round.pk).exists():
         raise ValidationError(
             {"title": _("%(year)s 年已有同名的考评批次。") % {"year": round.year}}, code="duplicate"
@@ -132,7 +126,7 @@ def round_set_lead(*, round: Round, organizations: QuerySet[Organization], evalu
     lead's sheet is the result, so the stored results are recomputed in the same transaction.
     """
     round = Round.objects.select_for_update().get(pk=round.pk)
-    _check_open(round)
+    check_round_open(round)
     targets = Sheet.objects.filter(
         assessment__round=round, assessment__organization__in=organizations, kind=SheetKind.REVIEW,
         evaluator=evaluator, is_lead=False,
@@ -202,7 +196,7 @@ def round_assign_evaluator(
     *, round: Round, organizations: QuerySet[Organization], evaluator: Any, lead: bool, user: Any
 ) -> Assigned:
     """Assign one evaluator to the active organizations given, leaving approved assessments be."""
-    _check_open(round)
+    check_round_open(round)
     _check_evaluator(evaluator)
     approved = Assessment.objects.filter(round=round, state=AssessmentState.APPROVED).values("organization_id")
     skipped = organizations.filter(is_active=True, pk__in=approved).count()
@@ -216,7 +210,7 @@ def round_assign_evaluator(
 def round_remove_assessment(*, assessment: Assessment, user: Any) -> None:
     """Take an organization out of a round it was added to by mistake, before any work was done."""
     assessment = Assessment.objects.select_for_update(of=("self",)).select_related("round").get(pk=assessment.pk)
-    _check_open(assessment.round)
+    check_round_open(assessment.round)
     started = (
         assessment.state != AssessmentState.DRAFT
         or Score.objects.filter(sheet__assessment=assessment).exists()

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 
 from assessments.models import (
     Assessment,
-    AssessmentState,
     AuditAction,
     AuditEvent,
     MergeMethod,
@@ -25,7 +24,6 @@ from assessments.models import (
     Score,
     Sheet,
     SheetKind,
-    SheetState,
 )
 from assessments.services.locking import locked_sheet
 from assessments.services.round_history import (
@@ -39,6 +37,7 @@ from assessments.services.round_history import (
     record_round,
     round_snapshot,
 )
+from assessments.services.workflow import assessment_submit_if_reviewed, assessments_back_to_scoring
 from common.audit import AdminAction, Change
 from common.people import display_name
 from indicators.models import IndicatorSystem, VersionStatus
@@ -53,7 +52,7 @@ def _check_version(system: IndicatorSystem) -> None:
         )
 
 
-def _check_open(round: Round) -> None:
+def check_round_open(round: Round) -> None:
     if round.state != RoundState.OPEN:
         raise ValidationError(_("该考评批次已结束，不能再修改。"), code="round_closed")
 
@@ -96,7 +95,7 @@ def _add_organizations(round: Round, organizations: QuerySet[Organization]) -> l
 @transaction.atomic
 def round_add_organizations(*, round: Round, organizations: QuerySet[Organization], user: Any) -> int:
     """Make the active organizations participants, each with an empty self-assessment sheet."""
-    _check_open(round)
+    check_round_open(round)
     joined = _add_organizations(round, organizations)
     record_participants(round=round, user=user, organizations=joined, action=AdminAction.ADD)
     return len(joined)
@@ -124,10 +123,6 @@ def round_assign(
         for a in targets
     ]
     Sheet.objects.bulk_create(sheets, batch_size=2000)
-    # An assessment waiting for approval has a new evaluator to hear from: back to scoring.
-    Assessment.objects.filter(pk__in=[a.pk for a in targets], state=AssessmentState.SUBMITTED).update(
-        state=AssessmentState.DRAFT, submitted_at=None
-    )
     now = timezone.now()
     name = display_name(evaluator)
     AuditEvent.objects.bulk_create(
@@ -141,13 +136,15 @@ def round_assign(
             for a, sheet in zip(targets, sheets, strict=True)
         ],
     )
+    # An assessment waiting for approval has a new evaluator to hear from.
+    assessments_back_to_scoring(assessment_ids=[a.pk for a in targets], user=user)
     return len(sheets)
 
 
 @transaction.atomic
 def sheet_unassign(*, sheet: Sheet, user: Any) -> None:
     sheet = locked_sheet(sheet)
-    _check_open(sheet.assessment.round)
+    check_round_open(sheet.assessment.round)
     if sheet.kind != SheetKind.REVIEW:
         raise ValidationError(_("自评表不能移除。"), code="self_sheet")
     if Score.objects.filter(sheet=sheet).exists():
@@ -164,20 +161,14 @@ def sheet_unassign(*, sheet: Sheet, user: Any) -> None:
         round=assessment.round, user=user, action=AdminAction.REMOVE,
         rows=[(name, organization_text(organization.name, organization.code), changes)],
     )
-    remaining = Sheet.objects.filter(assessment=assessment, kind=SheetKind.REVIEW)
-    if (
-        assessment.state in (AssessmentState.DRAFT, AssessmentState.RETURNED)
-        and remaining.exists()
-        and not remaining.exclude(state=SheetState.SUBMITTED).exists()
-    ):
-        # The evaluator removed was the only one still to submit.
-        Assessment.objects.filter(pk=assessment.pk).update(state=AssessmentState.SUBMITTED, submitted_at=timezone.now())
+    # The evaluator removed may have been the only one still to submit.
+    assessment_submit_if_reviewed(assessment=assessment, user=user)
 
 
 @transaction.atomic
 def round_close(*, round: Round, user: Any) -> Round:
     round = Round.objects.select_for_update().get(pk=round.pk)
-    _check_open(round)
+    check_round_open(round)
     before = round_snapshot(round)
     round.state, round.closed_at = RoundState.CLOSED, timezone.now()
     round.save(update_fields=["state", "closed_at"])

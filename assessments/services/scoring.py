@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.access import ensure_can_edit_sheet
+from assessments.access import Step, ensure_step
 from assessments.models import Assessment, AuditAction, AuditEvent, Score, Sheet, SheetKind
 from assessments.selectors.assessment import last_changes
 from assessments.selectors.outline import outline_items
@@ -145,7 +145,7 @@ def sheet_save(
     else since the user's base; ValidationError for edits the form would refuse.
     """
     sheet = locked_sheet(sheet)
-    ensure_can_edit_sheet(user, sheet)
+    ensure_step(user, sheet.assessment, Step.SAVE, sheet=sheet)
     items = outline_items(sheet.assessment.round.indicator_system)
     caps = {item.id: item.cap for item in items}
     if {item_id for item_id, _ in edits} - set(caps):

@@ -1,35 +1,40 @@
-"""The steps of an assessment: submit, return, approve, reopen. Each is one transaction that
-records itself in the history."""
+"""The steps of an assessment: submit, return, approve, reopen, and the moves between scoring
+and approval that a change of evaluators brings. Each is one transaction that records itself
+in the history.
+
+Who may take a step in which state is `assessments.access.step_refusal`, the same rule the pages
+show through `allowed_steps`; each step here asks it again under the row lock, then checks what
+only its own input decides.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.access import can_approve, can_reopen, ensure_can_edit_sheet
+from assessments.access import Step, ensure_step
 from assessments.models import (
     Assessment,
     AssessmentState,
     AuditAction,
     AuditEvent,
-    LockedError,
     MergeMethod,
     Score,
     Sheet,
     SheetKind,
     SheetState,
+    WorkflowError,
 )
 from assessments.services.locking import locked_sheet
 from indicators.models import Item
 
-
-class WorkflowError(ValidationError):
-    """A step that the assessment's current state does not allow."""
+# The states in which evaluators are still at work on an assessment.
+SCORING_STATES = (AssessmentState.DRAFT, AssessmentState.RETURNED)
 
 
 def _record(assessment: Assessment, user: Any, old: str, new: str, note: str = "", sheet: Sheet | None = None,
@@ -44,10 +49,26 @@ def _locked_assessment(assessment: Assessment) -> Assessment:
     return Assessment.objects.select_for_update(of=("self",)).select_related("round").get(pk=assessment.pk)
 
 
+def _submit_if_reviewed(assessment: Assessment, user: Any) -> bool:
+    """An assessment being scored waits for approval once it has review sheets and all are in."""
+    if assessment.state not in SCORING_STATES:
+        return False
+    states = set(
+        Sheet.objects.filter(assessment=assessment, kind=SheetKind.REVIEW).values_list("state", flat=True).distinct()
+    )
+    if states != {SheetState.SUBMITTED}:
+        return False
+    old = assessment.get_state_display()
+    assessment.state, assessment.submitted_at = AssessmentState.SUBMITTED, timezone.now()
+    assessment.save(update_fields=["state", "submitted_at"])
+    _record(assessment, user, str(old), str(assessment.get_state_display()))
+    return True
+
+
 @transaction.atomic
 def sheet_submit(*, sheet: Sheet, user: Any) -> Sheet:
     sheet = locked_sheet(sheet)
-    ensure_can_edit_sheet(user, sheet)
+    ensure_step(user, sheet.assessment, Step.SUBMIT, sheet=sheet)
     items = Item.objects.filter(system_id=sheet.assessment.round.indicator_system_id).count()
     scored = Score.objects.filter(sheet=sheet, score__isnull=False).count()
     if scored < items:
@@ -60,21 +81,37 @@ def sheet_submit(*, sheet: Sheet, user: Any) -> Sheet:
     sheet.save(update_fields=["state", "submitted_at", "version", "updated_at"])
     _record(sheet.assessment, user, str(old), str(sheet.get_state_display()), sheet=sheet, sheet_version=sheet.version)
     if sheet.kind == SheetKind.REVIEW:
-        assessment = sheet.assessment
-        pending = Sheet.objects.filter(assessment=assessment, kind=SheetKind.REVIEW).exclude(state=SheetState.SUBMITTED)
-        if not pending.exists():
-            old = assessment.get_state_display()
-            assessment.state, assessment.submitted_at = AssessmentState.SUBMITTED, timezone.now()
-            assessment.save(update_fields=["state", "submitted_at"])
-            _record(assessment, user, str(old), str(assessment.get_state_display()))
+        _submit_if_reviewed(sheet.assessment, user)
     return sheet
 
 
-def _check_approver(user: Any, assessment: Assessment) -> None:
-    if not can_approve(user, assessment):
-        raise PermissionDenied("not an approver of this round")
-    if not assessment.round.is_open:
-        raise LockedError()
+@transaction.atomic
+def assessment_submit_if_reviewed(*, assessment: Assessment, user: Any) -> bool:
+    """After an evaluator was taken off: if the ones left have all submitted, it waits for approval."""
+    return _submit_if_reviewed(_locked_assessment(assessment), user)
+
+
+@transaction.atomic
+def assessments_back_to_scoring(*, assessment_ids: Iterable[int], user: Any) -> int:
+    """Assessments waiting for approval that gained an evaluator: back to scoring, to hear from them.
+
+    In bulk, since an assignment can reach a whole district at once; one history row each.
+    """
+    waiting = list(
+        Assessment.objects.select_for_update()
+        .filter(pk__in=list(assessment_ids), state=AssessmentState.SUBMITTED)
+        .values_list("pk", flat=True)
+    )
+    if not waiting:
+        return 0
+    Assessment.objects.filter(pk__in=waiting).update(state=AssessmentState.DRAFT, submitted_at=None)
+    now = timezone.now()
+    old, new = str(AssessmentState.SUBMITTED.label), str(AssessmentState.DRAFT.label)
+    AuditEvent.objects.bulk_create(
+        [AuditEvent(assessment_id=pk, actor=user, at=now, action=AuditAction.STATE, old=old, new=new) for pk in waiting],
+        batch_size=2000,
+    )
+    return len(waiting)
 
 
 def _reopen_review_sheets(assessment: Assessment) -> None:
@@ -93,9 +130,7 @@ def _required_reason(reason: str) -> str:
 @transaction.atomic
 def assessment_return(*, assessment: Assessment, user: Any, reason: str) -> Assessment:
     assessment = _locked_assessment(assessment)
-    _check_approver(user, assessment)
-    if assessment.state != AssessmentState.SUBMITTED:
-        raise WorkflowError(_("只有待审核的考评可以退回。"), code="not_submitted")
+    ensure_step(user, assessment, Step.RETURN)
     reason = _required_reason(reason)
     old = assessment.get_state_display()
     assessment.state, assessment.returned_reason = AssessmentState.RETURNED, reason
@@ -108,13 +143,11 @@ def assessment_return(*, assessment: Assessment, user: Any, reason: str) -> Asse
 @transaction.atomic
 def assessment_approve(*, assessment: Assessment, user: Any) -> Assessment:
     assessment = _locked_assessment(assessment)
-    _check_approver(user, assessment)
-    if assessment.state != AssessmentState.SUBMITTED:
-        raise WorkflowError(_("只有待审核的考评可以审核通过。"), code="not_submitted")
-    reviews = Sheet.objects.filter(assessment=assessment, kind=SheetKind.REVIEW)
-    if reviews.filter(evaluator=user).exists():
-        raise WorkflowError(_("您是该单位的考评员，不能审核自己参与评分的结果。"), code="own_review")
-    if assessment.round.merge_method == MergeMethod.LEAD and not reviews.filter(is_lead=True).exists():
+    ensure_step(user, assessment, Step.APPROVE)
+    if (
+        assessment.round.merge_method == MergeMethod.LEAD
+        and not Sheet.objects.filter(assessment=assessment, kind=SheetKind.REVIEW, is_lead=True).exists()
+    ):
         raise WorkflowError(_("本批次按主考评员评分合成，但该单位没有指定主考评员。"), code="no_lead")
     if assessment.total is None:
         raise WorkflowError(_("该考评还没有得分，不能审核通过。"), code="no_total")
@@ -128,12 +161,7 @@ def assessment_approve(*, assessment: Assessment, user: Any) -> Assessment:
 @transaction.atomic
 def assessment_reopen(*, assessment: Assessment, user: Any, reason: str) -> Assessment:
     assessment = _locked_assessment(assessment)
-    if not can_reopen(user):
-        raise PermissionDenied("only admins reopen approved assessments")
-    if not assessment.round.is_open:
-        raise LockedError()
-    if assessment.state != AssessmentState.APPROVED:
-        raise WorkflowError(_("只有已审核的考评需要重新打开。"), code="not_approved")
+    ensure_step(user, assessment, Step.REOPEN)
     reason = _required_reason(reason)
     old = assessment.get_state_display()
     assessment.state, assessment.returned_reason = AssessmentState.RETURNED, reason

@@ -3,21 +3,31 @@ history, and the workflow steps (approve, return, reopen) for those who may take
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments.access import can_approve, can_reopen, can_see_review_sheets, get_assessment_for_user
+from assessments.access import (
+    Parts,
+    Step,
+    allowed_steps,
+    ensure_step_role,
+    get_assessment_for_user,
+    sees_disagreement,
+    step_refusal,
+    visible_parts,
+)
 from assessments.forms.assessment import ReasonForm
 from assessments.models import (
     Assessment,
@@ -34,7 +44,6 @@ from assessments.selectors.outline import outline_categories
 from assessments.services import assessment_approve, assessment_reopen, assessment_return
 from assessments.totals import ItemInfo, compute_totals
 from indicators.models import Category, Item
-from orgs.scope import roles_of
 
 HISTORY_PAGE_SIZE = 50
 
@@ -122,9 +131,9 @@ def _blocks(
     return blocks
 
 
-def _history_page(request: HttpRequest, assessment: Assessment, show_reviews: bool, sheets: list[Sheet]) -> Any:
+def _history_page(request: HttpRequest, assessment: Assessment, parts: Parts, sheets: list[Sheet]) -> Any:
     events = history(assessment)
-    if show_reviews:
+    if parts.reviews:
         return Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     # The unit reads neither the evaluators' scores nor who they are, here as on the round page.
     user_id = request.user.pk
@@ -138,51 +147,50 @@ def _history_page(request: HttpRequest, assessment: Assessment, show_reviews: bo
     return page
 
 
+def _refused_as(refusal: Exception | None, code: str) -> bool:
+    return isinstance(refusal, ValidationError) and getattr(refusal, "code", None) == code
+
+
 def _render(
     request: HttpRequest, assessment: Assessment, *, status: int = 200,
     return_form: ReasonForm | None = None, reopen_form: ReasonForm | None = None,
     approve_errors: list[str] | None = None,
 ) -> HttpResponse:
     user = request.user
-    show_reviews = can_see_review_sheets(user, assessment)
-    # The unit sees its merged result once it is final, never the provisional one.
-    show_result = show_reviews or assessment.state == AssessmentState.APPROVED
-    may_approve = can_approve(user, assessment)
-    # Disagreement is a signal for whoever approves or oversees (as on the round page), not for scorers.
-    show_flags = may_approve or bool(roles_of(user).analyst_paths)
-    sheets = list(
-        Sheet.objects.filter(assessment=assessment).select_related("evaluator").order_by("kind", "-is_lead", "pk")
-    )
+    parts = visible_parts(user, assessment)
+    show_flags = sees_disagreement(user, assessment.round)
+    # Prefetched, so that the steps' own-review rule reads these sheets rather than the database.
+    prefetch_related_objects([assessment], Prefetch(
+        "sheets", queryset=Sheet.objects.select_related("evaluator").order_by("kind", "-is_lead", "pk")
+    ))
+    sheets = list(assessment.sheets.all())
     self_sheet = next((s for s in sheets if s.kind == SheetKind.SELF), None)
     review_sheets = [
-        s for s in sheets if s.kind == SheetKind.REVIEW and (show_reviews or s.evaluator_id == user.pk)
+        s for s in sheets if s.kind == SheetKind.REVIEW and (parts.reviews or s.evaluator_id == user.pk)
     ]
     categories = outline_categories(assessment.round.indicator_system)
-    blocks = _blocks(assessment, categories, self_sheet, review_sheets, show_result, show_flags)
+    blocks = _blocks(assessment, categories, self_sheet, review_sheets, parts.result, show_flags)
     item_count = sum(len(block.rows) for block in blocks)
-    open_round = assessment.round.is_open
-    submitted = assessment.state == AssessmentState.SUBMITTED
-    evaluated_it = any(s.evaluator_id == user.pk for s in sheets if s.kind == SheetKind.REVIEW)
+    steps = allowed_steps(user, assessment)
     context = {
         "assessment": assessment,
         "round": assessment.round,
         "state_badge": STATE_BADGES.get(assessment.state, "text-bg-secondary"),
-        "show_reviews": show_reviews,
-        "show_result": show_result,
+        "parts": parts,
         "show_flags": show_flags,
         "flagged_count": sum(row.flagged for block in blocks for row in block.rows),
         "blocks": blocks,
         "item_count": item_count,
         "sheets": ([self_sheet] if self_sheet else []) + review_sheets,
         "review_sheets": review_sheets,
-        "may_approve": may_approve and submitted and open_round and not evaluated_it,
-        "approve_refused_own": may_approve and submitted and open_round and evaluated_it,
-        "may_return": may_approve and submitted and open_round,
-        "may_reopen": can_reopen(user) and assessment.state == AssessmentState.APPROVED and open_round,
+        "steps": steps,
+        # The approver who scored this unit is told why there is no approve button.
+        "approve_refused_own": Step.APPROVE not in steps
+        and _refused_as(step_refusal(user, assessment, Step.APPROVE), "own_review"),
         "return_form": return_form or ReasonForm(auto_id="return_%s"),
         "reopen_form": reopen_form or ReasonForm(auto_id="reopen_%s"),
         "approve_errors": approve_errors or [],
-        "events": _history_page(request, assessment, show_reviews, sheets),
+        "events": _history_page(request, assessment, parts, sheets),
     }
     return render(request, "assessments/assessment_detail.html", context, status=status)
 
@@ -205,38 +213,35 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("assessments:assessment_detail", pk=pk)
 
 
-@login_required
-@require_POST
-def return_(request: HttpRequest, pk: int) -> HttpResponse:
+def _reason_step(
+    request: HttpRequest, pk: int, step: Step, service: Callable[..., Assessment], done: str
+) -> HttpResponse:
+    """Return and reopen: a step that takes a reason, typed into the form named after it."""
     assessment = get_assessment_for_user(request.user, pk)
     # Refuse the role before judging the form: a 403 must not depend on what was typed.
-    if not can_approve(request.user, assessment):
-        raise PermissionDenied("not an approver of this round")
-    form = ReasonForm(request.POST, auto_id="return_%s")
+    ensure_step_role(request.user, assessment, step)
+    form = ReasonForm(request.POST, auto_id=f"{step}_%s")
     if form.is_valid():
         try:
-            assessment_return(assessment=assessment, user=request.user, reason=form.cleaned_data["reason"])
+            service(assessment=assessment, user=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("已退回考评员修改。"))
+            messages.success(request, done)
             return redirect("assessments:assessment_detail", pk=pk)
-    return _render(request, assessment, status=400, return_form=form)
+    return _render(
+        request, assessment, status=400, return_form=form if step == Step.RETURN else None,
+        reopen_form=form if step == Step.REOPEN else None,
+    )
+
+
+@login_required
+@require_POST
+def return_(request: HttpRequest, pk: int) -> HttpResponse:
+    return _reason_step(request, pk, Step.RETURN, assessment_return, _("已退回考评员修改。"))
 
 
 @login_required
 @require_POST
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = get_assessment_for_user(request.user, pk)
-    if not can_reopen(request.user):
-        raise PermissionDenied("only admins reopen approved assessments")
-    form = ReasonForm(request.POST, auto_id="reopen_%s")
-    if form.is_valid():
-        try:
-            assessment_reopen(assessment=assessment, user=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("已重新打开，考评员可以再次修改评分。"))
-            return redirect("assessments:assessment_detail", pk=pk)
-    return _render(request, assessment, status=400, reopen_form=form)
+    return _reason_step(request, pk, Step.REOPEN, assessment_reopen, _("已重新打开，考评员可以再次修改评分。"))

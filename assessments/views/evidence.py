@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments.access import get_assessment_for_user, get_evidence_for_user, is_reporter_for
+from assessments.access import get_assessment_for_evidence, get_evidence_for_user, get_evidence_to_change
 from assessments.forms.evidence import EvidenceUploadForm
 from assessments.models import Assessment, Evidence, LockedError, Sheet, SheetKind
 from assessments.services.evidence import (
@@ -143,9 +143,7 @@ def _query_item(assessment: Assessment, raw: str | None) -> Item | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = get_assessment_for_user(request.user, pk)
-    if not is_reporter_for(request.user, assessment):
-        raise PermissionDenied("only the unit's reporter uploads evidence")
+    assessment = get_assessment_for_evidence(request.user, pk)
     if request.method == "POST":
         # Reading request.POST (as the CSRF check does) would store the whole body first.
         oversized = _oversized(request)
@@ -182,10 +180,8 @@ def _evidence_upload(request: HttpRequest, assessment: Assessment) -> HttpRespon
 @login_required
 @require_POST
 def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = get_evidence_for_user(request.user, pk)
+    evidence = get_evidence_to_change(request.user, pk)
     assessment = evidence.assessment
-    if not is_reporter_for(request.user, assessment):
-        raise PermissionDenied("only the unit's reporter deletes evidence")
     try:
         evidence_remove(evidence=evidence, user=request.user)
     except ValidationError as error:

@@ -15,14 +15,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from assessments.access import can_see_review_sheets, get_round_for_user, get_round_to_manage
+from assessments.access import (
+    get_assessment_to_manage,
+    get_round_for_user,
+    get_round_to_manage,
+    get_sheet_to_manage,
+    sees_disagreement,
+    visible_parts,
+)
 from assessments.forms.rounds import (
     AddOrganizationsForm,
     AssignForm,
@@ -38,6 +45,7 @@ from assessments.selectors.rounds import (
     evaluator_choices,
     participant_rows,
     previous_round_choices,
+    round_approvers,
     round_rows,
     round_summary,
 )
@@ -147,13 +155,9 @@ def round_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rows = participant_rows(request.user, round, query=query, state=state)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     roles = roles_of(request.user)
-    approvers = list(round.approvers.order_by("username"))
-    is_approver = any(person.pk == request.user.pk for person in approvers)
+    approvers = round_approvers(round)
     for row in page:
-        # A unit sees neither who reviews it nor the merged score before approval, as on
-        # its assessment page.
-        row.shows_review = can_see_review_sheets(request.user, row)  # type: ignore[attr-defined]  # for the template
-        row.shows_total = row.shows_review or row.state == AssessmentState.APPROVED  # type: ignore[attr-defined]  # for the template
+        row.parts = visible_parts(request.user, row)  # type: ignore[attr-defined]  # for the template
     return render(
         request,
         "assessments/rounds/detail.html",
@@ -166,8 +170,7 @@ def round_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "state_choices": AssessmentState.choices,
             "summary": round_summary(request.user, round),
             "can_manage": roles.is_admin,
-            # Disagreement is a signal for whoever approves or oversees, not for the scorers.
-            "show_flags": roles.is_admin or is_approver or bool(roles.analyst_paths),
+            "show_flags": sees_disagreement(request.user, round),
             "scores_here": Sheet.objects.filter(
                 assessment__round=round, kind=SheetKind.REVIEW, evaluator=request.user
             ).exists(),
@@ -278,20 +281,8 @@ def _assign(request: HttpRequest, round: Round) -> HttpResponse | Form:
     return _back(request, round)
 
 
-def _posted_sheet(request: HttpRequest, round: Round) -> Sheet:
-    pk = request.POST.get("sheet", "")
-    sheet = (
-        Sheet.objects.select_related("assessment__round", "assessment__organization", "evaluator")
-        .filter(pk=pk if pk.isdigit() else 0, assessment__round=round, kind=SheetKind.REVIEW)
-        .first()
-    )
-    if sheet is None:
-        raise Http404("no such sheet in this round")
-    return sheet
-
-
 def _unassign(request: HttpRequest, round: Round) -> HttpResponse:
-    sheet = _posted_sheet(request, round)
+    sheet = get_sheet_to_manage(round, request.POST.get("sheet", ""))
     try:
         sheet_unassign(sheet=sheet, user=request.user)
     except ValidationError as error:
@@ -307,7 +298,7 @@ def _unassign(request: HttpRequest, round: Round) -> HttpResponse:
 
 
 def _lead(request: HttpRequest, round: Round) -> HttpResponse:
-    sheet = _posted_sheet(request, round)
+    sheet = get_sheet_to_manage(round, request.POST.get("sheet", ""))
     try:
         sheet_make_lead(sheet=sheet, user=request.user)
     except ValidationError as error:
@@ -323,14 +314,7 @@ def _lead(request: HttpRequest, round: Round) -> HttpResponse:
 
 
 def _remove(request: HttpRequest, round: Round) -> HttpResponse:
-    pk = request.POST.get("assessment", "")
-    assessment = (
-        Assessment.objects.select_related("organization")
-        .filter(pk=pk if pk.isdigit() else 0, round=round)
-        .first()
-    )
-    if assessment is None:
-        raise Http404("no such assessment in this round")
+    assessment = get_assessment_to_manage(round, request.POST.get("assessment", ""))
     try:
         round_remove_assessment(assessment=assessment, user=request.user)
     except ValidationError as error:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from assessments.access import get_assessment_for_user, get_sheet_for_user, is_sheet_owner, may_edit_sheet
+from assessments.access import Step, allowed_steps, get_assessment_for_user, get_sheet_for_user, is_sheet_owner
 from assessments.forms.sheet import (
     MINE,
     THEIRS,
@@ -134,13 +134,15 @@ def _page(
         )
         for category in categories
     ]
-    editable = may_edit_sheet(request.user, sheet)
+    steps = allowed_steps(request.user, assessment, sheet)
+    editable = Step.SAVE in steps
     context = {
         "assessment": assessment,
         "sheet": sheet,
         "form": form,
         "blocks": blocks,
         "totals": totals,
+        "steps": steps,
         "editable": editable,
         "can_upload_evidence": editable and sheet.kind == SheetKind.SELF,
         "show_self": sheet.kind == SheetKind.REVIEW,
@@ -203,7 +205,8 @@ def sheet_page(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
         form = SheetForm(initial=initial_for(values, sheet.version, items), items=items)
         return _page(request, sheet, form, categories, rows=rows)
 
-    if not may_edit_sheet(request.user, sheet):
+    # Saving comes first whether the user saves or submits.
+    if Step.SAVE not in allowed_steps(request.user, assessment, sheet):
         if not is_sheet_owner(request.user, sheet):
             raise PermissionDenied("sheet not editable by this user")
         # The sheet's own author, but the sheet is locked or already submitted: say so.

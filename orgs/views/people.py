@@ -14,15 +14,15 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from common.audit import page_context
 from common.login_throttle import account_locks, address_locks, locked_usernames
 from common.typing import AuthenticatedHttpRequest
-from orgs.access import get_person_for_user, require_admin
+from orgs.access import get_grant_of_person, get_person_for_user, require_admin
 from orgs.forms.people import GrantForm, UserForm
-from orgs.models import Role, RoleGrant
+from orgs.models import Role
 from orgs.scope import forget_roles, roles_of
 from orgs.selectors.accounts import confirmed_totp
 from orgs.selectors.people import users_matching
@@ -144,10 +144,7 @@ def grant_remove(request: AuthenticatedHttpRequest, pk: int, grant_pk: int) -> H
     person = get_person_for_user(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    grant = get_object_or_404(
-        RoleGrant.objects.select_related("organization"), pk=grant_pk, user=person
-    )
-    grant.user = person
+    grant = get_grant_of_person(person, grant_pk)
     try:
         people_services.grant_remove(grant=grant, by=request.user)
     except ValidationError as error:

@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from assessments.access import can_see_review_sheets
-from assessments.models import AssessmentState
+from assessments.access import visible_parts
 from assessments.selectors.outline import round_items
 from common.downloads import safe_filename, xlsx_attachment
 from reports.access import get_report_round, get_sheet_assessment
@@ -57,8 +56,8 @@ def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
 def sheet_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
     assessment = get_sheet_assessment(request.user, pk)
     # As on the assessment page: the unit sees its result once approved, and never who scored it.
-    show_evaluators = can_see_review_sheets(request.user, assessment)
-    show_result = show_evaluators or assessment.state == AssessmentState.APPROVED
+    parts = visible_parts(request.user, assessment)
+    show_evaluators, show_result = parts.reviews, parts.result
     data = score_sheet(assessment, named=show_evaluators)
     filename = _("%(organization)s_%(round)s_评分表.xlsx") % {
         "organization": assessment.organization.name, "round": assessment.round,

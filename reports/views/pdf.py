@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from assessments.access import can_see_review_sheets
+from assessments.access import visible_parts
 from common.downloads import attachment, file_attachment, safe_filename
 from common.typing import AuthenticatedHttpRequest
 from orgs.selectors.tree import sole_scope_root
@@ -47,7 +47,7 @@ def pdf_response(content: bytes, title: str) -> HttpResponse:
 def sheet_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_sheet_assessment(request.user, pk)
     # As on the assessment page and in the workbook: the unit is not told who scored it.
-    content = score_sheet_pdf(assessment, hide_evaluators=not can_see_review_sheets(request.user, assessment))
+    content = score_sheet_pdf(assessment, hide_evaluators=not visible_parts(request.user, assessment).reviews)
     return pdf_response(content, sheet_title(assessment.organization, assessment.round))
 
 
