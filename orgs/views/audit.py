@@ -26,4 +26,4 @@ def log(request: HttpRequest) -> HttpResponse:
     else:
         events = admin_log()
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "people/audit_log.html", {"form": form, "page_obj": page})
+    return render(request, "orgs/people/audit_log.html", {"form": form, "page_obj": page})
