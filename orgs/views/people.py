@@ -33,7 +33,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_admin(request.user)
     query = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
@@ -168,7 +168,7 @@ def user_unlock(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def address_lock_list(request: HttpRequest) -> HttpResponse:
+def address_lock_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_admin(request.user)
     return render(request, "orgs/people/address_locks.html", {"locks": address_locks()})
 
