@@ -154,7 +154,7 @@ def evidence_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @csrf_protect
-def _evidence_upload(request: HttpRequest, assessment: Assessment) -> HttpResponse:
+def _evidence_upload(request: AuthenticatedHttpRequest, assessment: Assessment) -> HttpResponse:
     if request.method == "GET":
         form = EvidenceUploadForm(assessment=assessment, initial={"item": request.GET.get("item")})
         return _upload_page(request, assessment, form)
