@@ -156,7 +156,8 @@ def build_open_round(year: int, system: IndicatorSystem) -> Round | None:
 
 def fill_sheet(sheet: Sheet, user, rng: random.Random) -> None:
     """Score every item through the service, as an evaluator typing into the form would."""
-    from assessments.services import Entry, edits_from, sheet_save, stored_values
+    from assessments.entries import Entry
+    from assessments.services import edits_from, sheet_save, stored_values
 
     quality = unit_quality(sheet.assessment.organization.code)
     entries = {}

@@ -18,8 +18,9 @@ from django.contrib.auth.hashers import make_password
 from django.db.models import Max
 from django.urls import reverse
 
+from assessments.entries import Entry
 from assessments.models import AuditEvent, Sheet, SheetKind
-from assessments.services import Entry, edits_from, round_assign, round_create, sheet_save, stored_values
+from assessments.services import edits_from, round_assign, round_create, sheet_save, stored_values
 from indicators.models import IndicatorSystem, Item
 from orgs.models import Organization, OrgType, Role, RoleGrant
 from orgs.services.bulk import NewNode, bulk_add_nodes

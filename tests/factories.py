@@ -144,7 +144,8 @@ def assign(round, organization: Organization, evaluator, *, lead: bool = False, 
 
 def fill(sheet, user, scores: dict[str, str | Decimal | None], reason: str = "材料不全"):
     """Save scores by item number through the service, as a form would."""
-    from assessments.services import Entry, edits_from, sheet_save, stored_values
+    from assessments.entries import Entry
+    from assessments.services import edits_from, sheet_save, stored_values
 
     sheet.refresh_from_db()
     items = dict(Item.objects.filter(system=sheet.assessment.round.indicator_system).values_list("number", "id"))

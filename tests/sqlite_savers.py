@@ -53,8 +53,9 @@ def run(*, threads: int, saves: int) -> dict[str, object]:
     from django.core.management import call_command
     from django.db import DatabaseError, OperationalError, connection
 
+    from assessments.entries import Entry
     from assessments.models import Sheet
-    from assessments.services import Entry, SheetConflict, edits_from, sheet_save, stored_values
+    from assessments.services import SheetConflict, edits_from, sheet_save, stored_values
     from indicators.models import IndicatorSystem, Item
     from orgs.models import Role
     from tests.factories import OrganizationFactory, assign, make_round, user_with_role

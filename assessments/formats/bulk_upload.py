@@ -1,7 +1,7 @@
 """Reading an uploaded bulk-entry workbook on its own: size, format, header, every cell by the rules
-of the score form (`assessments.validation`, through `clean_entries`), and the signed base the
-template was made with. The checks against the database, and applying the file, are
-`assessments.services.bulk`'s; the layout is `assessments.formats.bulk`'s.
+of the score form (`assessments.validation`, through `assessments.entries.clean_entries`), and the
+signed base the template was made with. The checks against the database, and applying the file,
+are `assessments.services.bulk`'s; the layout is `assessments.formats.bulk`'s.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import IO
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from assessments.entries import Entry, clean_entries
 from assessments.formats.bulk import CODE, BadBase, ItemColumns, TemplateBase, column_letter, header_titles, read_base
-from assessments.services.scoring import Entry, clean_entries
 from assessments.threeway import REASON, SCORE, FieldKey
 from assessments.totals import ItemInfo
 from common.upload_checks import Problem, RefusedUpload, check_size, read_upload, workbook_refusals

@@ -8,12 +8,10 @@ from assessments.services.rounds import (
     sheet_unassign,
 )
 from assessments.services.scoring import (
-    Entry,
     FieldConflict,
     OtherChange,
     SaveResult,
     SheetConflict,
-    clean_entries,
     edits_from,
     sheet_save,
     stored_values,
@@ -27,7 +25,6 @@ from assessments.services.workflow import (
 )
 
 __all__ = [
-    "Entry",
     "FieldConflict",
     "OtherChange",
     "SaveResult",
@@ -36,7 +33,6 @@ __all__ = [
     "assessment_approve",
     "assessment_reopen",
     "assessment_return",
-    "clean_entries",
     "edits_from",
     "recompute_results",
     "round_add_organizations",

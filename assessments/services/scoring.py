@@ -18,24 +18,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.access import Step, ensure_step
+from assessments.entries import Entry
 from assessments.models import Assessment, AuditAction, AuditEvent, Score, Sheet, SheetKind
 from assessments.selectors.assessment import last_changes
 from assessments.selectors.outline import outline_items
 from assessments.services.locking import locked_sheet
 from assessments.services.results import recompute_results
 from assessments.threeway import REASON, SCORE, Edit, FieldKey, Value, canonical, merge, same
-from assessments.totals import ItemInfo, compute_totals
+from assessments.totals import compute_totals
 from assessments.validation import clean_reason, parse_score
 from common.people import display_name
 from indicators.points import format_points
 
 _ACTION = {SCORE: AuditAction.SCORE, REASON: AuditAction.REASON}
-
-
-@dataclass(frozen=True)
-class Entry:
-    score: Decimal | None
-    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,27 +70,6 @@ class SaveResult:
     sheet: Sheet
     written: list[FieldKey]
     kept: list[OtherChange]  # others' changes the save left as they were
-
-
-def clean_entries(
-    items: list[ItemInfo], raw: Mapping[int, tuple[Any, Any]]
-) -> tuple[dict[int, Entry], dict[int, dict[str, str]]]:
-    """Parse raw (score, reason) pairs per item id; errors per item id and field, in Chinese."""
-    caps = {item.id: item.cap for item in items}
-    entries: dict[int, Entry] = {}
-    errors: dict[int, dict[str, str]] = {}
-    for item_id, (raw_score, raw_reason) in raw.items():
-        cap = caps[item_id]
-        try:
-            score = parse_score(raw_score, cap)
-        except ValidationError as error:
-            errors.setdefault(item_id, {})[SCORE] = error.messages[0]
-            continue
-        try:
-            entries[item_id] = Entry(score, clean_reason(raw_reason, score, cap))
-        except ValidationError as error:
-            errors.setdefault(item_id, {})[REASON] = error.messages[0]
-    return entries, errors
 
 
 def stored_values(sheet: Sheet) -> dict[FieldKey, Value]:

@@ -43,6 +43,7 @@ from assessments.selectors.assessment import history, review_scores_by_item, she
 from assessments.selectors.outline import outline_categories
 from assessments.services import assessment_approve, assessment_reopen, assessment_return
 from assessments.totals import ItemInfo, compute_totals
+from common.typing import AuthenticatedHttpRequest
 from indicators.models import Category, Item
 
 HISTORY_PAGE_SIZE = 50
@@ -197,13 +198,13 @@ def _render(
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render(request, get_assessment_for_user(request.user, pk))
 
 
 @login_required
 @require_POST
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
+def approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk)
     try:
         assessment_approve(assessment=assessment, user=request.user)
@@ -237,11 +238,11 @@ def _reason_step(
 
 @login_required
 @require_POST
-def return_(request: HttpRequest, pk: int) -> HttpResponse:
+def return_(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _reason_step(request, pk, Step.RETURN, assessment_return, _("已退回考评员修改。"))
 
 
 @login_required
 @require_POST
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _reason_step(request, pk, Step.REOPEN, assessment_reopen, _("已重新打开，考评员可以再次修改评分。"))

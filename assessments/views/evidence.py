@@ -34,6 +34,7 @@ from assessments.services.evidence import (
     too_large_text,
 )
 from common.downloads import file_attachment
+from common.typing import AuthenticatedHttpRequest
 from common.uploads import declared_length
 from indicators.models import Item
 
@@ -142,7 +143,7 @@ def _query_item(assessment: Assessment, raw: str | None) -> Item | None:
 @csrf_exempt  # checked by csrf_protect below, once the size is known to be acceptable
 @login_required
 @require_http_methods(["GET", "POST"])
-def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for_evidence(request.user, pk)
     if request.method == "POST":
         # Reading request.POST (as the CSRF check does) would store the whole body first.
@@ -153,7 +154,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @csrf_protect
-def _evidence_upload(request: HttpRequest, assessment: Assessment) -> HttpResponse:
+def _evidence_upload(request: AuthenticatedHttpRequest, assessment: Assessment) -> HttpResponse:
     if request.method == "GET":
         form = EvidenceUploadForm(assessment=assessment, initial={"item": request.GET.get("item")})
         return _upload_page(request, assessment, form)
@@ -179,7 +180,7 @@ def _evidence_upload(request: HttpRequest, assessment: Assessment) -> HttpRespon
 
 @login_required
 @require_POST
-def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     evidence = get_evidence_to_change(request.user, pk)
     assessment = evidence.assessment
     try:
@@ -191,7 +192,7 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     evidence = get_evidence_for_user(request.user, pk)
     try:
         handle = evidence.file.open("rb")

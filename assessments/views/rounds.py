@@ -78,7 +78,7 @@ def _error_text(error: ValidationError) -> str:
 
 @login_required
 @require_safe
-def round_list(request: HttpRequest) -> HttpResponse:
+def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(round_rows(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = attach_counts(request.user, list(page.object_list))
     return render(
@@ -105,7 +105,7 @@ def _create_initial(request: HttpRequest) -> dict[str, object]:
 
 
 @login_required
-def round_create(request: HttpRequest) -> HttpResponse:
+def round_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_admin(request.user)
     if (refused := _not_get_or_post(request)) is not None:
         return refused
@@ -181,7 +181,7 @@ def round_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def round_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round = get_round_to_manage(request.user, pk)
     if (refused := _not_get_or_post(request)) is not None:
         return refused
@@ -206,7 +206,7 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+def round_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round = get_round_to_manage(request.user, pk)
     if (refused := _not_get_or_post(request)) is not None:
         return refused
@@ -330,7 +330,7 @@ ACTIONS: dict[str, Action] = {
 
 
 @login_required
-def round_participants(request: HttpRequest, pk: int) -> HttpResponse:
+def round_participants(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round = get_round_to_manage(request.user, pk)
     if (refused := _not_get_or_post(request)) is not None:
         return refused

@@ -47,6 +47,7 @@ from assessments.threeway import REASON, SCORE, FieldKey
 from assessments.totals import ItemInfo, compute_totals
 from assessments.validation import browser_rules
 from assessments.views.evidence import pop_refusals
+from common.typing import AuthenticatedHttpRequest
 from indicators.models import Category, Item
 
 
@@ -193,7 +194,7 @@ def _kept_message(result: SaveResult, items: list[Item]) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def sheet_page(request: HttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
+def sheet_page(request: AuthenticatedHttpRequest, pk: int, sheet_pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk)
     sheet = get_sheet_for_user(request.user, assessment, sheet_pk)
     categories = outline_categories(assessment.round.indicator_system)

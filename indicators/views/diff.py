@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from common.typing import AuthenticatedHttpRequest
 from indicators.access import get_version_for_user, versions_for_user
 from indicators.selectors.diff import version_diff
 
 
 @login_required
 @require_safe
-def version_diff_view(request: HttpRequest) -> HttpResponse:
+def version_diff_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     versions = list(versions_for_user(request.user).order_by("year", "code"))
     a_code, b_code = request.GET.get("a", ""), request.GET.get("b", "")
     diff = None

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.typing import AuthenticatedHttpRequest
 from indicators.access import get_version_to_manage
 from indicators.forms.versions import CloneForm
 from indicators.models import Category, IndicatorSystem, Item, VersionStatus
@@ -36,7 +37,7 @@ NEW_CATEGORY = "cnew"
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def version_clone_view(request: HttpRequest, code: str) -> HttpResponse:
+def version_clone_view(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     source = get_version_to_manage(request.user, code)
     if request.method != "POST":
         initial = {"code": f"{source.code}-copy"[:40], "title": _("%(title)s（修订）") % {"title": source.title},
@@ -127,7 +128,7 @@ def _edit_page(request: HttpRequest, system: IndicatorSystem, plan: EditPlan, st
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def version_edit(request: HttpRequest, code: str) -> HttpResponse:
+def version_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     system = get_version_to_manage(request.user, code)
     if system.status != VersionStatus.DRAFT:
         # Rounds of past years were scored against this edition; it stays as it is.
@@ -150,7 +151,7 @@ def version_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def version_publish_view(request: HttpRequest, code: str) -> HttpResponse:
+def version_publish_view(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     system = get_version_to_manage(request.user, code)
     try:
         version_publish(system=system, user=request.user)
@@ -165,7 +166,7 @@ def version_publish_view(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def version_archive_view(request: HttpRequest, code: str) -> HttpResponse:
+def version_archive_view(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     system = get_version_to_manage(request.user, code)
     try:
         version_archive(system=system, user=request.user)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from common.audit import page_context
+from common.typing import AuthenticatedHttpRequest
 from indicators.access import get_version_for_user, require_version_manager
 from indicators.forms.links import ItemLinkForm
 from indicators.models import Item
@@ -20,7 +21,7 @@ from indicators.services.links import item_link_add, item_link_remove
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def version_links(request: HttpRequest, code: str) -> HttpResponse:
+def version_links(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     require_version_manager(request.user)
     system = get_version_for_user(request.user, code)
     chain = source_chain(system)

@@ -8,12 +8,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from common.downloads import attachment, xlsx_attachment
+from common.typing import AuthenticatedHttpRequest
 from indicators.access import get_version_for_user, require_version_manager
 from indicators.formats.excel import write_version
 from indicators.formats.fixture import fixture_records
@@ -33,14 +34,14 @@ def _file_name(system: IndicatorSystem, extension: str) -> str:
 
 @login_required
 @require_safe
-def version_export_xlsx(request: HttpRequest, code: str) -> FileResponse:
+def version_export_xlsx(request: AuthenticatedHttpRequest, code: str) -> FileResponse:
     system = get_version_for_user(request.user, code)
     return xlsx_attachment(lambda target: write_version(system, target), filename=_file_name(system, "xlsx"))
 
 
 @login_required
 @require_safe
-def version_export_json(request: HttpRequest, code: str) -> HttpResponse:
+def version_export_json(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     system = get_version_for_user(request.user, code)
     body = json.dumps(fixture_records(system), ensure_ascii=False, indent=2) + "\n"
     return attachment(body.encode("utf-8"), filename=_file_name(system, "json"),
@@ -51,7 +52,7 @@ def version_export_json(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def version_import_view(request: HttpRequest) -> HttpResponse:
+def version_import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_version_manager(request.user)
     if request.method == "GET":
         return render(request, "indicators/version_import.html", {"form": VersionImportForm()})

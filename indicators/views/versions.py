@@ -1,18 +1,19 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from common.audit import page_context
+from common.typing import AuthenticatedHttpRequest
 from indicators.access import can_manage_versions, get_version_for_user, versions_for_user
 from indicators.selectors.outline import outline_table, versions_with_totals
 
 
 @login_required
 @require_safe
-def version_list(request: HttpRequest) -> HttpResponse:
+def version_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     versions = versions_with_totals(versions_for_user(request.user))
     return render(
         request,
@@ -23,7 +24,7 @@ def version_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def version_detail(request: HttpRequest, code: str) -> HttpResponse:
+def version_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     system = get_version_for_user(request.user, code)
     context: dict[str, object] = {"table": outline_table(system)}
     if can_manage_versions(request.user):

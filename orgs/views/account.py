@@ -57,7 +57,7 @@ def account_index(request: AuthenticatedHttpRequest) -> HttpResponse:
             "device": device,
             "codes_left": recovery_codes_left(user) if device else 0,
         }
-    return render(request, "account/index.html", context)
+    return render(request, "orgs/account/index.html", context)
 
 
 @login_required
@@ -72,7 +72,7 @@ def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect(_next_url(request, "account:index"))
     owed = bool(request.session.get(MUST_CHANGE_SESSION_KEY))
     return render(
-        request, "account/password_change.html", {"form": form, "owed": owed, "next": request.GET.get("next", "")}
+        request, "orgs/account/password_change.html", {"form": form, "owed": owed, "next": request.GET.get("next", "")}
     )
 
 
@@ -94,7 +94,7 @@ def _wrong_code(check: accounts.CodeCheck) -> str:
 
 def _show_recovery_codes(request: HttpRequest, codes: list[str], *, enrolled: bool) -> HttpResponse:
     return render(
-        request, "account/recovery_codes.html",
+        request, "orgs/account/recovery_codes.html",
         {"codes": codes, "enrolled": enrolled, "next": _next_url(request, "home" if enrolled else "account:index")},
     )
 
@@ -115,7 +115,7 @@ def two_factor_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
             return _show_recovery_codes(request, enrolment.recovery_codes, enrolled=True)
         form.add_error("code", _wrong_code(accounts.CodeCheck(device=None, retry_in_seconds=wait)))
     return render(
-        request, "account/two_factor_enrol.html",
+        request, "orgs/account/two_factor_enrol.html",
         {"form": form, "qr": _qr_svg(device.config_url), "secret": _spaced(b32encode(device.bin_key).decode()),
          "next": request.GET.get("next", "")},
     )
@@ -135,7 +135,7 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
             otp_login(request, check.device)
             return redirect(_next_url(request, "home"))
         form.add_error("code", _wrong_code(check))
-    return render(request, "account/two_factor_verify.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(request, "orgs/account/two_factor_verify.html", {"form": form, "next": request.GET.get("next", "")})
 
 
 @login_required

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from common.audit import admin_log
 from common.models import AdminEvent
+from common.typing import AuthenticatedHttpRequest
 from orgs.access import require_admin
 from orgs.forms.audit import AdminLogFilter
 
@@ -16,7 +17,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def log(request: HttpRequest) -> HttpResponse:
+def log(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_admin(request.user)
     form = AdminLogFilter(request.GET or None)
     if form.is_bound and form.is_valid():
@@ -26,4 +27,4 @@ def log(request: HttpRequest) -> HttpResponse:
     else:
         events = admin_log()
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "people/audit_log.html", {"form": form, "page_obj": page})
+    return render(request, "orgs/people/audit_log.html", {"form": form, "page_obj": page})

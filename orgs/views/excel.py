@@ -6,13 +6,14 @@ from dataclasses import asdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common.downloads import xlsx_attachment
+from common.typing import AuthenticatedHttpRequest
 from orgs.access import require_admin
 from orgs.formats.tree_excel import write_template, write_tree
 from orgs.forms.tree_import import TreeImportForm
@@ -26,13 +27,13 @@ PROBLEMS_SHOWN = 200
 
 @login_required
 @require_GET
-def tree_template(request: HttpRequest) -> FileResponse:
+def tree_template(request: AuthenticatedHttpRequest) -> FileResponse:
     return xlsx_attachment(write_template, filename=_("党组织导入模板.xlsx"))
 
 
 @login_required
 @require_GET
-def tree_export(request: HttpRequest) -> FileResponse:
+def tree_export(request: AuthenticatedHttpRequest) -> FileResponse:
     rows = tree_rows(request.user)
     today = timezone.localdate().isoformat()
     return xlsx_attachment(lambda target: write_tree(rows, target), filename=_("党组织_%(date)s.xlsx") % {"date": today})
@@ -40,7 +41,7 @@ def tree_export(request: HttpRequest) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def tree_import(request: HttpRequest) -> HttpResponse:
+def tree_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_admin(request.user)
     if request.method == "GET":
         return render(request, "orgs/import.html", {"form": TreeImportForm()})

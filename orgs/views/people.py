@@ -33,14 +33,14 @@ PAGE_SIZE = 50
 
 
 @login_required
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_admin(request.user)
     query = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
     page = Paginator(users_matching(query, role), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "people/user_list.html",
+        "orgs/people/user_list.html",
         {
             "page_obj": page, "query": query, "role": role, "role_choices": Role.choices,
             "locked": locked_usernames([person.username for person in page.object_list]),
@@ -66,7 +66,7 @@ def user_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 request, _("已创建用户“%(username)s”，请为其授予角色。") % {"username": person.username}
             )
             return redirect("people:user_edit", pk=person.pk)
-    return render(request, "people/user_form.html", {"form": form, "person": None})
+    return render(request, "orgs/people/user_form.html", {"form": form, "person": None})
 
 
 def _render_edit(
@@ -76,7 +76,7 @@ def _render_edit(
     grants = person.role_grants.select_related("organization").order_by("role", "organization__path")
     return render(
         request,
-        "people/user_form.html",
+        "orgs/people/user_form.html",
         {
             "person": person,
             "form": form,
@@ -168,9 +168,9 @@ def user_unlock(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def address_lock_list(request: HttpRequest) -> HttpResponse:
+def address_lock_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_admin(request.user)
-    return render(request, "people/address_locks.html", {"locks": address_locks()})
+    return render(request, "orgs/people/address_locks.html", {"locks": address_locks()})
 
 
 @login_required

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from common.audit import page_context
+from common.typing import AuthenticatedHttpRequest
 from orgs.access import can_manage_organizations, get_organization_for_user, require_admin
 from orgs.forms.tree import OrganizationForm
 from orgs.selectors.tree import (
@@ -29,7 +30,7 @@ PAGE_SIZE = 50
 
 @login_required
 @require_safe
-def tree(request: HttpRequest) -> HttpResponse:
+def tree(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         page = Paginator(search_organizations(request.user, query), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -45,7 +46,7 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def children(request: HttpRequest, code: str) -> HttpResponse:
+def children(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """The children of one node as an HTML fragment, for expanding the tree in place."""
     organization = get_organization_for_user(request.user, code)
     page = Paginator(visible_children(request.user, organization), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -54,7 +55,7 @@ def children(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def detail(request: HttpRequest, code: str) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     organization = get_organization_for_user(request.user, code)
     page = Paginator(visible_children(request.user, organization), PAGE_SIZE).get_page(request.GET.get("page"))
     can_manage = can_manage_organizations(request.user)
@@ -75,7 +76,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_admin(request.user)
     form = OrganizationForm(request.POST or None, initial={"parent_code": request.GET.get("parent", "")})
     if request.method == "POST" and form.is_valid():
@@ -91,7 +92,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, code: str) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     organization = get_organization_for_user(request.user, code, manage=True)
     parent = parent_of(organization)
     initial = {

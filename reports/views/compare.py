@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from common.typing import AuthenticatedHttpRequest
 from reports.access import get_report_round
 from reports.charts import radar
 from reports.forms.compare import CompareForm
@@ -16,7 +17,7 @@ from reports.selectors.compare import comparison
 
 @login_required
 @require_safe
-def compare_page(request: HttpRequest, pk: int) -> HttpResponse:
+def compare_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round = get_report_round(request.user, pk)
     # The first visit shows the chooser alone; a chooser sent empty is told what it lacks.
     form = CompareForm(request.user, request.GET if "org" in request.GET else None)

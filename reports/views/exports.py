@@ -7,7 +7,6 @@ organization and round names, go through `safe_filename`.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_safe
 from assessments.access import visible_parts
 from assessments.selectors.outline import round_items
 from common.downloads import safe_filename, xlsx_attachment
+from common.typing import AuthenticatedHttpRequest
 from reports.access import get_report_round, get_sheet_assessment
 from reports.formats.xlsx import RankingLayout, write_ranking, write_score_sheet
 from reports.forms.ranking import RankingFilterForm
@@ -29,7 +29,7 @@ CHUNK = 2000
 
 @login_required
 @require_safe
-def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
+def ranking_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     round = get_report_round(request.user, pk)
     categories = categories_with_caps(round)
     form = RankingFilterForm(request.user, categories, request.GET)
@@ -53,7 +53,7 @@ def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @login_required
 @require_safe
-def sheet_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
+def sheet_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     assessment = get_sheet_assessment(request.user, pk)
     # As on the assessment page: the unit sees its result once approved, and never who scored it.
     parts = visible_parts(request.user, assessment)

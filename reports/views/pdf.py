@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -44,7 +44,7 @@ def pdf_response(content: bytes, title: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def sheet_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def sheet_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = get_sheet_assessment(request.user, pk)
     # As on the assessment page and in the workbook: the unit is not told who scored it.
     content = score_sheet_pdf(assessment, hide_evaluators=not visible_parts(request.user, assessment).reviews)
@@ -87,7 +87,7 @@ def print_job_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def print_job(request: HttpRequest, pk: int) -> HttpResponse:
+def print_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = get_print_job_for_user(request.user, pk)
     response = render(request, "reports/print_job.html", {"job": job, "poll_seconds": POLL_SECONDS})
     if not job.is_finished:

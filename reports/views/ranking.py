@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from assessments.models import Round
+from common.typing import AuthenticatedHttpRequest
 from indicators.points import format_points
 from reports.access import get_report_round
 from reports.forms.ranking import RankingFilterForm
@@ -78,7 +79,7 @@ def ranking_context(request: HttpRequest, round: Round, form: RankingFilterForm,
 
 @login_required
 @require_safe
-def ranking_page(request: HttpRequest, pk: int) -> HttpResponse:
+def ranking_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round = get_report_round(request.user, pk)
     categories = categories_with_caps(round)
     form = RankingFilterForm(request.user, categories, request.GET)

@@ -4,10 +4,11 @@ per category, and each direct child's subtree to drill into."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from common.typing import AuthenticatedHttpRequest
 from orgs.selectors.tree import scope_roots
 from reports.access import get_report_organization, get_report_round
 from reports.selectors.ranking import round_categories
@@ -25,7 +26,7 @@ from reports.selectors.rollup import (
 
 @login_required
 @require_safe
-def rollup(request: HttpRequest, pk: int) -> HttpResponse:
+def rollup(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round = get_report_round(request.user, pk)
     code = request.GET.get("org", "").strip()
     organization = get_report_organization(request.user, code) if code else scope_roots(request.user, analyst_only=True).first()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from common.typing import AuthenticatedHttpRequest
 from reports.access import get_report_organization, get_report_round
 from reports.charts import heat_bucket
 from reports.selectors.ranking import round_categories
@@ -15,7 +16,7 @@ from reports.selectors.rollup import category_stats, counted, heatmap_page, item
 
 @login_required
 @require_safe
-def weak_items(request: HttpRequest, pk: int) -> HttpResponse:
+def weak_items(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round = get_report_round(request.user, pk)
     code = request.GET.get("org", "").strip()
     organization = get_report_organization(request.user, code) if code else None

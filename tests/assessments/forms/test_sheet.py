@@ -12,8 +12,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 
+from assessments.entries import Entry
 from assessments.models import AuditAction, AuditEvent, Score, Sheet
-from assessments.services import Entry, edits_from, sheet_save, stored_values
+from assessments.services import edits_from, sheet_save, stored_values
 from assessments.validation import MAX_REASON_LENGTH, SCORE_MAX_LENGTH, browser_rules
 from orgs.models import Role
 from tests.factories import OrganizationFactory, assign, make_round, user_with_role

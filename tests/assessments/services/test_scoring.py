@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
+from assessments.entries import Entry
 from assessments.models import (
     Assessment,
     AuditAction,
@@ -19,7 +20,7 @@ from assessments.models import (
     Score,
     SheetKind,
 )
-from assessments.services import Entry, edits_from, sheet_save, stored_values
+from assessments.services import edits_from, sheet_save, stored_values
 from orgs.models import Role
 from tests.factories import OrganizationFactory, assign, fill, full_marks, make_round, user_with_role
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from assessments.access import ASSESSMENT_STEPS, SHEET_STEPS, Step, allowed_steps
+from assessments.entries import Entry
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -27,7 +28,6 @@ from assessments.models import (
     SheetState,
 )
 from assessments.services import (
-    Entry,
     WorkflowError,
     assessment_approve,
     assessment_reopen,
