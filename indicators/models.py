@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Round as SqlRound
 from django.utils.translation import gettext_lazy as _
 
+from indicators.points import in_half_points
 from indicators.validators import validate_half_point
 
 
@@ -101,9 +101,7 @@ class IndicatorSystem(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(total__gt=0), name="indicator_system_total_positive"),
             # indicators.points' half-point rule, for every write that skips the form and the service.
-            models.CheckConstraint(
-                condition=Q(total=SqlRound(F("total") * 2) / 2), name="indicator_system_total_in_half_points"
-            ),
+            models.CheckConstraint(condition=in_half_points("total"), name="indicator_system_total_in_half_points"),
             models.CheckConstraint(
                 condition=Q(status__in=VersionStatus.values), name="indicator_system_status_known"
             ),
@@ -284,7 +282,7 @@ class Item(VersionContent):
         constraints = [
             models.UniqueConstraint(fields=["system", "number"], name="item_number_unique_in_version"),
             models.CheckConstraint(condition=Q(cap__gt=0), name="item_cap_positive"),
-            models.CheckConstraint(condition=Q(cap=SqlRound(F("cap") * 2) / 2), name="item_cap_in_half_points"),
+            models.CheckConstraint(condition=in_half_points("cap"), name="item_cap_in_half_points"),
         ]
 
     def __str__(self) -> str:
