@@ -4,7 +4,9 @@ Seeing: admins everything; analysts the assessments of their subtrees; evaluator
 assessments they are assigned to; approvers the assessments of the rounds they approve;
 reporters their own unit's. Out of scope answers 404; a step the role may not take, 403.
 Within an assessment, what each sees is `visible_parts`; the workflow steps each may take now,
-`allowed_steps`, from the preconditions the services enforce (`step_refusal`).
+`allowed_steps`, from the preconditions the services enforce (`step_refusal`). Where a list needs
+the same rule as a filter (what waits for approval, the sheets one may still change), the filter
+stands beside the rule: `approvable_by`, `sheets_editable_by`.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from assessments.models import (
+    LOCKED_SHEET,
     Assessment,
     AssessmentState,
     Evidence,
     LockedError,
     Round,
+    RoundState,
     Sheet,
     SheetKind,
     SheetState,
@@ -41,14 +45,22 @@ def _own_scope(user: AnyUser) -> Q:
     return grant_scope(user, "organization__")
 
 
+def _approving(user: AnyUser, round_ref: str) -> Exists:
+    """`approves_round` as a filter, for anyone but an admin: the round at `round_ref` names the user."""
+    return Exists(Round.approvers.through.objects.filter(round_id=OuterRef(round_ref), user_id=user.pk))
+
+
+def _evaluating(user: AnyUser) -> Exists:
+    """`evaluates` as a filter on Assessment: the user holds one of its review sheets."""
+    return Exists(Sheet.objects.filter(assessment=OuterRef("pk"), kind=SheetKind.REVIEW, evaluator_id=user.pk))
+
+
 def assessments_for_user(user: AnyUser) -> QuerySet[Assessment]:
     if not user.is_authenticated:
         return Assessment.objects.none()
     if roles_of(user).is_admin:
         return Assessment.objects.all()
-    assigned = Exists(Sheet.objects.filter(assessment=OuterRef("pk"), kind=SheetKind.REVIEW, evaluator=user))
-    approving = Exists(Round.approvers.through.objects.filter(round_id=OuterRef("round_id"), user_id=user.pk))
-    return Assessment.objects.filter(_own_scope(user) | assigned | approving)
+    return Assessment.objects.filter(_own_scope(user) | _evaluating(user) | _approving(user, "round_id"))
 
 
 def get_assessment_for_user(user: AnyUser, pk: int) -> Assessment:
@@ -145,11 +157,23 @@ Refusal = PermissionDenied | ValidationError
 
 
 def may_edit_sheet(user: AnyUser, sheet: Sheet) -> bool:
+    """The sheet's author, while it is a draft or returned and its assessment not locked (`sheets_editable_by`)."""
     if not user.is_authenticated or sheet.state not in EDITABLE_SHEET_STATES:
         return False
     if sheet.assessment.is_locked:
         return False
     return is_sheet_owner(user, sheet)
+
+
+def sheets_editable_by(user: AnyUser) -> Q:
+    """`may_edit_sheet` as a filter on Sheet, for lists: the sheets the user may save now."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    own = Q(kind=SheetKind.REVIEW, evaluator_id=user.pk)
+    reporter_organization_id = roles_of(user).reporter_organization_id
+    if reporter_organization_id is not None:
+        own |= Q(kind=SheetKind.SELF, assessment__organization_id=reporter_organization_id)
+    return own & Q(state__in=EDITABLE_SHEET_STATES) & ~LOCKED_SHEET
 
 
 def _sheet_refusal(user: AnyUser, sheet: Sheet) -> Refusal | None:
@@ -193,6 +217,16 @@ def step_refusal(user: AnyUser, assessment: Assessment, step: Step, *, sheet: Sh
     return None
 
 
+def approvable_by(user: AnyUser) -> Q:
+    """`step_refusal`'s preconditions of Step.APPROVE as a filter on Assessment, for lists: an
+    approver of the round (every round, for an admin), the round open, the assessment submitted,
+    and none of its review sheets the user's own."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    waiting = Q(state=AssessmentState.SUBMITTED, round__state=RoundState.OPEN) & ~_evaluating(user)
+    return waiting if roles_of(user).is_admin else waiting & _approving(user, "round_id")
+
+
 def ensure_step(user: AnyUser, assessment: Assessment, step: Step, *, sheet: Sheet | None = None) -> None:
     refusal = step_refusal(user, assessment, step, sheet=sheet)
     if refusal is not None:
@@ -229,8 +263,7 @@ def rounds_for_user(user: AnyUser) -> QuerySet[Round]:
     if roles_of(user).is_admin:
         return Round.objects.all()
     in_scope = Exists(assessments_for_user(user).filter(round=OuterRef("pk")))
-    approving = Exists(Round.approvers.through.objects.filter(round_id=OuterRef("pk"), user_id=user.pk))
-    return Round.objects.filter(in_scope | approving)
+    return Round.objects.filter(in_scope | _approving(user, "pk"))
 
 
 def get_round_for_user(user: AnyUser, pk: int) -> Round:
@@ -313,6 +346,6 @@ def evaluator_organizations(user: AnyUser) -> Q | None:
     if not user.is_authenticated:
         return None
     assigned = Sheet.objects.filter(kind=SheetKind.REVIEW, evaluator=user).values("assessment__organization_id")
-    approving = Assessment.objects.filter(round__approvers=user).values("organization_id")
+    approving = Assessment.objects.filter(_approving(user, "round_id")).values("organization_id")
     return Q(pk__in=assigned) | Q(pk__in=approving)
 

@@ -147,6 +147,7 @@ class Sheet(models.Model):
         return f"{_('考评')} · {display_name(self.evaluator)}"
 
 
+# `Assessment.is_locked` as a filter on Sheet.
 LOCKED_SHEET = Q(assessment__state=AssessmentState.APPROVED) | Q(assessment__round__state=RoundState.CLOSED)
 
 
