@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -321,10 +322,17 @@ def get_evidence_for_user(user: AnyUser, pk: int) -> Evidence:
     return evidence
 
 
+def _not_unit_reporter(user: AnyUser, assessment: Assessment) -> PermissionDenied | None:
+    if is_reporter_for(user, assessment):
+        return None
+    return PermissionDenied("only the unit's reporter changes its evidence")
+
+
 def _ensure_unit_reporter(user: AnyUser, assessment: Assessment) -> None:
     # Asked before anything posted is read: the refusal never depends on what was sent.
-    if not is_reporter_for(user, assessment):
-        raise PermissionDenied("only the unit's reporter changes its evidence")
+    refusal = _not_unit_reporter(user, assessment)
+    if refusal is not None:
+        raise refusal
 
 
 def get_assessment_for_evidence(user: AnyUser, pk: int) -> Assessment:
@@ -339,6 +347,44 @@ def get_evidence_to_change(user: AnyUser, pk: int) -> Evidence:
     evidence = get_evidence_for_user(user, pk)
     _ensure_unit_reporter(user, evidence.assessment)
     return evidence
+
+
+def evidence_refusal(user: AnyUser, assessment: Assessment, self_sheet: Sheet | None) -> Refusal | None:
+    """Why the user may not add or remove the unit's evidence now, or None if they may.
+
+    Evidence belongs to the self-assessment: only the unit's reporter changes it, while the
+    assessment is not locked and its self sheet (`self_sheet`) is still a draft or returned.
+    Refusals in that order: LockedError, PermissionDenied, ValidationError "self_submitted".
+    """
+    if assessment.is_locked:
+        return LockedError()
+    refusal = _not_unit_reporter(user, assessment)
+    if refusal is not None:
+        return refusal
+    if self_sheet is None or self_sheet.state not in EDITABLE_SHEET_STATES:
+        return ValidationError(_("自评表已提交，不能再修改佐证材料。"), code="self_submitted")
+    return None
+
+
+def _self_sheet(assessment: Assessment) -> Sheet | None:
+    return Sheet.objects.filter(assessment=assessment, kind=SheetKind.SELF).first()
+
+
+def can_change_evidence(user: AnyUser, assessment: Assessment, self_sheet: Sheet | None = None) -> bool:
+    """Whether `evidence_refusal` lets the user change evidence now: the upload and delete controls.
+
+    `self_sheet` is the assessment's self sheet where the caller holds it; else it is read.
+    """
+    return evidence_refusal(user, assessment, _self_sheet(assessment) if self_sheet is None else self_sheet) is None
+
+
+def ensure_evidence_change(user: AnyUser, assessment: Assessment) -> Sheet:
+    """The unit's self sheet, which an evidence change is recorded against; raises `evidence_refusal`'s refusal."""
+    self_sheet = _self_sheet(assessment)
+    refusal = evidence_refusal(user, assessment, self_sheet)
+    if refusal is not None:
+        raise refusal
+    return cast(Sheet, self_sheet)  # evidence_refusal refuses a missing self sheet
 
 
 def evaluator_organizations(user: AnyUser) -> Q | None:

@@ -20,6 +20,7 @@ from assessments.access import (
     Step,
     allowed_steps,
     approvable_by,
+    can_change_evidence,
     sheets_editable_by,
 )
 from assessments.models import (
@@ -483,6 +484,17 @@ def test_the_filters_of_lists_select_exactly_what_the_steps_allow(outline, state
         else:
             listed = Sheet.objects.filter(sheets_editable_by(user), pk=sheet.pk).exists()
             assert listed == (Step.SAVE in allowed_steps(user, world.assessment, sheet)), (role, state, name)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_evidence_changes_with_the_unit_s_own_sheet(outline, state):
+    world = _in_state(outline, state)
+    own = _sheet(world, "self")
+    for role in [*ROLES, "second"]:
+        user = world.users[role]
+        expected = Step.SAVE in allowed_steps(user, world.assessment, own)
+        assert can_change_evidence(user, world.assessment) == expected, (role, state)
+        assert can_change_evidence(user, world.assessment, own) == expected, (role, state)
 
 
 def test_an_assessment_the_approver_scored_is_not_listed_as_theirs_to_approve(outline):
