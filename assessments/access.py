@@ -46,12 +46,12 @@ def _own_scope(user: AnyUser) -> Q:
     return grant_scope(user, "organization__")
 
 
-def _approving(user: AnyUser, round_ref: str) -> Exists:
+def _approving(user: User, round_ref: str) -> Exists:
     """`approves_round` as a filter, for anyone but an admin: the round at `round_ref` names the user."""
     return Exists(Round.approvers.through.objects.filter(round_id=OuterRef(round_ref), user_id=user.pk))
 
 
-def _evaluating(user: AnyUser) -> Exists:
+def _evaluating(user: User) -> Exists:
     """`evaluates` as a filter on Assessment: the user holds one of its review sheets."""
     return Exists(Sheet.objects.filter(assessment=OuterRef("pk"), kind=SheetKind.REVIEW, evaluator_id=user.pk))
 
@@ -224,8 +224,8 @@ def approvable_by(user: AnyUser) -> Q:
     and none of its review sheets the user's own."""
     if not user.is_authenticated:
         return Q(pk__in=[])
-    waiting = Q(state=AssessmentState.SUBMITTED, round__state=RoundState.OPEN) & ~_evaluating(user)
-    return waiting if roles_of(user).is_admin else waiting & _approving(user, "round_id")
+    waiting = Q(state=AssessmentState.SUBMITTED, round__state=RoundState.OPEN) & ~Q(_evaluating(user))
+    return waiting if roles_of(user).is_admin else waiting & Q(_approving(user, "round_id"))
 
 
 def ensure_step(user: AnyUser, assessment: Assessment, step: Step, *, sheet: Sheet | None = None) -> None:

@@ -9,7 +9,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.db.models.functions import Length, Substr
 
 from orgs.formats.tree_excel import TreeRow
-from orgs.models import Organization
+from orgs.models import Organization, children_of, descendants_of, path_within
 from orgs.scope import AnyUser, organization_scope, roles_of, visible_organizations
 
 
@@ -48,7 +48,7 @@ def scope_roots(user: AnyUser, *, analyst_only: bool = False) -> QuerySet[Organi
         return Organization.objects.filter(depth=1).order_by("path")
     if analyst_only:
         paths = roles_of(user).analyst_paths
-        tops = [path for path in paths if not any(path != other and path.startswith(other) for other in paths)]
+        tops = [path for path in paths if not any(path != other and path_within(path, other) for other in paths)]
         return Organization.objects.filter(path__in=tops).order_by("path")
     parent_visible = Organization.objects.filter(scope, path=parent_path_of())
     return visible_organizations(user).filter(~Exists(parent_visible)).order_by("path")
@@ -61,15 +61,11 @@ def sole_scope_root(user: AnyUser, *, analyst_only: bool = False) -> Organizatio
 
 
 def visible_children(user: AnyUser, organization: Organization) -> QuerySet[Organization]:
-    return visible_organizations(user).filter(
-        path__startswith=organization.path, depth=organization.depth + 1
-    ).order_by("path")
+    return visible_organizations(user).filter(children_of(organization)).order_by("path")
 
 
 def visible_descendant_count(user: AnyUser, organization: Organization) -> int:
-    return visible_organizations(user).filter(
-        path__startswith=organization.path, depth__gt=organization.depth
-    ).count()
+    return visible_organizations(user).filter(descendants_of(organization)).count()
 
 
 @dataclass(frozen=True)

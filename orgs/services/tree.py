@@ -15,7 +15,7 @@ from orgs.services.history import organization_changes, organization_snapshot
 def _check_parent(organization: Organization | None, parent: Organization | None) -> None:
     if organization is None or parent is None:
         return
-    if parent.pk == organization.pk or parent.path.startswith(organization.path):
+    if parent.pk == organization.pk or organization.contains(parent):
         raise ValidationError(
             {"parent_code": _("不能把党组织移到它自己或它的下级组织之下。")}, code="cycle"
         )

@@ -21,7 +21,7 @@ from django.db.models.functions import Cast, Rank
 
 from assessments.models import Assessment, AssessmentState, CategoryResult, Round
 from indicators.models import Category
-from orgs.models import Organization
+from orgs.models import Organization, subtree_of
 from orgs.scope import AnyUser
 from reports.access import report_assessments
 
@@ -72,7 +72,7 @@ def ranking(
         round=round, total__isnull=False, state__in=counted_states(include_submitted)
     )
     if subtree is not None:
-        queryset = queryset.filter(organization__path__startswith=subtree.path)
+        queryset = queryset.filter(subtree_of(subtree.path, "organization__"))
     if org_type:
         queryset = queryset.filter(organization__type=org_type)
     if depth:

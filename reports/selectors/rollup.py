@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Assessment, AssessmentState, CategoryResult, ItemResult, Round
 from indicators.models import Category, Item
 from indicators.points import format_points
-from orgs.models import Organization
+from orgs.models import Organization, children_of, descendants_of, subtree_of
 from orgs.scope import AnyUser
 from reports import charts
 from reports.access import report_assessments, report_organizations
@@ -39,9 +39,9 @@ def counted(user: AnyUser, round: Round, *, subtree: Organization | None = None,
         round=round, total__isnull=False, state__in=counted_states(include_submitted)
     )
     if subtree is not None:
-        queryset = queryset.filter(organization__path__startswith=subtree.path)
-        if descendants_only:
-            queryset = queryset.filter(organization__depth__gt=subtree.depth)
+        queryset = queryset.filter(
+            descendants_of(subtree, "organization__") if descendants_only else subtree_of(subtree.path, "organization__")
+        )
     return queryset
 
 
@@ -161,9 +161,7 @@ def children_page(user: AnyUser, round: Round, organization: Organization, page_
 
     One GROUP BY over the subtree, keyed by each assessment's path cut to the children's depth.
     """
-    children = report_organizations(user).filter(
-        path__startswith=organization.path, depth=organization.depth + 1
-    ).order_by("path")
+    children = report_organizations(user).filter(children_of(organization)).order_by("path")
     page = Paginator(children, PAGE_SIZE).get_page(page_number)
     paths = [child.path for child in page.object_list]
     stats: dict[str, Mapping[str, Any]] = {}
