@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from indicators.points import in_half_points
@@ -144,8 +144,12 @@ class IndicatorSystem(models.Model):
             raise PublishedVersionError(stored.title)
 
 
-# The order of the outline's items, as the official table prints them (Item.objects.in_outline_order()).
-OUTLINE_ORDER = ("category__number", "order", "id")
+# The order of the outline, as the official table prints it: categories by number
+# (Category.objects.in_outline_order()), items by their place in their category
+# (`with_items`), so all the items of an edition by both (Item.objects.in_outline_order()).
+CATEGORY_ORDER = ("number",)
+ITEM_ORDER_IN_CATEGORY = ("order", "id")
+OUTLINE_ORDER = ("category__number", *ITEM_ORDER_IN_CATEGORY)
 
 
 class VersionContentQuerySet(models.QuerySet):
@@ -186,7 +190,16 @@ class VersionContent(models.Model):
         _refuse_if_frozen(systems, "status")
 
 
-_CategoryManagerBase = models.Manager.from_queryset(VersionContentQuerySet)
+class CategoryQuerySet(VersionContentQuerySet):
+    def in_outline_order(self) -> CategoryQuerySet:
+        return self.order_by(*CATEGORY_ORDER)
+
+    def with_items(self) -> CategoryQuerySet:
+        """Each category's items prefetched (as `category.items.all()`), in their order in it."""
+        return self.prefetch_related(Prefetch("items", queryset=Item.objects.order_by(*ITEM_ORDER_IN_CATEGORY)))
+
+
+_CategoryManagerBase = models.Manager.from_queryset(CategoryQuerySet)
 
 
 class CategoryManager(_CategoryManagerBase["Category"]):

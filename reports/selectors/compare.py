@@ -65,7 +65,7 @@ def ratio(numerator: str, denominator: str) -> ExpressionWrapper:
 def categories_with_caps(round: Round) -> list[CappedCategory]:
     """The round's categories in order, each with `cap` (the sum of its items' caps)."""
     return list(
-        Category.objects.filter(system_id=round.indicator_system_id).annotate(cap=cap_sum()).order_by("number")
+        Category.objects.filter(system_id=round.indicator_system_id).in_outline_order().annotate(cap=cap_sum())
     )
 
 

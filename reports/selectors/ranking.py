@@ -43,7 +43,7 @@ SORTS = {"rank", "-rank", "total", "-total", "percent", "-percent", "name", "-na
 
 
 def round_categories(round: Round) -> list[Category]:
-    return list(Category.objects.filter(system_id=round.indicator_system_id).order_by("number"))
+    return list(Category.objects.filter(system_id=round.indicator_system_id).in_outline_order())
 
 
 def counted_states(include_submitted: bool) -> list[str]:
