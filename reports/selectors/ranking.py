@@ -51,7 +51,8 @@ def counted_states(include_submitted: bool) -> list[str]:
 
 
 def percent_of(numerator: str, denominator: str) -> ExpressionWrapper:
-    """A percentage for display (a float). SQLite stores whole-number decimals as integers and
+    """numerator × 100 ÷ denominator (a score of its cap, a total of its maximum) for display,
+    as a float: every report's percentages. SQLite stores whole-number decimals as integers and
     would divide them as integers (97 of 120 → 80, not 80.83), so the division is in floats."""
     return ExpressionWrapper(
         Cast(F(numerator), FloatField()) * 100.0 / Cast(F(denominator), FloatField()), output_field=FloatField()

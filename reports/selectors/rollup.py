@@ -25,8 +25,7 @@ from orgs.models import Organization, children_of, descendants_of, subtree_of
 from orgs.scope import AnyUser
 from reports import charts
 from reports.access import report_assessments, report_organizations
-from reports.selectors.ranking import counted_states
-from reports.selectors.trend import rate
+from reports.selectors.ranking import counted_states, percent_of
 
 BIN_WIDTH = 5  # points per histogram bar
 PAGE_SIZE = 50
@@ -69,7 +68,7 @@ def summary(assessments: QuerySet[Assessment]) -> Summary:
         mean=Avg("total"),
         minimum=Min("total"),
         maximum=Max("total"),
-        mean_percent=Avg(rate("total", "max_total")),
+        mean_percent=Avg(percent_of("total", "max_total")),
     ))
 
 
@@ -93,7 +92,7 @@ def category_stats(assessments: QuerySet[Assessment], categories: list[Category]
         .annotate(
             # Named so as not to shadow the `cap` column that the rate below divides by.
             category_cap=Max("cap"), count=Count("pk"), mean=Avg("score"), minimum=Min("score"),
-            maximum=Max("score"), mean_percent=Avg(rate("score", "cap")),
+            maximum=Max("score"), mean_percent=Avg(percent_of("score", "cap")),
         )
     )
     # Plain dicts: the rows are spread into CategoryStat below, without their key.
@@ -172,7 +171,7 @@ def children_page(user: AnyUser, round: Round, organization: Organization, page_
             .filter(branch__in=paths)
             .values("branch")
             .annotate(count=Count("pk"), mean=Avg("total"), minimum=Min("total"), maximum=Max("total"),
-                      mean_percent=Avg(rate("total", "max_total")))
+                      mean_percent=Avg(percent_of("total", "max_total")))
         )
         stats = {row["branch"]: row for row in rows}
     for child in page.object_list:
@@ -200,7 +199,7 @@ def item_rates(assessments: QuerySet[Assessment], round: Round) -> list[ItemRate
     rows = (
         ItemResult.objects.filter(assessment__in=assessments.values("pk"))
         .values("item_id")
-        .annotate(item_cap=Max("cap"), count=Count("pk"), mean=Avg("score"), mean_percent=Avg(rate("score", "cap")))
+        .annotate(item_cap=Max("cap"), count=Count("pk"), mean=Avg("score"), mean_percent=Avg(percent_of("score", "cap")))
     )
     by_id: dict[int, dict[str, Any]] = {
         row["item_id"]: {name: value for name, value in row.items() if name != "item_id"} for row in rows
@@ -231,7 +230,7 @@ def heatmap_page(assessments: QuerySet[Assessment], categories: list[Category], 
     """
     rows = (
         assessments.select_related("organization")
-        .annotate(percent=rate("total", "max_total"))
+        .annotate(percent=percent_of("total", "max_total"))
         .order_by("organization__path")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(page_number)
@@ -240,7 +239,7 @@ def heatmap_page(assessments: QuerySet[Assessment], categories: list[Category], 
     if ids:
         results = (
             CategoryResult.objects.filter(assessment_id__in=ids)
-            .annotate(percent=rate("score", "cap"))
+            .annotate(percent=percent_of("score", "cap"))
             .values_list("assessment_id", "category_id", "percent")
         )
         rates = {(assessment_id, category_id): percent for assessment_id, category_id, percent in results}
