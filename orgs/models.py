@@ -2,8 +2,8 @@
 
 The tree is a django-treebeard materialised path: a subtree is one `path LIKE 'prefix%'` query
 and the ancestors of a node are one `path IN (...)` query, at any depth. That reading of the path
-is written here once: `path_within` (and `Organization.contains`), `subtree_of` with
-`children_of` and `descendants_of` as filters.
+is written here once: `parent_path`, `path_within` (and `Organization.contains`), `subtree_of`
+with `children_of` and `descendants_of` as filters.
 """
 
 from __future__ import annotations
@@ -56,6 +56,11 @@ class Organization(MP_Node):
     def contains(self, other: Organization) -> bool:
         """Whether `other` is this organization or one below it."""
         return path_within(other.path, self.path)
+
+
+def parent_path(path: str) -> str:
+    """The path of the parent of the node at `path`; "" for a root."""
+    return path[: -Organization.steplen]
 
 
 def path_within(path: str, root: str) -> bool:

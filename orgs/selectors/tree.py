@@ -9,7 +9,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.db.models.functions import Length, Substr
 
 from orgs.formats.tree_excel import TreeRow
-from orgs.models import Organization, children_of, descendants_of, path_within
+from orgs.models import Organization, children_of, descendants_of, parent_path, path_within
 from orgs.scope import AnyUser, organization_scope, roles_of, visible_organizations
 
 
@@ -25,8 +25,8 @@ def parent_path_of(outer: str = "path") -> Substr:
 
 
 def parent_of(organization: Organization) -> Organization | None:
-    parent_path = organization.path[: -Organization.steplen]
-    return Organization.objects.filter(path=parent_path).first() if parent_path else None
+    parent = parent_path(organization.path)
+    return Organization.objects.filter(path=parent).first() if parent else None
 
 
 def with_parent_code(queryset: QuerySet[Organization]) -> QuerySet[Organization]:
@@ -119,7 +119,7 @@ def tree_rows(user: AnyUser) -> Iterator[TreeRow]:
         "code", "name", "type", "is_active", "path"
     )
     for code, name, type_, is_active, path_ in rows.iterator(chunk_size=2000):
-        parent_path = path_[: -Organization.steplen]
-        parent_code = code_of_path[parent_path] if parent_path in code_of_path else parent_of_root.get(path_)
+        parent = parent_path(path_)
+        parent_code = code_of_path[parent] if parent in code_of_path else parent_of_root.get(path_)
         code_of_path[path_] = code
         yield TreeRow(code, name, type_, parent_code or "", is_active)
