@@ -4,13 +4,16 @@ Seeing: admins everything; analysts the assessments of their subtrees; evaluator
 assessments they are assigned to; approvers the assessments of the rounds they approve;
 reporters their own unit's. Out of scope answers 404; a step the role may not take, 403.
 Within an assessment, what each sees is `visible_parts`; the workflow steps each may take now,
-`allowed_steps`, from the preconditions the services enforce (`step_refusal`).
+`allowed_steps`, from the preconditions the services enforce (`step_refusal`). Where a list needs
+the same rule as a filter (what waits for approval, the sheets one may still change), the filter
+stands beside the rule: `approvable_by`, `sheets_editable_by`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,11 +23,13 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from assessments.models import (
+    LOCKED_SHEET,
     Assessment,
     AssessmentState,
     Evidence,
     LockedError,
     Round,
+    RoundState,
     Sheet,
     SheetKind,
     SheetState,
@@ -41,14 +46,22 @@ def _own_scope(user: AnyUser) -> Q:
     return grant_scope(user, "organization__")
 
 
+def _approving(user: User, round_ref: str) -> Exists:
+    """`approves_round` as a filter, for anyone but an admin: the round at `round_ref` names the user."""
+    return Exists(Round.approvers.through.objects.filter(round_id=OuterRef(round_ref), user_id=user.pk))
+
+
+def _evaluating(user: User) -> Exists:
+    """`evaluates` as a filter on Assessment: the user holds one of its review sheets."""
+    return Exists(Sheet.objects.filter(assessment=OuterRef("pk"), kind=SheetKind.REVIEW, evaluator_id=user.pk))
+
+
 def assessments_for_user(user: AnyUser) -> QuerySet[Assessment]:
     if not user.is_authenticated:
         return Assessment.objects.none()
     if roles_of(user).is_admin:
         return Assessment.objects.all()
-    assigned = Exists(Sheet.objects.filter(assessment=OuterRef("pk"), kind=SheetKind.REVIEW, evaluator=user))
-    approving = Exists(Round.approvers.through.objects.filter(round_id=OuterRef("round_id"), user_id=user.pk))
-    return Assessment.objects.filter(_own_scope(user) | assigned | approving)
+    return Assessment.objects.filter(_own_scope(user) | _evaluating(user) | _approving(user, "round_id"))
 
 
 def get_assessment_for_user(user: AnyUser, pk: int) -> Assessment:
@@ -145,11 +158,23 @@ Refusal = PermissionDenied | ValidationError
 
 
 def may_edit_sheet(user: AnyUser, sheet: Sheet) -> bool:
+    """The sheet's author, while it is a draft or returned and its assessment not locked (`sheets_editable_by`)."""
     if not user.is_authenticated or sheet.state not in EDITABLE_SHEET_STATES:
         return False
     if sheet.assessment.is_locked:
         return False
     return is_sheet_owner(user, sheet)
+
+
+def sheets_editable_by(user: AnyUser) -> Q:
+    """`may_edit_sheet` as a filter on Sheet, for lists: the sheets the user may save now."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    own = Q(kind=SheetKind.REVIEW, evaluator_id=user.pk)
+    reporter_organization_id = roles_of(user).reporter_organization_id
+    if reporter_organization_id is not None:
+        own |= Q(kind=SheetKind.SELF, assessment__organization_id=reporter_organization_id)
+    return own & Q(state__in=EDITABLE_SHEET_STATES) & ~LOCKED_SHEET
 
 
 def _sheet_refusal(user: AnyUser, sheet: Sheet) -> Refusal | None:
@@ -193,6 +218,16 @@ def step_refusal(user: AnyUser, assessment: Assessment, step: Step, *, sheet: Sh
     return None
 
 
+def approvable_by(user: AnyUser) -> Q:
+    """`step_refusal`'s preconditions of Step.APPROVE as a filter on Assessment, for lists: an
+    approver of the round (every round, for an admin), the round open, the assessment submitted,
+    and none of its review sheets the user's own."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    waiting = Q(state=AssessmentState.SUBMITTED, round__state=RoundState.OPEN) & ~Q(_evaluating(user))
+    return waiting if roles_of(user).is_admin else waiting & Q(_approving(user, "round_id"))
+
+
 def ensure_step(user: AnyUser, assessment: Assessment, step: Step, *, sheet: Sheet | None = None) -> None:
     refusal = step_refusal(user, assessment, step, sheet=sheet)
     if refusal is not None:
@@ -229,8 +264,7 @@ def rounds_for_user(user: AnyUser) -> QuerySet[Round]:
     if roles_of(user).is_admin:
         return Round.objects.all()
     in_scope = Exists(assessments_for_user(user).filter(round=OuterRef("pk")))
-    approving = Exists(Round.approvers.through.objects.filter(round_id=OuterRef("pk"), user_id=user.pk))
-    return Round.objects.filter(in_scope | approving)
+    return Round.objects.filter(in_scope | _approving(user, "pk"))
 
 
 def get_round_for_user(user: AnyUser, pk: int) -> Round:
@@ -288,10 +322,17 @@ def get_evidence_for_user(user: AnyUser, pk: int) -> Evidence:
     return evidence
 
 
+def _not_unit_reporter(user: AnyUser, assessment: Assessment) -> PermissionDenied | None:
+    if is_reporter_for(user, assessment):
+        return None
+    return PermissionDenied("only the unit's reporter changes its evidence")
+
+
 def _ensure_unit_reporter(user: AnyUser, assessment: Assessment) -> None:
     # Asked before anything posted is read: the refusal never depends on what was sent.
-    if not is_reporter_for(user, assessment):
-        raise PermissionDenied("only the unit's reporter changes its evidence")
+    refusal = _not_unit_reporter(user, assessment)
+    if refusal is not None:
+        raise refusal
 
 
 def get_assessment_for_evidence(user: AnyUser, pk: int) -> Assessment:
@@ -308,11 +349,49 @@ def get_evidence_to_change(user: AnyUser, pk: int) -> Evidence:
     return evidence
 
 
+def evidence_refusal(user: AnyUser, assessment: Assessment, self_sheet: Sheet | None) -> Refusal | None:
+    """Why the user may not add or remove the unit's evidence now, or None if they may.
+
+    Evidence belongs to the self-assessment: only the unit's reporter changes it, while the
+    assessment is not locked and its self sheet (`self_sheet`) is still a draft or returned.
+    Refusals in that order: LockedError, PermissionDenied, ValidationError "self_submitted".
+    """
+    if assessment.is_locked:
+        return LockedError()
+    refusal = _not_unit_reporter(user, assessment)
+    if refusal is not None:
+        return refusal
+    if self_sheet is None or self_sheet.state not in EDITABLE_SHEET_STATES:
+        return ValidationError(_("自评表已提交，不能再修改佐证材料。"), code="self_submitted")
+    return None
+
+
+def _self_sheet(assessment: Assessment) -> Sheet | None:
+    return Sheet.objects.filter(assessment=assessment, kind=SheetKind.SELF).first()
+
+
+def can_change_evidence(user: AnyUser, assessment: Assessment, self_sheet: Sheet | None = None) -> bool:
+    """Whether `evidence_refusal` lets the user change evidence now: the upload and delete controls.
+
+    `self_sheet` is the assessment's self sheet where the caller holds it; else it is read.
+    """
+    return evidence_refusal(user, assessment, _self_sheet(assessment) if self_sheet is None else self_sheet) is None
+
+
+def ensure_evidence_change(user: AnyUser, assessment: Assessment) -> Sheet:
+    """The unit's self sheet, which an evidence change is recorded against; raises `evidence_refusal`'s refusal."""
+    self_sheet = _self_sheet(assessment)
+    refusal = evidence_refusal(user, assessment, self_sheet)
+    if refusal is not None:
+        raise refusal
+    return cast(Sheet, self_sheet)  # evidence_refusal refuses a missing self sheet
+
+
 def evaluator_organizations(user: AnyUser) -> Q | None:
     """Scope provider for orgs: the units a user evaluates or approves in any round."""
     if not user.is_authenticated:
         return None
     assigned = Sheet.objects.filter(kind=SheetKind.REVIEW, evaluator=user).values("assessment__organization_id")
-    approving = Assessment.objects.filter(round__approvers=user).values("organization_id")
+    approving = Assessment.objects.filter(_approving(user, "round_id")).values("organization_id")
     return Q(pk__in=assigned) | Q(pk__in=approving)
 

@@ -7,14 +7,17 @@ It lives outside the apps because the apps depend on each other one way only
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from common.xlsx_guard import (
     MAX_COLUMNS,
@@ -25,8 +28,8 @@ from common.xlsx_guard import (
     check_archive,
 )
 
-__all__ = ["CellProblem", "MissingSheet", "RefusedWorkbook", "SheetRow", "TooManyRows", "UnreadableWorkbook",
-           "cell_text", "neutralise", "read_sheet", "restore"]
+__all__ = ["HEADER_FILL", "HEADER_FONT", "CellProblem", "MissingSheet", "RefusedWorkbook", "SheetRow", "TooManyRows",
+           "UnreadableWorkbook", "cell_text", "header_cells", "neutralise", "read_sheet", "restore"]
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -43,6 +46,25 @@ def restore(text: str) -> str:
     if len(text) > 1 and text[0] == "'" and text[1:].startswith(_FORMULA_TRIGGERS):
         return text[1:]
     return text
+
+
+# The header row of every workbook the system writes: bold on the outline's pale red.
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="F6F1F1")
+
+
+def header_cells(
+    sheet: WriteOnlyWorksheet, titles: Iterable[str], *, alignment: Alignment | None = None
+) -> list[Cell]:
+    """The header row of a write-only sheet, its titles written as given."""
+    cells = []
+    for title in titles:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        if alignment is not None:
+            cell.alignment = alignment
+        cells.append(cell)
+    return cells
 
 
 class TooManyRows(Exception):

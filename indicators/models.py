@@ -13,10 +13,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Round as SqlRound
+from django.db.models import F, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
+from indicators.points import in_half_points
 from indicators.validators import validate_half_point
 
 
@@ -101,9 +101,7 @@ class IndicatorSystem(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(total__gt=0), name="indicator_system_total_positive"),
             # indicators.points' half-point rule, for every write that skips the form and the service.
-            models.CheckConstraint(
-                condition=Q(total=SqlRound(F("total") * 2) / 2), name="indicator_system_total_in_half_points"
-            ),
+            models.CheckConstraint(condition=in_half_points("total"), name="indicator_system_total_in_half_points"),
             models.CheckConstraint(
                 condition=Q(status__in=VersionStatus.values), name="indicator_system_status_known"
             ),
@@ -146,8 +144,12 @@ class IndicatorSystem(models.Model):
             raise PublishedVersionError(stored.title)
 
 
-# The order of the outline's items, as the official table prints them (Item.objects.in_outline_order()).
-OUTLINE_ORDER = ("category__number", "order", "id")
+# The order of the outline, as the official table prints it: categories by number
+# (Category.objects.in_outline_order()), items by their place in their category
+# (`with_items`), so all the items of an edition by both (Item.objects.in_outline_order()).
+CATEGORY_ORDER = ("number",)
+ITEM_ORDER_IN_CATEGORY = ("order", "id")
+OUTLINE_ORDER = ("category__number", *ITEM_ORDER_IN_CATEGORY)
 
 
 class VersionContentQuerySet(models.QuerySet):
@@ -188,7 +190,16 @@ class VersionContent(models.Model):
         _refuse_if_frozen(systems, "status")
 
 
-_CategoryManagerBase = models.Manager.from_queryset(VersionContentQuerySet)
+class CategoryQuerySet(VersionContentQuerySet):
+    def in_outline_order(self) -> CategoryQuerySet:
+        return self.order_by(*CATEGORY_ORDER)
+
+    def with_items(self) -> CategoryQuerySet:
+        """Each category's items prefetched (as `category.items.all()`), in their order in it."""
+        return self.prefetch_related(Prefetch("items", queryset=Item.objects.order_by(*ITEM_ORDER_IN_CATEGORY)))
+
+
+_CategoryManagerBase = models.Manager.from_queryset(CategoryQuerySet)
 
 
 class CategoryManager(_CategoryManagerBase["Category"]):
@@ -284,7 +295,7 @@ class Item(VersionContent):
         constraints = [
             models.UniqueConstraint(fields=["system", "number"], name="item_number_unique_in_version"),
             models.CheckConstraint(condition=Q(cap__gt=0), name="item_cap_positive"),
-            models.CheckConstraint(condition=Q(cap=SqlRound(F("cap") * 2) / 2), name="item_cap_in_half_points"),
+            models.CheckConstraint(condition=in_half_points("cap"), name="item_cap_in_half_points"),
         ]
 
     def __str__(self) -> str:

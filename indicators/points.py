@@ -19,7 +19,7 @@ number, below 0 is negative.
 
 A refusal is a `PointsError` whose code names the step; a score's messages are
 assessments.validation's, a cap's are `parse_cap`'s. The database repeats the half-point rule as
-a CheckConstraint on every stored cap and score.
+a CheckConstraint on every stored cap and score, each built from `in_half_points`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
+from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils.translation import gettext as _
 
 HALF = Decimal("0.5")
@@ -86,6 +88,12 @@ def read_points(raw: object) -> Decimal | None:
 def is_half_point(value: Decimal) -> bool:
     """Whole or half points. Exact for any length: `(value * 2) % 1` makes decimal raise past 28 digits."""
     return value.is_finite() and (2 * Fraction(value)).denominator == 1
+
+
+def in_half_points(field: str) -> Q:
+    """`is_half_point` as a database condition on `field`, for the CheckConstraint of every stored
+    cap, total and score: twice the value is whole exactly when rounding it changes nothing."""
+    return Q(**{field: Round(F(field) * 2) / 2})
 
 
 def parse_points(raw: object, *, cap: Decimal | None = None) -> Decimal | None:

@@ -1,7 +1,9 @@
 """The party-organization tree and who may do what in it.
 
 The tree is a django-treebeard materialised path: a subtree is one `path LIKE 'prefix%'` query
-and the ancestors of a node are one `path IN (...)` query, at any depth.
+and the ancestors of a node are one `path IN (...)` query, at any depth. That reading of the path
+is written here once: `parent_path`, `path_within` (and `Organization.contains`), `subtree_of`
+with `children_of` and `descendants_of` as filters.
 """
 
 from __future__ import annotations
@@ -50,6 +52,35 @@ class Organization(MP_Node):
     @property
     def ancestor_paths(self) -> list[str]:
         return [self.path[:end] for end in range(self.steplen, len(self.path), self.steplen)]
+
+    def contains(self, other: Organization) -> bool:
+        """Whether `other` is this organization or one below it."""
+        return path_within(other.path, self.path)
+
+
+def parent_path(path: str) -> str:
+    """The path of the parent of the node at `path`; "" for a root."""
+    return path[: -Organization.steplen]
+
+
+def path_within(path: str, root: str) -> bool:
+    """Whether the node at `path` is the node at `root` or one below it."""
+    return path.startswith(root)
+
+
+def subtree_of(path: str, prefix: str = "") -> Q:
+    """The organization at `path` and every one below it, as a filter on the Organization at
+    `prefix` ("organization__" from an assessment)."""
+    return Q(**{f"{prefix}path__startswith": path})
+
+
+def children_of(organization: Organization, prefix: str = "") -> Q:
+    return subtree_of(organization.path, prefix) & Q(**{f"{prefix}depth": organization.depth + 1})
+
+
+def descendants_of(organization: Organization, prefix: str = "") -> Q:
+    """Every organization below this one, itself not included."""
+    return subtree_of(organization.path, prefix) & Q(**{f"{prefix}depth__gt": organization.depth})
 
 
 # treebeard spends `steplen` characters of the path per level: deeper nodes do not fit the column

@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from common.typing import AnyUser
-from orgs.models import Organization, Role, RoleGrant
+from orgs.models import Organization, Role, RoleGrant, subtree_of
 
 ScopeProvider = Callable[[User], Q | None]
 _providers: list[ScopeProvider] = []
@@ -80,7 +80,7 @@ def grant_scope(user: AnyUser, prefix: str = "", *, reporter: bool = True) -> Q:
     roles = roles_of(user)
     scope = Q(**{f"{prefix}pk__in": []})
     for path in roles.analyst_paths:
-        scope |= Q(**{f"{prefix}path__startswith": path})
+        scope |= subtree_of(path, prefix)
     if reporter and roles.reporter_organization_id is not None:
         scope |= Q(**{f"{prefix}pk": roles.reporter_organization_id})
     return scope

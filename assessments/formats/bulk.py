@@ -22,14 +22,13 @@ from typing import IO
 
 from django.utils.crypto import constant_time_compare, salted_hmac
 from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from assessments.threeway import FIELDS, REASON, SCORE, FieldKey
-from common.xlsx import XLSX_CONTENT_TYPE, MissingSheet, neutralise, read_sheet
+from common.xlsx import XLSX_CONTENT_TYPE, MissingSheet, header_cells, neutralise, read_sheet
 from indicators.models import Item
 from indicators.points import format_points
 
@@ -167,17 +166,6 @@ def read_base(source: IO[bytes], columns: list[ItemColumns], *, max_rows: int) -
     return TemplateBase(round_id, user_id, found)
 
 
-def _header_cells(sheet: WriteOnlyWorksheet, titles: list[str]) -> list[Cell]:
-    cells = []
-    for title in titles:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="F6F1F1")
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        cells.append(cell)
-    return cells
-
-
 def _prepare_sheet(workbook: Workbook, columns: list[ItemColumns]) -> WriteOnlyWorksheet:
     """Layout that must be set before the first row is written in write-only mode."""
     sheet = workbook.create_sheet(SHEET_TITLE)
@@ -201,7 +189,7 @@ def _prepare_sheet(workbook: Workbook, columns: list[ItemColumns]) -> WriteOnlyW
         )
         validation.add(f"{score_letter}2:{score_letter}{_LAST_ROW}")
         sheet.data_validations.append(validation)
-    sheet.append(_header_cells(sheet, header_titles(columns)))
+    sheet.append(header_cells(sheet, header_titles(columns), alignment=Alignment(wrap_text=True, vertical="top")))
     return sheet
 
 

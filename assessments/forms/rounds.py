@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import MergeMethod, Round
 from indicators.models import IndicatorSystem
-from orgs.models import Organization, Role, RoleGrant
+from orgs.models import Organization, Role, RoleGrant, subtree_of
 
 User = get_user_model()
 # Usernames may be separated by spaces, commas (either width), 、 or semicolons.
@@ -187,7 +187,7 @@ class _TargetForm(forms.Form):
     def organizations(self) -> Any:
         organization: Organization = self.cleaned_data["organization_code"]
         if self.cleaned_data["include_subtree"]:
-            return Organization.objects.filter(path__startswith=organization.path, is_active=True)
+            return Organization.objects.filter(subtree_of(organization.path), is_active=True)
         return Organization.objects.filter(pk=organization.pk)
 
 

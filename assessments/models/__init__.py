@@ -2,6 +2,7 @@ from assessments.models.audit import AuditAction, AuditEvent
 from assessments.models.evidence import Evidence
 from assessments.models.rounds import MergeMethod, Round, RoundState
 from assessments.models.scoring import (
+    LOCKED_SHEET,
     Assessment,
     AssessmentState,
     CategoryResult,
@@ -15,6 +16,7 @@ from assessments.models.scoring import (
 )
 
 __all__ = [
+    "LOCKED_SHEET",
     "Assessment",
     "AssessmentState",
     "AuditAction",

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
-from django.db.models.functions import Round as SqlRound
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +21,7 @@ from assessments.models.rounds import Round, RoundState
 from assessments.validation import MAX_REASON_LENGTH
 from common.people import display_name
 from indicators.models import Category, Item
+from indicators.points import in_half_points
 from orgs.models import Organization
 
 
@@ -147,6 +147,7 @@ class Sheet(models.Model):
         return f"{_('考评')} · {display_name(self.evaluator)}"
 
 
+# `Assessment.is_locked` as a filter on Sheet.
 LOCKED_SHEET = Q(assessment__state=AssessmentState.APPROVED) | Q(assessment__round__state=RoundState.CLOSED)
 
 
@@ -196,13 +197,14 @@ class Score(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["sheet", "item"], name="score_one_per_item"),
             models.CheckConstraint(condition=Q(cap__gt=0), name="score_cap_positive"),
+            # A copy of the item's cap, held to the same rule as Item.cap.
+            models.CheckConstraint(condition=in_half_points("cap"), name="score_cap_in_half_points"),
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=F("cap")),
                 name="score_within_cap",
             ),
             models.CheckConstraint(
-                condition=Q(score__isnull=True) | Q(score=SqlRound(F("score") * 2) / 2),
-                name="score_in_half_points",
+                condition=Q(score__isnull=True) | in_half_points("score"), name="score_in_half_points"
             ),
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score=F("cap")) | ~Q(reason=""),
@@ -241,6 +243,8 @@ class ItemResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assessment", "item"], name="item_result_one_per_item"),
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=F("cap")), name="item_result_within_cap"),
+            # The item's cap (the score is a mean, so not in half points).
+            models.CheckConstraint(condition=in_half_points("cap"), name="item_result_cap_in_half_points"),
         ]
 
     def __str__(self) -> str:
@@ -259,6 +263,8 @@ class CategoryResult(models.Model):
             models.CheckConstraint(
                 condition=Q(score__gte=0, score__lte=F("cap")), name="category_result_within_cap"
             ),
+            # A sum of item caps, so half points too.
+            models.CheckConstraint(condition=in_half_points("cap"), name="category_result_cap_in_half_points"),
         ]
 
     def __str__(self) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
-
 from assessments.models import Round
 from assessments.totals import ItemInfo
 from indicators.models import Category, IndicatorSystem, Item
@@ -16,10 +14,7 @@ def outline_items(system: IndicatorSystem) -> list[ItemInfo]:
 
 def outline_categories(system: IndicatorSystem) -> list[Category]:
     """Categories with their items, in the order of the official table."""
-    items = Item.objects.order_by("order", "id")
-    return list(
-        Category.objects.filter(system=system).order_by("number").prefetch_related(Prefetch("items", queryset=items))
-    )
+    return list(Category.objects.filter(system=system).in_outline_order().with_items())
 
 
 def round_items(round: Round) -> list[Item]:

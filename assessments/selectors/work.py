@@ -11,14 +11,14 @@ import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
-from django.db.models import Case, CharField, Count, Exists, F, Min, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, F, Min, Q, QuerySet, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from assessments.access import EDITABLE_SHEET_STATES
-from assessments.models import Assessment, AssessmentState, Round, RoundState, Sheet, SheetKind, SheetState
+from assessments.access import approvable_by, sheets_editable_by
+from assessments.models import Assessment, Round, RoundState, Sheet, SheetKind, SheetState
 from indicators.models import Item
 from orgs.models import Role
 from orgs.scope import AnyUser, roles_of
@@ -89,12 +89,7 @@ def _item_counts() -> dict[int, int]:
     )
 
 
-def _sheets_waiting(
-    user: AnyUser, reporter_organization_id: int | None, item_counts: dict[int, int]
-) -> QuerySet[_WaitingSheet]:
-    mine = Q(kind=SheetKind.REVIEW, evaluator_id=user.pk)
-    if reporter_organization_id is not None:
-        mine |= Q(kind=SheetKind.SELF, assessment__organization_id=reporter_organization_id)
+def _sheets_waiting(user: AnyUser, item_counts: dict[int, int]) -> QuerySet[_WaitingSheet]:
     # Sheets of an older edition count against their own items.
     complete = Q(pk__in=[])
     for system_id, count in item_counts.items():
@@ -110,8 +105,7 @@ def _sheets_waiting(
     deadline = F("assessment__round__deadline")
     order = [deadline.asc(), F("assessment__organization__name").asc(), F("pk").asc()]
     return (
-        Sheet.objects.filter(mine, state__in=EDITABLE_SHEET_STATES, assessment__round__state=RoundState.OPEN)
-        .exclude(assessment__state=AssessmentState.APPROVED)
+        Sheet.objects.filter(sheets_editable_by(user))
         .annotate(work_group=group)
         .annotate(
             rank=Window(RowNumber(), partition_by=[F("work_group")], order_by=order),
@@ -124,16 +118,10 @@ def _sheets_waiting(
     )
 
 
-def _assessments_waiting(user: User, is_admin: bool) -> QuerySet[_WaitingAssessment]:
-    waiting = Assessment.objects.filter(state=AssessmentState.SUBMITTED, round__state=RoundState.OPEN)
-    if not is_admin:
-        waiting = waiting.filter(
-            Exists(Round.approvers.through.objects.filter(round_id=OuterRef("round_id"), user_id=user.pk))
-        )
-    # An approver may not approve what they scored themselves, so it does not wait for them.
-    own = Sheet.objects.filter(assessment=OuterRef("pk"), kind=SheetKind.REVIEW, evaluator_id=user.pk)
+def _assessments_waiting(user: User) -> QuerySet[_WaitingAssessment]:
+    # Not what the user scored: they may not approve it, so it does not wait for them.
     return (
-        waiting.exclude(Exists(own))
+        Assessment.objects.filter(approvable_by(user))
         .annotate(group_count=Window(Count("pk")), group_deadline=Window(Min("round__deadline")))
         .select_related("round", "organization")
         .order_by("round__deadline", "submitted_at", "pk")[:LIMIT]
@@ -145,7 +133,7 @@ def my_work(user: User) -> list[WorkGroup]:
     roles = roles_of(user)
     groups = {key: WorkGroup(key) for key in TITLES}
     item_counts = _item_counts()
-    for sheet in _sheets_waiting(user, roles.reporter_organization_id, item_counts):
+    for sheet in _sheets_waiting(user, item_counts):
         sheet.item_count = item_counts.get(  # type: ignore[attr-defined]  # for the template
             sheet.assessment.round.indicator_system_id, 0
         )
@@ -153,7 +141,7 @@ def my_work(user: User) -> list[WorkGroup]:
         group.sheets.append(sheet)
         group.count, group.next_deadline = sheet.group_count, sheet.group_deadline
     approvals = groups[APPROVE]
-    for assessment in _assessments_waiting(user, roles.is_admin):
+    for assessment in _assessments_waiting(user):
         approvals.assessments.append(assessment)
         approvals.count, approvals.next_deadline = assessment.group_count, assessment.group_deadline
     shown: set[str] = set()

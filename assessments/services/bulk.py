@@ -23,10 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from assessments.access import EDITABLE_SHEET_STATES
+from assessments.access import Step, sheets_editable_by, step_refusal
 from assessments.formats.bulk import CODE, BaseRow, ItemColumns, ScoreRow, TemplateBase, header_titles, item_columns
 from assessments.formats.bulk_upload import ParsedRow, parse_upload
-from assessments.models import Assessment, AssessmentState, LockedError, Round, RoundState, Score, Sheet, SheetKind
+from assessments.models import Assessment, LockedError, Round, RoundState, Score, Sheet, SheetKind
 from assessments.selectors.outline import round_items
 from assessments.services.scoring import FieldConflict, SheetConflict, sheet_save
 from assessments.threeway import REASON, SCORE, UNKNOWN, Base, Edit, FieldKey
@@ -51,12 +51,8 @@ def review_sheets(round: Round, user: Any) -> QuerySet[Sheet]:
 
 
 def writable_sheets(round: Round, user: Any) -> QuerySet[Sheet]:
-    """The user's sheets in the round they may change now (`access.may_edit_sheet`, as a filter)."""
-    if round.state != RoundState.OPEN:
-        return Sheet.objects.none()
-    return review_sheets(round, user).filter(state__in=EDITABLE_SHEET_STATES).exclude(
-        assessment__state=AssessmentState.APPROVED
-    )
+    """The user's sheets in the round they may change now."""
+    return review_sheets(round, user).filter(sheets_editable_by(user))
 
 
 def template_rows(*, round: Round, user: Any) -> tuple[list[ItemColumns], list[ScoreRow]]:
@@ -96,12 +92,16 @@ def _row_problems(rows: list[ParsedRow], sheets: dict[str, Sheet], user: Any) ->
                 message = _("本批次没有分配您考评党组织“%(code)s”。") % {"code": row.code}
             else:
                 message = _("找不到编码为“%(code)s”的党组织。") % {"code": row.code}
-        elif sheet.assessment.state == AssessmentState.APPROVED:
-            message = _("“%(name)s”的考评已审核锁定，不能再修改。") % {"name": sheet.assessment.organization.name}
-        elif sheet.state not in EDITABLE_SHEET_STATES:
-            message = _("您对“%(name)s”的评分表已提交，不能再修改。") % {"name": sheet.assessment.organization.name}
         else:
-            continue
+            refusal = step_refusal(user, sheet.assessment, Step.SAVE, sheet=sheet)
+            if refusal is None:
+                continue
+            # The round is open and the sheet the user's, so a lock is an approval and any other
+            # refusal a sheet already submitted.
+            if isinstance(refusal, LockedError):
+                message = _("“%(name)s”的考评已审核锁定，不能再修改。") % {"name": sheet.assessment.organization.name}
+            else:
+                message = _("您对“%(name)s”的评分表已提交，不能再修改。") % {"name": sheet.assessment.organization.name}
         problems.append(Problem(row.number, CODE, message, row.code_letter))
     return problems
 
@@ -177,7 +177,7 @@ def _check_and_apply(
         sheet.assessment.organization.code: sheet
         for sheet in review_sheets(round, user)
         .select_for_update(of=("self",))
-        .select_related("assessment__organization")
+        .select_related("assessment__organization", "assessment__round")
         .order_by("pk")
     }
     # Checked even when the cells already failed, so that the user sees every problem at once.

@@ -13,14 +13,14 @@ from pathlib import PurePath
 from typing import Any, cast
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from assessments.access import EDITABLE_SHEET_STATES, is_reporter_for
-from assessments.models import Assessment, AuditAction, AuditEvent, Evidence, LockedError, Sheet, SheetKind
+from assessments.access import ensure_evidence_change
+from assessments.models import Assessment, AuditAction, AuditEvent, Evidence
 from indicators.models import Item
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -136,32 +136,12 @@ def _locked_assessment(assessment: Assessment) -> Assessment:
     return Assessment.objects.select_for_update(of=("self",)).select_related("round").get(pk=assessment.pk)
 
 
-def _editable_self_sheet(user: Any, assessment: Assessment) -> Sheet:
-    """The unit's self sheet, if `user` may change its evidence now; refuses otherwise."""
-    if assessment.is_locked:
-        raise LockedError()
-    if not is_reporter_for(user, assessment):
-        raise PermissionDenied("only the unit's reporter changes its evidence")
-    sheet = Sheet.objects.filter(assessment=assessment, kind=SheetKind.SELF).first()
-    if sheet is None or sheet.state not in EDITABLE_SHEET_STATES:
-        raise ValidationError(_("自评表已提交，不能再修改佐证材料。"), code="self_submitted")
-    return sheet
-
-
-def can_change_evidence(user: Any, assessment: Assessment) -> bool:
-    try:
-        _editable_self_sheet(user, assessment)
-    except (PermissionDenied, ValidationError):
-        return False
-    return True
-
-
 @transaction.atomic
 def evidence_add(*, assessment: Assessment, item: Item, upload: UploadedFile, user: Any) -> Evidence:
     # The assessment row is the lock: two uploads at once cannot both pass the count limit,
     # and an approval waits for the upload to finish.
     assessment = _locked_assessment(assessment)
-    sheet = _editable_self_sheet(user, assessment)
+    sheet = ensure_evidence_change(user, assessment)
     if item.system_id != assessment.round.indicator_system_id:
         raise ValidationError("item outside the assessment's edition")
     kind = inspect_upload(upload)
@@ -192,7 +172,7 @@ def evidence_add(*, assessment: Assessment, item: Item, upload: UploadedFile, us
 @transaction.atomic
 def evidence_remove(*, evidence: Evidence, user: Any) -> None:
     assessment = _locked_assessment(evidence.assessment)
-    sheet = _editable_self_sheet(user, assessment)
+    sheet = ensure_evidence_change(user, assessment)
     current = Evidence.objects.filter(pk=evidence.pk, assessment=assessment).first()
     if current is None:
         return  # removed meanwhile (a second click): the outcome asked for already holds

@@ -114,12 +114,6 @@ def assessments_back_to_scoring(*, assessment_ids: Iterable[int], user: Any) -> 
     return len(waiting)
 
 
-def _reopen_review_sheets(assessment: Assessment) -> None:
-    Sheet.objects.filter(assessment=assessment, kind=SheetKind.REVIEW).update(
-        state=SheetState.RETURNED, version=F("version") + 1, updated_at=timezone.now()
-    )
-
-
 def _required_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -127,17 +121,24 @@ def _required_reason(reason: str) -> str:
     return reason
 
 
+def _send_back(assessment: Assessment, user: Any, reason: str, *, also: Iterable[str] = ()) -> Assessment:
+    """Back to the evaluators with the reason (a return or a reopening): the assessment returned,
+    their sheets open again, the step recorded. `also` are fields the caller changed as well."""
+    old = assessment.get_state_display()
+    assessment.state, assessment.returned_reason = AssessmentState.RETURNED, reason
+    assessment.save(update_fields=["state", "returned_reason", *also])
+    Sheet.objects.filter(assessment=assessment, kind=SheetKind.REVIEW).update(
+        state=SheetState.RETURNED, version=F("version") + 1, updated_at=timezone.now()
+    )
+    _record(assessment, user, str(old), str(assessment.get_state_display()), note=reason)
+    return assessment
+
+
 @transaction.atomic
 def assessment_return(*, assessment: Assessment, user: Any, reason: str) -> Assessment:
     assessment = _locked_assessment(assessment)
     ensure_step(user, assessment, Step.RETURN)
-    reason = _required_reason(reason)
-    old = assessment.get_state_display()
-    assessment.state, assessment.returned_reason = AssessmentState.RETURNED, reason
-    assessment.save(update_fields=["state", "returned_reason"])
-    _reopen_review_sheets(assessment)
-    _record(assessment, user, str(old), str(assessment.get_state_display()), note=reason)
-    return assessment
+    return _send_back(assessment, user, _required_reason(reason))
 
 
 @transaction.atomic
@@ -163,10 +164,5 @@ def assessment_reopen(*, assessment: Assessment, user: Any, reason: str) -> Asse
     assessment = _locked_assessment(assessment)
     ensure_step(user, assessment, Step.REOPEN)
     reason = _required_reason(reason)
-    old = assessment.get_state_display()
-    assessment.state, assessment.returned_reason = AssessmentState.RETURNED, reason
     assessment.approved_at = assessment.approved_by = None
-    assessment.save(update_fields=["state", "returned_reason", "approved_at", "approved_by"])
-    _reopen_review_sheets(assessment)
-    _record(assessment, user, str(old), str(assessment.get_state_display()), note=reason)
-    return assessment
+    return _send_back(assessment, user, reason, also=["approved_at", "approved_by"])

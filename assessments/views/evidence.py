@@ -23,16 +23,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments.access import get_assessment_for_evidence, get_evidence_for_user, get_evidence_to_change
+from assessments.access import (
+    can_change_evidence,
+    get_assessment_for_evidence,
+    get_evidence_for_user,
+    get_evidence_to_change,
+)
 from assessments.forms.evidence import EvidenceUploadForm
 from assessments.models import Assessment, Evidence, LockedError, Sheet, SheetKind
-from assessments.services.evidence import (
-    can_change_evidence,
-    evidence_add,
-    evidence_remove,
-    max_bytes,
-    too_large_text,
-)
+from assessments.services.evidence import evidence_add, evidence_remove, max_bytes, too_large_text
 from common.downloads import file_attachment
 from common.typing import AuthenticatedHttpRequest
 from common.uploads import declared_length

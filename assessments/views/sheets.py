@@ -15,7 +15,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from assessments.access import Step, allowed_steps, get_assessment_for_user, get_sheet_for_user, is_sheet_owner
+from assessments.access import (
+    Step,
+    allowed_steps,
+    can_change_evidence,
+    get_assessment_for_user,
+    get_sheet_for_user,
+    is_sheet_owner,
+)
 from assessments.forms.sheet import (
     MINE,
     THEIRS,
@@ -145,7 +152,8 @@ def _page(
         "totals": totals,
         "steps": steps,
         "editable": editable,
-        "can_upload_evidence": editable and sheet.kind == SheetKind.SELF,
+        # The controls sit on the unit's own sheet; a review sheet lists the files only.
+        "can_upload_evidence": sheet.kind == SheetKind.SELF and can_change_evidence(request.user, assessment, sheet),
         "show_self": sheet.kind == SheetKind.REVIEW,
         "conflicts": conflicts,
         "next_url": request.get_full_path(),

@@ -15,9 +15,9 @@ from typing import IO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment
 
-from common.xlsx import neutralise
+from common.xlsx import header_cells, neutralise
 from indicators.models import IndicatorSystem, Item
 
 # The header is part of the file format: it stays Chinese in every interface language.
@@ -38,13 +38,7 @@ def write_version(system: IndicatorSystem, target: IO[bytes]) -> None:
     sheet.freeze_panes = "A2"
     for index, width in enumerate(WIDTHS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
-    header = []
-    for title in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="F6F1F1")
-        header.append(cell)
-    sheet.append(header)
+    sheet.append(header_cells(sheet, COLUMNS))
     wrap = Alignment(wrap_text=True, vertical="top")
     items = Item.objects.filter(system=system).select_related("category").in_outline_order()
     for item in items:

@@ -87,7 +87,7 @@ def fixture_records(system: IndicatorSystem) -> list[dict[str, Any]]:
             "published_at": system.published_at.isoformat() if system.published_at else None,
         },
     }]
-    categories = list(system.categories.order_by("number"))
+    categories = list(system.categories.in_outline_order())
     records.extend(
         {"model": CATEGORY_MODEL, "fields": {"system": [code], "number": c.number, "name": c.name}}
         for c in categories

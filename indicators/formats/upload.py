@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -104,25 +105,26 @@ def _item_problems(item: ParsedItem, category_number: int, columns: dict[str, st
     return problems
 
 
-def _duplicate_problems(version: ParsedVersion, columns: dict[str, str]) -> list[Problem]:
-    problems = []
-    first_category: dict[int, int] = {}
-    first_item: dict[str, int] = {}
-    for category in version.categories:
-        if category.number in first_category:
-            problems.append(Problem(category.row, columns["category"], _(
-                "考评项目序号 %(number)s 与第 %(row)s 行重复。") % {
-                "number": category.number, "row": first_category[category.number]}))
+def _repeats(keyed: Iterable[tuple[object, int]]) -> Iterator[tuple[int, object, int]]:
+    """(row, key, the key's first row) for every (key, row) whose key stood in an earlier row."""
+    first_rows: dict[object, int] = {}
+    for key, row in keyed:
+        if key in first_rows:
+            yield row, key, first_rows[key]
         else:
-            first_category[category.number] = category.row
-        for item in category.items:
-            if item.number in first_item:
-                problems.append(Problem(item.row, columns["number"], _(
-                    "子项目编号 %(number)s 与第 %(row)s 行重复。") % {
-                    "number": item.number, "row": first_item[item.number]}))
-            else:
-                first_item[item.number] = item.row
-    return problems
+            first_rows[key] = row
+
+
+def _duplicate_problems(version: ParsedVersion, columns: dict[str, str]) -> list[Problem]:
+    categories = [(category.number, category.row) for category in version.categories]
+    items = [(item.number, item.row) for category in version.categories for item in category.items]
+    return [
+        Problem(row, columns["category"], _("考评项目序号 %(number)s 与第 %(row)s 行重复。") % {"number": key, "row": first})
+        for row, key, first in _repeats(categories)
+    ] + [
+        Problem(row, columns["number"], _("子项目编号 %(number)s 与第 %(row)s 行重复。") % {"number": key, "row": first})
+        for row, key, first in _repeats(items)
+    ]
 
 
 def _content_problems(version: ParsedVersion, columns: dict[str, str]) -> list[Problem]:

@@ -281,6 +281,6 @@ def version_diff(a: IndicatorSystem, b: IndicatorSystem) -> VersionDiff:
             changes.append(ItemChange(None, new))
     changes.extend(ItemChange(old, None) for pk, old in olds.items() if pk not in matched_old)
 
-    categories_a = list(Category.objects.filter(system=a).order_by("number"))
-    categories_b = list(Category.objects.filter(system=b).order_by("number"))
+    categories_a = list(Category.objects.filter(system=a).in_outline_order())
+    categories_b = list(Category.objects.filter(system=b).in_outline_order())
     return VersionDiff(a, b, _match_categories(categories_a, categories_b, related), changes, related)

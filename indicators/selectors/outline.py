@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
-from django.db.models import Count, DecimalField, Func, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Func, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from indicators.models import Category, IndicatorSystem, Item
+from indicators.models import Category, IndicatorSystem
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -71,12 +71,11 @@ def versions_with_totals(queryset: QuerySet[IndicatorSystem]) -> QuerySet[Versio
 
 def outline_table(system: IndicatorSystem) -> OutlineTable:
     """The edition as the official table: categories with their items and cap subtotals."""
-    items = Item.objects.order_by("order", "id")
     categories = list(
         Category.objects.filter(system=system)
+        .in_outline_order()
+        .with_items()
         .annotate(cap_total=cap_sum(), item_count=Count("items"))
-        .order_by("number")
-        .prefetch_related(Prefetch("items", queryset=items))
     )
     return OutlineTable(
         system=system,

@@ -137,7 +137,7 @@ def record_table_edits(
 ) -> int:
     """After a save of the edit table: one event per category or item created, changed or
     deleted, with each changed field old → new (分值 5 → 6), and one for a changed total."""
-    categories_after = {c.pk: category_values(c) for c in Category.objects.filter(system=system).order_by("number")}
+    categories_after = {c.pk: category_values(c) for c in Category.objects.filter(system=system).in_outline_order()}
     items_after = {
         i.pk: item_values(i) for i in Item.objects.filter(system=system).in_outline_order()
     }

@@ -36,7 +36,7 @@ class VersionNotPublishable(Exception):
 def version_problems(system: IndicatorSystem) -> list[str]:
     """Everything that keeps an edition from being published, as sentences for its editor."""
     problems: list[str] = []
-    categories = list(system.categories.order_by("number").prefetch_related("items"))
+    categories = list(system.categories.in_outline_order().with_items())
     if not categories:
         return [_("版本中还没有考评项目。")]
     expected = list(range(1, len(categories) + 1))
@@ -114,7 +114,7 @@ def version_clone(
         code=code, title=title, year=year, total=source.total, description=description, source=source,
         status=VersionStatus.DRAFT,
     )
-    old_categories = list(Category.objects.filter(system=source).order_by("number"))
+    old_categories = list(Category.objects.filter(system=source).in_outline_order())
     new_categories = Category.objects.bulk_create(
         [Category(system=draft, number=c.number, name=c.name, origin=c) for c in old_categories]
     )

@@ -58,7 +58,7 @@ def version_clone_view(request: AuthenticatedHttpRequest, code: str) -> HttpResp
 
 def _plan_from_database(system: IndicatorSystem) -> EditPlan:
     items = Item.objects.filter(system=system).in_outline_order()
-    categories = list(Category.objects.filter(system=system).order_by("number"))
+    categories = list(Category.objects.filter(system=system).in_outline_order())
     plan = EditPlan(total=format_points(system.total), categories=[], items=[])
     for category in categories:
         plan.categories.append(CategoryRow(key=f"c{category.pk}", number=str(category.number), name=category.name))

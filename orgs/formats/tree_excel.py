@@ -13,12 +13,10 @@ from typing import IO
 
 from django.utils import translation
 from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from common.xlsx import neutralise
+from common.xlsx import header_cells, neutralise
 from orgs.models import OrgType
 
 # The header is part of the file format, not of the interface: it stays Chinese in every
@@ -48,16 +46,6 @@ class TreeRow:
     is_active: bool
 
 
-def _header_cells(sheet: WriteOnlyWorksheet) -> list[Cell]:
-    cells = []
-    for title in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="F6F1F1")
-        cells.append(cell)
-    return cells
-
-
 def _prepare_sheet(workbook: Workbook) -> WriteOnlyWorksheet:
     """Layout that must be set before the first row is written in write-only mode."""
     sheet = workbook.create_sheet(SHEET_TITLE)
@@ -74,7 +62,7 @@ def _prepare_sheet(workbook: Workbook) -> WriteOnlyWorksheet:
     active.add(f"E2:E{_LAST_ROW}")
     sheet.data_validations.append(types)
     sheet.data_validations.append(active)
-    sheet.append(_header_cells(sheet))
+    sheet.append(header_cells(sheet, COLUMNS))
     return sheet
 
 

@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
-from orgs.models import MAX_DEPTH, Organization, OrgType
+from orgs.models import MAX_DEPTH, Organization, OrgType, subtree_of
 from orgs.validators import RESERVED_CODES, code_validator
 
 
@@ -53,12 +53,12 @@ class OrganizationForm(forms.Form):
         if parent is None:
             raise forms.ValidationError(_("上级编码“%(code)s”不存在。"), params={"code": code})
         if self.instance is not None and (
-            parent.pk == self.instance.pk or parent.path.startswith(self.instance.path)
+            parent.pk == self.instance.pk or self.instance.contains(parent)
         ):
             raise forms.ValidationError(_("不能把党组织移到它自己或它的下级组织之下。"))
         height = 0  # levels below the organization, which move along with it
         if self.instance is not None:
-            deepest = Organization.objects.filter(path__startswith=self.instance.path).aggregate(deepest=Max("depth"))
+            deepest = Organization.objects.filter(subtree_of(self.instance.path)).aggregate(deepest=Max("depth"))
             height = deepest["deepest"] - self.instance.depth
         if parent.depth + 1 + height > MAX_DEPTH:
             raise forms.ValidationError(_("党组织最多 %(limit)s 级，放在“%(code)s”之下会超过这个上限。"), params={

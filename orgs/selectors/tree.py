@@ -9,7 +9,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.db.models.functions import Length, Substr
 
 from orgs.formats.tree_excel import TreeRow
-from orgs.models import Organization
+from orgs.models import Organization, children_of, descendants_of, parent_path, path_within
 from orgs.scope import AnyUser, organization_scope, roles_of, visible_organizations
 
 
@@ -25,8 +25,8 @@ def parent_path_of(outer: str = "path") -> Substr:
 
 
 def parent_of(organization: Organization) -> Organization | None:
-    parent_path = organization.path[: -Organization.steplen]
-    return Organization.objects.filter(path=parent_path).first() if parent_path else None
+    parent = parent_path(organization.path)
+    return Organization.objects.filter(path=parent).first() if parent else None
 
 
 def with_parent_code(queryset: QuerySet[Organization]) -> QuerySet[Organization]:
@@ -48,7 +48,7 @@ def scope_roots(user: AnyUser, *, analyst_only: bool = False) -> QuerySet[Organi
         return Organization.objects.filter(depth=1).order_by("path")
     if analyst_only:
         paths = roles_of(user).analyst_paths
-        tops = [path for path in paths if not any(path != other and path.startswith(other) for other in paths)]
+        tops = [path for path in paths if not any(path != other and path_within(path, other) for other in paths)]
         return Organization.objects.filter(path__in=tops).order_by("path")
     parent_visible = Organization.objects.filter(scope, path=parent_path_of())
     return visible_organizations(user).filter(~Exists(parent_visible)).order_by("path")
@@ -61,15 +61,11 @@ def sole_scope_root(user: AnyUser, *, analyst_only: bool = False) -> Organizatio
 
 
 def visible_children(user: AnyUser, organization: Organization) -> QuerySet[Organization]:
-    return visible_organizations(user).filter(
-        path__startswith=organization.path, depth=organization.depth + 1
-    ).order_by("path")
+    return visible_organizations(user).filter(children_of(organization)).order_by("path")
 
 
 def visible_descendant_count(user: AnyUser, organization: Organization) -> int:
-    return visible_organizations(user).filter(
-        path__startswith=organization.path, depth__gt=organization.depth
-    ).count()
+    return visible_organizations(user).filter(descendants_of(organization)).count()
 
 
 @dataclass(frozen=True)
@@ -123,7 +119,7 @@ def tree_rows(user: AnyUser) -> Iterator[TreeRow]:
         "code", "name", "type", "is_active", "path"
     )
     for code, name, type_, is_active, path_ in rows.iterator(chunk_size=2000):
-        parent_path = path_[: -Organization.steplen]
-        parent_code = code_of_path[parent_path] if parent_path in code_of_path else parent_of_root.get(path_)
+        parent = parent_path(path_)
+        parent_code = code_of_path[parent] if parent in code_of_path else parent_of_root.get(path_)
         code_of_path[path_] = code
         yield TreeRow(code, name, type_, parent_code or "", is_active)

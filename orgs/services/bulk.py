@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Max
 
-from orgs.models import Organization, OrgType
+from orgs.models import Organization, OrgType, children_of
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def bulk_add_nodes(nodes: Iterable[NewNode], *, batch_size: int = 2000) -> list[
     next_step: dict[str | None, int] = {}
     for code, parent in stored.items():
         last = (
-            Organization.objects.filter(path__startswith=parent.path, depth=parent.depth + 1)
+            Organization.objects.filter(children_of(parent))
             .aggregate(last=Max("path"))["last"]
         )
         next_step[code] = _next_step(last)

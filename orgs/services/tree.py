@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.audit import AdminAction, AdminKind, record
-from orgs.models import Organization
+from orgs.models import Organization, parent_path
 from orgs.selectors.tree import parent_of
 from orgs.services.history import organization_changes, organization_snapshot
 
@@ -15,7 +15,7 @@ from orgs.services.history import organization_changes, organization_snapshot
 def _check_parent(organization: Organization | None, parent: Organization | None) -> None:
     if organization is None or parent is None:
         return
-    if parent.pk == organization.pk or parent.path.startswith(organization.path):
+    if parent.pk == organization.pk or organization.contains(parent):
         raise ValidationError(
             {"parent_code": _("不能把党组织移到它自己或它的下级组织之下。")}, code="cycle"
         )
@@ -71,7 +71,7 @@ def organization_place(
     organization.name, organization.type, organization.is_active = name, type, is_active
     organization.save(update_fields=["name", "type", "is_active"])
     if move:
-        current_parent_path = organization.path[: -Organization.steplen]
+        current_parent_path = parent_path(organization.path)
         new_parent_path = parent.path if parent else ""
         if current_parent_path != new_parent_path:
             _check_parent(organization, parent)

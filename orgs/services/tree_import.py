@@ -26,7 +26,7 @@ from common.upload_checks import Problem
 from orgs.access import require_admin
 from orgs.formats.tree_excel import PARENT
 from orgs.formats.tree_upload import ImportRow, parse_upload, sort_problems
-from orgs.models import MAX_DEPTH, Organization
+from orgs.models import MAX_DEPTH, Organization, parent_path
 from orgs.scope import AnyUser
 from orgs.services.bulk import NewNode, bulk_add_nodes
 from orgs.services.history import org_label_of, organization_changes, organization_row_snapshot
@@ -69,7 +69,7 @@ def load_tree() -> dict[str, Stored]:
     )
     for pk, code, path, name, type_, is_active in rows.iterator(chunk_size=5000):
         code_of_path[path] = code
-        tree[code] = Stored(pk, name, type_, is_active, code_of_path.get(path[: -Organization.steplen]))
+        tree[code] = Stored(pk, name, type_, is_active, code_of_path.get(parent_path(path)))
     return tree
 
 

@@ -26,7 +26,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from assessments.models import AssessmentState
-from common.xlsx import XLSX_CONTENT_TYPE, neutralise
+from common.xlsx import HEADER_FILL, HEADER_FONT, XLSX_CONTENT_TYPE, header_cells, neutralise
 from indicators.models import Item
 from indicators.points import format_points
 from orgs.formats.tree_excel import type_labels
@@ -36,8 +36,6 @@ from reports.selectors.sheet import ScoreSheet
 
 __all__ = ["XLSX_CONTENT_TYPE", "RankingLayout", "write_ranking", "write_score_sheet"]
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="F6F1F1")
 SUBTOTAL_FILL = PatternFill("solid", fgColor="FBF7F7")
 TOTAL_FILL = PatternFill("solid", fgColor="F3E6E6")
 PERCENT_FORMAT = "0.0%"
@@ -80,15 +78,6 @@ class RankingLayout:
     items: Sequence[Item]
 
 
-def _header(sheet: WriteOnlyWorksheet, titles: Sequence[str]) -> list[Cell]:
-    cells = []
-    for title in titles:
-        cell = WriteOnlyCell(sheet, value=_text(title))
-        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
-        cells.append(cell)
-    return cells
-
-
 def _new_sheet(workbook: Workbook, name: str, title: str, headings: Sequence[str],
                widths: Sequence[float]) -> WriteOnlyWorksheet:
     """A sheet with its title and headings; column layout must be set before the first row in write-only mode."""
@@ -102,7 +91,7 @@ def _new_sheet(workbook: Workbook, name: str, title: str, headings: Sequence[str
     title_cell = WriteOnlyCell(sheet, value=_text(title))
     title_cell.font = Font(bold=True, size=14)
     sheet.append([title_cell])
-    sheet.append(_header(sheet, headings))
+    sheet.append(header_cells(sheet, [_text(title) for title in headings], alignment=WRAP))
     return sheet
 
 

@@ -15,9 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, TypeVar
 from django.db.models import (
     Case,
     DecimalField,
-    ExpressionWrapper,
     F,
-    FloatField,
     IntegerField,
     Max,
     Min,
@@ -28,7 +26,6 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast
 
 from assessments.models import Assessment, CategoryResult, ItemResult, Round
 from assessments.selectors.outline import round_items
@@ -37,7 +34,7 @@ from indicators.selectors.outline import cap_sum
 from orgs.models import Organization, OrgType
 from orgs.scope import AnyUser
 from reports.access import report_assessments
-from reports.selectors.ranking import RankedAssessment, counted_states, ranking
+from reports.selectors.ranking import RankedAssessment, counted_states, percent_of, ranking
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -54,18 +51,10 @@ CappedCategory: TypeAlias = "WithAnnotations[Category, CapField]"
 _Rows = TypeVar("_Rows", bound=Assessment)
 
 
-def ratio(numerator: str, denominator: str) -> ExpressionWrapper:
-    """Percent of the cap. Cast to floating point because SQLite keeps whole decimals as integers
-    and would divide them as integers (5 of 8 would be 62%, not 62.5%); it is only for display."""
-    return ExpressionWrapper(
-        Cast(numerator, FloatField()) * 100.0 / Cast(denominator, FloatField()), output_field=FloatField()
-    )
-
-
 def categories_with_caps(round: Round) -> list[CappedCategory]:
     """The round's categories in order, each with `cap` (the sum of its items' caps)."""
     return list(
-        Category.objects.filter(system_id=round.indicator_system_id).annotate(cap=cap_sum()).order_by("number")
+        Category.objects.filter(system_id=round.indicator_system_id).in_outline_order().annotate(cap=cap_sum())
     )
 
 
@@ -153,7 +142,7 @@ def _results(model: type[CategoryResult] | type[ItemResult], key: str, ids: list
     rows = (
         model.objects.filter(assessment_id__in=ids)
         .annotate(
-            percent=ratio("score", "cap"),
+            percent=percent_of("score", "cap"),
             high=Window(Max("score"), partition_by=[F(key)]),
             low=Window(Min("score"), partition_by=[F(key)]),
         )
@@ -179,7 +168,7 @@ def comparison(
         .filter(round=round, organization__in=[o.pk for o in organizations], total__isnull=False,
                 state__in=counted_states(include_submitted))
         .annotate(
-            percent=ratio("total", "max_total"),
+            percent=percent_of("total", "max_total"),
             high=Window(Max("total")),
             low=Window(Min("total")),
         )

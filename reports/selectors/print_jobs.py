@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from assessments.models import Assessment, Round
-from orgs.models import Organization
+from orgs.models import Organization, subtree_of
 from orgs.scope import AnyUser
 from reports.access import report_assessments
 from reports.models import PrintJob, PrintJobState
@@ -20,8 +20,8 @@ def sheets_to_print(
     return (
         report_assessments(user)
         .filter(
+            subtree_of(organization.path, "organization__"),
             round=round,
-            organization__path__startswith=organization.path,
             state__in=counted_states(include_submitted),
         )
         .select_related("round", "round__indicator_system", "organization", "approved_by")

@@ -21,7 +21,7 @@ from django.db.models.functions import Cast, Rank
 
 from assessments.models import Assessment, AssessmentState, CategoryResult, Round
 from indicators.models import Category
-from orgs.models import Organization
+from orgs.models import Organization, subtree_of
 from orgs.scope import AnyUser
 from reports.access import report_assessments
 
@@ -43,7 +43,7 @@ SORTS = {"rank", "-rank", "total", "-total", "percent", "-percent", "name", "-na
 
 
 def round_categories(round: Round) -> list[Category]:
-    return list(Category.objects.filter(system_id=round.indicator_system_id).order_by("number"))
+    return list(Category.objects.filter(system_id=round.indicator_system_id).in_outline_order())
 
 
 def counted_states(include_submitted: bool) -> list[str]:
@@ -51,7 +51,8 @@ def counted_states(include_submitted: bool) -> list[str]:
 
 
 def percent_of(numerator: str, denominator: str) -> ExpressionWrapper:
-    """A percentage for display (a float). SQLite stores whole-number decimals as integers and
+    """numerator × 100 ÷ denominator (a score of its cap, a total of its maximum) for display,
+    as a float: every report's percentages. SQLite stores whole-number decimals as integers and
     would divide them as integers (97 of 120 → 80, not 80.83), so the division is in floats."""
     return ExpressionWrapper(
         Cast(F(numerator), FloatField()) * 100.0 / Cast(F(denominator), FloatField()), output_field=FloatField()
@@ -72,7 +73,7 @@ def ranking(
         round=round, total__isnull=False, state__in=counted_states(include_submitted)
     )
     if subtree is not None:
-        queryset = queryset.filter(organization__path__startswith=subtree.path)
+        queryset = queryset.filter(subtree_of(subtree.path, "organization__"))
     if org_type:
         queryset = queryset.filter(organization__type=org_type)
     if depth:

@@ -21,12 +21,11 @@ from django.utils.translation import gettext as _
 from assessments.models import Assessment, AssessmentState, CategoryResult, ItemResult, Round
 from indicators.models import Category, Item
 from indicators.points import format_points
-from orgs.models import Organization
+from orgs.models import Organization, children_of, descendants_of, subtree_of
 from orgs.scope import AnyUser
 from reports import charts
 from reports.access import report_assessments, report_organizations
-from reports.selectors.ranking import counted_states
-from reports.selectors.trend import rate
+from reports.selectors.ranking import counted_states, percent_of
 
 BIN_WIDTH = 5  # points per histogram bar
 PAGE_SIZE = 50
@@ -39,9 +38,9 @@ def counted(user: AnyUser, round: Round, *, subtree: Organization | None = None,
         round=round, total__isnull=False, state__in=counted_states(include_submitted)
     )
     if subtree is not None:
-        queryset = queryset.filter(organization__path__startswith=subtree.path)
-        if descendants_only:
-            queryset = queryset.filter(organization__depth__gt=subtree.depth)
+        queryset = queryset.filter(
+            descendants_of(subtree, "organization__") if descendants_only else subtree_of(subtree.path, "organization__")
+        )
     return queryset
 
 
@@ -69,7 +68,7 @@ def summary(assessments: QuerySet[Assessment]) -> Summary:
         mean=Avg("total"),
         minimum=Min("total"),
         maximum=Max("total"),
-        mean_percent=Avg(rate("total", "max_total")),
+        mean_percent=Avg(percent_of("total", "max_total")),
     ))
 
 
@@ -93,7 +92,7 @@ def category_stats(assessments: QuerySet[Assessment], categories: list[Category]
         .annotate(
             # Named so as not to shadow the `cap` column that the rate below divides by.
             category_cap=Max("cap"), count=Count("pk"), mean=Avg("score"), minimum=Min("score"),
-            maximum=Max("score"), mean_percent=Avg(rate("score", "cap")),
+            maximum=Max("score"), mean_percent=Avg(percent_of("score", "cap")),
         )
     )
     # Plain dicts: the rows are spread into CategoryStat below, without their key.
@@ -161,9 +160,7 @@ def children_page(user: AnyUser, round: Round, organization: Organization, page_
 
     One GROUP BY over the subtree, keyed by each assessment's path cut to the children's depth.
     """
-    children = report_organizations(user).filter(
-        path__startswith=organization.path, depth=organization.depth + 1
-    ).order_by("path")
+    children = report_organizations(user).filter(children_of(organization)).order_by("path")
     page = Paginator(children, PAGE_SIZE).get_page(page_number)
     paths = [child.path for child in page.object_list]
     stats: dict[str, Mapping[str, Any]] = {}
@@ -174,7 +171,7 @@ def children_page(user: AnyUser, round: Round, organization: Organization, page_
             .filter(branch__in=paths)
             .values("branch")
             .annotate(count=Count("pk"), mean=Avg("total"), minimum=Min("total"), maximum=Max("total"),
-                      mean_percent=Avg(rate("total", "max_total")))
+                      mean_percent=Avg(percent_of("total", "max_total")))
         )
         stats = {row["branch"]: row for row in rows}
     for child in page.object_list:
@@ -202,7 +199,7 @@ def item_rates(assessments: QuerySet[Assessment], round: Round) -> list[ItemRate
     rows = (
         ItemResult.objects.filter(assessment__in=assessments.values("pk"))
         .values("item_id")
-        .annotate(item_cap=Max("cap"), count=Count("pk"), mean=Avg("score"), mean_percent=Avg(rate("score", "cap")))
+        .annotate(item_cap=Max("cap"), count=Count("pk"), mean=Avg("score"), mean_percent=Avg(percent_of("score", "cap")))
     )
     by_id: dict[int, dict[str, Any]] = {
         row["item_id"]: {name: value for name, value in row.items() if name != "item_id"} for row in rows
@@ -233,7 +230,7 @@ def heatmap_page(assessments: QuerySet[Assessment], categories: list[Category], 
     """
     rows = (
         assessments.select_related("organization")
-        .annotate(percent=rate("total", "max_total"))
+        .annotate(percent=percent_of("total", "max_total"))
         .order_by("organization__path")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(page_number)
@@ -242,7 +239,7 @@ def heatmap_page(assessments: QuerySet[Assessment], categories: list[Category], 
     if ids:
         results = (
             CategoryResult.objects.filter(assessment_id__in=ids)
-            .annotate(percent=rate("score", "cap"))
+            .annotate(percent=percent_of("score", "cap"))
             .values_list("assessment_id", "category_id", "percent")
         )
         rates = {(assessment_id, category_id): percent for assessment_id, category_id, percent in results}

@@ -46,7 +46,7 @@ def score_sheet(assessment: Assessment, *, named: bool = True) -> ScoreSheet:
     its workbook and its printout (no evaluator list, no "name：" before each reason).
     """
     system_id = assessment.round.indicator_system_id
-    categories = list(Category.objects.filter(system_id=system_id).annotate(cap_total=cap_sum()).order_by("number"))
+    categories = list(Category.objects.filter(system_id=system_id).in_outline_order().annotate(cap_total=cap_sum()))
     items = list(Item.objects.filter(system_id=system_id).in_outline_order())
     merged = dict(ItemResult.objects.filter(assessment=assessment).values_list("item_id", "score"))
     subtotals = dict(CategoryResult.objects.filter(assessment=assessment).values_list("category_id", "score"))

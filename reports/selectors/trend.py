@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Max, QuerySet, Window
+from django.db.models import Count, F, Max, QuerySet, Window
 from django.db.models.expressions import RowRange
-from django.db.models.functions import Cast, Rank
+from django.db.models.functions import Rank
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -24,13 +24,7 @@ from orgs.models import Organization
 from orgs.scope import AnyUser
 from reports import charts
 from reports.access import report_assessments
-from reports.selectors.ranking import counted_states
-
-
-def rate(numerator: str, denominator: str) -> ExpressionWrapper:
-    """score × 100 ÷ cap as a float. SQLite stores whole-number decimals as integers and would
-    divide them as integers (7 × 100 ÷ 15 = 46); the cast keeps the fraction on every backend."""
-    return ExpressionWrapper(Cast(F(numerator), FloatField()) * 100.0 / F(denominator), output_field=FloatField())
+from reports.selectors.ranking import counted_states, percent_of
 
 
 @dataclass
@@ -109,12 +103,12 @@ def organization_trend(user: AnyUser, organization: Organization, *, include_sub
     rows = list(
         counted(user, include_submitted).filter(organization=organization)
         .select_related("round__indicator_system")
-        .annotate(percent=rate("total", "max_total"))
+        .annotate(percent=percent_of("total", "max_total"))
         .order_by("round__year", "round_id")
     )
     results = (
         CategoryResult.objects.filter(assessment_id__in=[row.pk for row in rows])
-        .annotate(percent=rate("score", "cap"))
+        .annotate(percent=percent_of("score", "cap"))
         .values_list("assessment_id", "category__number", "category__name", "percent")
         .order_by("assessment__round__year", "assessment__round_id", "category__number")
     )

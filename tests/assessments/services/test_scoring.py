@@ -92,6 +92,21 @@ def test_the_database_refuses_scores_outside_the_rules(outline, unit, evaluator,
         Score.objects.bulk_create([Score(sheet=sheet, item=item, cap=item.cap, **fields)])
 
 
+@pytest.mark.parametrize(
+    ("model", "to_assessment"),
+    [(Score, "sheet__assessment"), (ItemResult, "assessment"), (CategoryResult, "assessment")],
+)
+def test_the_database_refuses_a_copied_cap_that_is_not_whole_or_half_points(outline, unit, evaluator, model, to_assessment):
+    sheet = fill(assign(make_round(outline), unit, evaluator), evaluator, {"1.1": 2})
+    where = {"category__number": 1} if model is CategoryResult else {"item__number": "1.1"}
+    row = model.objects.get(**{to_assessment: sheet.assessment}, **where)
+    # Every other rule still holds at these caps: the score stays within them, with its reason.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        model.objects.filter(pk=row.pk).update(cap=row.cap + Decimal("0.3"))
+    model.objects.filter(pk=row.pk).update(cap=row.cap + Decimal("0.5"))
+    assert model.objects.get(pk=row.pk).cap == row.cap + Decimal("0.5")
+
+
 def test_an_approved_assessment_refuses_every_write(outline, unit, evaluator):
     sheet = assign(make_round(outline), unit, evaluator)
     fill(sheet, evaluator, {"1.1": 3})

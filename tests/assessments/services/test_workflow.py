@@ -14,7 +14,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from assessments.access import ASSESSMENT_STEPS, SHEET_STEPS, Step, allowed_steps
+from assessments.access import (
+    ASSESSMENT_STEPS,
+    SHEET_STEPS,
+    Step,
+    allowed_steps,
+    approvable_by,
+    can_change_evidence,
+    sheets_editable_by,
+)
 from assessments.entries import Entry
 from assessments.models import (
     Assessment,
@@ -463,6 +471,37 @@ def test_the_services_accept_exactly_the_allowed_steps(outline, state):
         offered = allowed_steps(user, world.assessment, sheet)
         for step in ASSESSMENT_STEPS if sheet is None else SHEET_STEPS:
             assert _service_accepts(world, step, user, sheet) == (step in offered), (role, state, step, name)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_the_filters_of_lists_select_exactly_what_the_steps_allow(outline, state):
+    world = _in_state(outline, state)
+    for role, name, sheet in _cases(world):
+        user = world.users[role]
+        if sheet is None:
+            listed = Assessment.objects.filter(approvable_by(user), pk=world.assessment.pk).exists()
+            assert listed == (Step.APPROVE in allowed_steps(user, world.assessment)), (role, state)
+        else:
+            listed = Sheet.objects.filter(sheets_editable_by(user), pk=sheet.pk).exists()
+            assert listed == (Step.SAVE in allowed_steps(user, world.assessment, sheet)), (role, state, name)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_evidence_changes_with_the_unit_s_own_sheet(outline, state):
+    world = _in_state(outline, state)
+    own = _sheet(world, "self")
+    for role in [*ROLES, "second"]:
+        user = world.users[role]
+        expected = Step.SAVE in allowed_steps(user, world.assessment, own)
+        assert can_change_evidence(user, world.assessment) == expected, (role, state)
+        assert can_change_evidence(user, world.assessment, own) == expected, (role, state)
+
+
+def test_an_assessment_the_approver_scored_is_not_listed_as_theirs_to_approve(outline):
+    world = scored_by_the_approver(outline)
+    approver = world.users["approver"]
+    assert not Assessment.objects.filter(approvable_by(approver)).exists()
+    assert Assessment.objects.filter(approvable_by(world.users["admin"])).get() == world.assessment
 
 
 # --- the moves a change of evaluators brings, recorded like every other step --------------------
