@@ -9,8 +9,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessments.formats.evidence import ACCEPT, allowed_types_text, inspect_upload, max_bytes, max_per_item
 from assessments.models import Assessment
-from assessments.services.evidence import ACCEPT, allowed_types_text, inspect_upload, max_bytes, max_per_item
 from indicators.models import Item
 
 

@@ -29,9 +29,10 @@ from assessments.access import (
     get_evidence_for_user,
     get_evidence_to_change,
 )
+from assessments.formats.evidence import max_bytes, too_large_text
 from assessments.forms.evidence import EvidenceUploadForm
 from assessments.models import Assessment, Evidence, LockedError, Sheet, SheetKind
-from assessments.services.evidence import evidence_add, evidence_remove, max_bytes, too_large_text
+from assessments.services.evidence import evidence_add, evidence_remove
 from common.downloads import file_attachment
 from common.typing import AuthenticatedHttpRequest
 from common.uploads import declared_length

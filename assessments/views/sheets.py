@@ -23,6 +23,7 @@ from assessments.access import (
     get_sheet_for_user,
     is_sheet_owner,
 )
+from assessments.formats.evidence import max_bytes, too_large_text
 from assessments.forms.sheet import (
     MINE,
     THEIRS,
@@ -48,7 +49,6 @@ from assessments.services import (
     sheet_submit,
     stored_values,
 )
-from assessments.services.evidence import max_bytes, too_large_text
 from assessments.services.scoring import values_of
 from assessments.threeway import REASON, SCORE, FieldKey
 from assessments.totals import ItemInfo, compute_totals

@@ -27,15 +27,6 @@ TEMPLATE_FOLDERS = {*APPS, "common", "registration"}
 # command comes in. Views are imported only by the route tables (and by views of their own app).
 SERVICE_CALLERS = {"views", "services", "admin", "management"}
 VIEW_IMPORTERS = {"urls"}
-# Known exceptions, each with the reason it is still there; an entry that is no longer needed fails
-# test_every_allowed_import_is_still_needed, so the list only shrinks.
-ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
-    ("assessments.forms.evidence", "assessments.services.evidence"): (
-        "the upload's file-type checks (ACCEPT, inspect_upload, the limits) still live in "
-        "services.evidence; they belong in a pure module the form and the service both import"
-    ),
-}
-
 # Calls that write a model whatever they are called on, and `update`, which writes only on a
 # queryset (`X.objects…update(…)`, `….filter(…).update(…)`): on a plain name it is a dict's.
 WRITES_ON_ANYTHING = {"save", "delete", "create", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
@@ -171,17 +162,9 @@ def test_imports_run_one_way_and_through_the_layers():
         importer = module_name(path)
         for imported in sorted(imports_of(path)):
             reason = import_refusal(importer, imported)
-            if reason and (importer, imported) not in ALLOWED_IMPORTS:
+            if reason:
                 refused.append(f"{importer} → {imported}: {reason}")
     assert refused == []
-
-
-def test_every_allowed_import_is_still_needed():
-    for importer, imported in ALLOWED_IMPORTS:
-        module = ROOT / Path(*importer.split("."))
-        path = module.with_suffix(".py") if module.with_suffix(".py").is_file() else module / "__init__.py"
-        assert imported in imports_of(path), (importer, imported)
-        assert import_refusal(importer, imported), (importer, imported)
 
 
 # The checks themselves: each flags a violation and passes what is not one.

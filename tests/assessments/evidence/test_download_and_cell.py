@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 
-from assessments.services.evidence import ACCEPT
+from assessments.formats.evidence import ACCEPT
 from tests.assessments.evidence.common import (
     NEXT,
     download,
