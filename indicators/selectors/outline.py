@@ -32,6 +32,16 @@ def version_cap_sum(system: IndicatorSystem) -> Decimal:
     return IndicatorSystem.objects.filter(pk=system.pk).annotate(caps=cap_sum()).values_list("caps", flat=True).get()
 
 
+def version_items(system: IndicatorSystem) -> QuerySet[Item]:
+    """The edition's items, in the order of the official table."""
+    return system.items.in_outline_order()
+
+
+def version_categories(system: IndicatorSystem) -> list[Category]:
+    """The edition's categories by number, without their items."""
+    return list(system.categories.order_by("number"))
+
+
 @dataclass
 class OutlineTable:
     system: IndicatorSystem
