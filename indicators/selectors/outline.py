@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypeAlias, TypedDict
 from django.db.models import Count, DecimalField, Func, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from indicators.models import Category, IndicatorSystem, Item
+from indicators.models import Category, IndicatorSystem, Item, ItemQuerySet
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -32,7 +32,7 @@ def version_cap_sum(system: IndicatorSystem) -> Decimal:
     return IndicatorSystem.objects.filter(pk=system.pk).annotate(caps=cap_sum()).values_list("caps", flat=True).get()
 
 
-def version_items(system: IndicatorSystem) -> QuerySet[Item]:
+def version_items(system: IndicatorSystem) -> ItemQuerySet:
     """The edition's items, in the order of the official table."""
     return system.items.in_outline_order()
 
