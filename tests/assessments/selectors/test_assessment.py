@@ -28,10 +28,10 @@ from tests.worlds import PDF, build_world, submit_all
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
+@pytest.fixture
+def uploads(settings, tmp_path):
+    """Evidence files are stored in a folder of the test's own."""
     settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 def add_evidence(world, number: str, name: str = "记录.pdf"):
@@ -121,18 +121,18 @@ def test_there_are_no_merged_results_before_any_review_score(outline):
     assert category_results(world.assessment) == {}
 
 
-def test_evidence_is_counted_per_item_and_items_without_any_are_left_out(outline):
+def test_evidence_is_counted_per_item_and_items_without_any_are_left_out(outline, uploads):
     world = build_world(outline, submitted=False)
-    first, _ = add_evidence(world, "1.1", "一.pdf"), add_evidence(world, "1.1", "二.pdf")
-    add_evidence(world, "3.2")
-    other = Item.objects.get(system=outline, number="3.2")
+    first = add_evidence(world, "1.1", "一.pdf")
+    add_evidence(world, "1.1", "二.pdf")
+    other = add_evidence(world, "3.2")
 
     counts = evidence_counts(world.assessment)
 
-    assert counts == {first.item_id: 2, other.pk: 1}
+    assert counts == {first.item_id: 2, other.item_id: 1}
 
 
-def test_the_evidence_of_an_item_is_that_items_only(outline, django_assert_num_queries):
+def test_the_evidence_of_an_item_is_that_items_only(outline, uploads, django_assert_num_queries):
     world = build_world(outline, submitted=False)
     first = add_evidence(world, "1.1", "一.pdf")
     second = add_evidence(world, "1.1", "二.pdf")
