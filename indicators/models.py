@@ -252,6 +252,11 @@ class ItemQuerySet(VersionContentQuerySet):
         return self.order_by(*first, *OUTLINE_ORDER)
 
 
+def outline_order(relation: str) -> tuple[str, ...]:
+    """OUTLINE_ORDER for rows that reach their item through `relation`, e.g. "later__" for an ItemLink."""
+    return tuple(relation + key for key in OUTLINE_ORDER)
+
+
 _ItemManagerBase = models.Manager.from_queryset(ItemQuerySet)
 
 

@@ -2,7 +2,8 @@
 
 One grammar for every number of points a person types, a score or a cap (static/js/points.js
 mirrors every step; the same table of inputs, tests/input_cases.py, is run through both in
-tests/test_score_validation.py and tests/browser/test_input_rules_in_browser.py):
+tests/assessments/test_validation.py and tests/browser/test_input_rules_in_browser.py, and
+through this grammar alone in tests/indicators/test_points.py):
   1. any character outside the Basic Multilingual Plane → not a number. (Nobody types points in
      them, and Unicode keeps adding compatibility digits there, which a browser newer than this
      Python would normalise differently.)

@@ -20,10 +20,6 @@ def can_manage_organizations(user: AnyUser) -> bool:
     return roles_of(user).is_admin
 
 
-def can_manage_people(user: AnyUser) -> bool:
-    return roles_of(user).is_admin
-
-
 def require_admin(user: AnyUser) -> None:
     if not roles_of(user).is_admin:
         raise PermissionDenied("admins only")

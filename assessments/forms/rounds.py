@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import MergeMethod, Round
+from assessments.selectors.rounds import newest_edition, previous_round_choices
 from indicators.models import IndicatorSystem
 from orgs.models import Organization, Role, RoleGrant, subtree_of
 
@@ -99,7 +100,7 @@ class RoundCreateForm(RoundSettingsForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         previous = cast(forms.ModelChoiceField, self.fields["previous"])  # the form's copy of `previous`
-        previous.queryset = Round.objects.select_related("indicator_system").order_by("-year", "-id")
+        previous.queryset = previous_round_choices()
 
     def clean_year(self) -> int:
         year = self.cleaned_data["year"]
@@ -124,7 +125,7 @@ class RoundCreateForm(RoundSettingsForm):
 
 def initial_from_previous(previous: Round) -> dict[str, Any]:
     """The create form filled in from the round being carried over, a year later."""
-    newest = IndicatorSystem.objects.selectable_for_rounds().order_by("-year", "-published_at", "-id").first()
+    newest = newest_edition()
     return {
         "previous": previous.pk,
         "year": min(previous.year + 1, 2100),

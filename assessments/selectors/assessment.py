@@ -7,25 +7,85 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 
-from assessments.models import Assessment, AuditAction, AuditEvent, Evidence, Score, Sheet, SheetKind
+from assessments.models import (
+    Assessment,
+    AuditAction,
+    AuditEvent,
+    CategoryResult,
+    Evidence,
+    ItemResult,
+    Score,
+    Sheet,
+    SheetKind,
+)
 from assessments.threeway import REASON, SCORE, FieldKey
+from indicators.models import Item
+from orgs.scope import AnyUser
+
+
+def assessment_sheets(assessment: Assessment) -> list[Sheet]:
+    """The assessment's sheets with their evaluators: the reviews, the lead's first, then the self-assessment.
+
+    Kept on the assessment (prefetched), so that the steps' own-review rule reads them rather than
+    the database.
+    """
+    prefetch_related_objects([assessment], Prefetch(
+        "sheets", queryset=Sheet.objects.select_related("evaluator").order_by("kind", "-is_lead", "pk")
+    ))
+    return list(assessment.sheets.all())
+
+
+def sheet_as_stored(sheet: Sheet) -> Sheet:
+    """The sheet read again, with its evaluator, as another save has left it (its version moved on)."""
+    return Sheet.objects.select_related("evaluator").get(pk=sheet.pk)
 
 
 def sheet_scores(sheet: Sheet) -> dict[int, Score]:
+    """The sheet's score rows, by item id."""
     return {score.item_id: score for score in Score.objects.filter(sheet=sheet)}
 
 
+def score_values(sheet: Sheet) -> dict[int, Decimal | None]:
+    """The sheet's score of each item it holds, by item id (the reasons not read)."""
+    return dict(Score.objects.filter(sheet=sheet).values_list("item_id", "score"))
+
+
 def self_sheet_of(assessment: Assessment) -> Sheet | None:
+    """The unit's self-assessment sheet, if it has one yet."""
     return Sheet.objects.filter(assessment=assessment, kind=SheetKind.SELF).first()
 
 
+def item_results(assessment: Assessment) -> dict[int, ItemResult]:
+    """The merged result of each item of the assessment (score and the evaluators' spread), by item id."""
+    return {result.item_id: result for result in ItemResult.objects.filter(assessment=assessment)}
+
+
+def category_results(assessment: Assessment) -> dict[int, Decimal]:
+    """The merged subtotal of each category of the assessment, by category id."""
+    return dict(CategoryResult.objects.filter(assessment=assessment).values_list("category_id", "score"))
+
+
 def evidence_by_item(assessment: Assessment) -> dict[int, list[Evidence]]:
+    """The assessment's evidence files with their uploaders, grouped by item id."""
     grouped: dict[int, list[Evidence]] = {}
     for evidence in Evidence.objects.filter(assessment=assessment).select_related("uploaded_by"):
         grouped.setdefault(evidence.item_id, []).append(evidence)
     return grouped
+
+
+def evidence_of_item(assessment: Assessment, item: Item) -> list[Evidence]:
+    """The evidence files of one item of the assessment, with their uploaders."""
+    return list(Evidence.objects.filter(assessment=assessment, item=item).select_related("uploaded_by"))
+
+
+def evidence_counts(assessment: Assessment) -> dict[int, int]:
+    """How many evidence files each item of the assessment has, by item id (items without any left out)."""
+    return dict(
+        Evidence.objects.filter(assessment=assessment).order_by().values("item_id")
+        .annotate(n=Count("pk")).values_list("item_id", "n")
+    )
 
 
 def review_scores_by_item(assessment: Assessment) -> dict[int, list[tuple[Sheet, Decimal | None]]]:
@@ -59,4 +119,16 @@ def last_changes(
 
 
 def history(assessment: Assessment) -> QuerySet[AuditEvent]:
+    """The assessment's changes, newest first, with who made them and on which item and sheet."""
     return AuditEvent.objects.filter(assessment=assessment).select_related("actor", "item", "sheet__evaluator")
+
+
+def history_without_reviews(assessment: Assessment, user: AnyUser) -> QuerySet[AuditEvent]:
+    """The history less the evaluators' sheets and assignments, the user's own sheet kept.
+
+    For whoever may not see the reviews (`visible_parts`): the unit reads neither the evaluators'
+    scores nor who they are, here as on the round page.
+    """
+    return history(assessment).filter(
+        Q(sheet__isnull=True) | Q(sheet__kind=SheetKind.SELF) | Q(sheet__evaluator_id=user.pk)
+    ).exclude(action=AuditAction.ASSIGNMENT)

@@ -20,3 +20,10 @@ def outline_categories(system: IndicatorSystem) -> list[Category]:
 def round_items(round: Round) -> list[Item]:
     # The outline's order, as `outline_items` and the score page use.
     return list(Item.objects.filter(system_id=round.indicator_system_id).in_outline_order())
+
+
+def item_of_round(round: Round, raw: str | None) -> Item | None:
+    """An item of the round's edition by an id the user sent; None if it is not a number or not one of them."""
+    if not raw or not raw.isdigit():
+        return None
+    return Item.objects.filter(pk=int(raw), system_id=round.indicator_system_id).first()

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import (
     Count,
     Exists,
@@ -22,6 +23,7 @@ from django.db.models.functions import Coalesce
 
 from assessments.access import assessments_for_user, rounds_for_user
 from assessments.models import Assessment, AssessmentState, Evidence, ItemResult, Round, Score, Sheet, SheetKind
+from indicators.models import IndicatorSystem
 from orgs.models import Role
 from orgs.scope import AnyUser
 
@@ -123,4 +125,25 @@ def evaluator_choices() -> QuerySet[Any]:
 
 
 def previous_round_choices() -> QuerySet[Round]:
+    """Every round, newest first, with its edition: the rounds a new one may carry over."""
     return Round.objects.select_related("indicator_system").order_by("-year", "-id")
+
+
+def previous_round(raw: str) -> Round | None:
+    """The round chosen to carry over, by the id the admin sent; None if it is not a number or no round."""
+    return Round.objects.filter(pk=raw).first() if raw.isdigit() else None
+
+
+def newest_edition() -> IndicatorSystem | None:
+    """The newest edition a round may use, which a new round is offered first."""
+    return IndicatorSystem.objects.selectable_for_rounds().order_by("-year", "-published_at", "-id").first()
+
+
+def participant_count(round: Round) -> int:
+    """How many organizations take part in the round, whoever may see them."""
+    return Assessment.objects.filter(round=round).count()
+
+
+def scores_in_round(user: User, round: Round) -> bool:
+    """Whether the user holds a review sheet of the round, i.e. scores some of its units."""
+    return Sheet.objects.filter(assessment__round=round, kind=SheetKind.REVIEW, evaluator=user).exists()

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -29,17 +28,17 @@ from assessments.access import (
     visible_parts,
 )
 from assessments.forms.assessment import ReasonForm
-from assessments.models import (
-    Assessment,
-    AssessmentState,
-    AuditAction,
-    CategoryResult,
-    Evidence,
-    ItemResult,
-    Sheet,
-    SheetKind,
+from assessments.models import Assessment, AssessmentState, ItemResult, Sheet, SheetKind
+from assessments.selectors.assessment import (
+    assessment_sheets,
+    category_results,
+    evidence_counts,
+    history,
+    history_without_reviews,
+    item_results,
+    review_scores_by_item,
+    score_values,
 )
-from assessments.selectors.assessment import history, review_scores_by_item, sheet_scores
 from assessments.selectors.outline import outline_categories
 from assessments.services import assessment_approve, assessment_reopen, assessment_return
 from assessments.totals import ItemInfo, compute_totals
@@ -90,23 +89,15 @@ def _blocks(
 ) -> list[CategoryBlock]:
     """The official table's rows with every figure the page shows, in a fixed number of queries."""
     items = [ItemInfo(i.id, c.id, i.cap) for c in categories for i in c.items.all()]
-    self_scores = {k: s.score for k, s in sheet_scores(self_sheet).items()} if self_sheet else {}
+    self_scores = score_values(self_sheet) if self_sheet else {}
     self_totals = compute_totals(items, self_scores)
     reviews: dict[int, dict[int, Decimal | None]] = {}
     if review_sheets:
         for item_id, pairs in review_scores_by_item(assessment).items():
             reviews[item_id] = {sheet.pk: score for sheet, score in pairs}
-    results: dict[int, ItemResult] = {}
-    category_results: dict[int, Decimal] = {}
-    if show_result:
-        results = {r.item_id: r for r in ItemResult.objects.filter(assessment=assessment)}
-        category_results = dict(
-            CategoryResult.objects.filter(assessment=assessment).values_list("category_id", "score")
-        )
-    evidence = dict(
-        Evidence.objects.filter(assessment=assessment).order_by().values("item_id")
-        .annotate(n=Count("pk")).values_list("item_id", "n")
-    )
+    results: dict[int, ItemResult] = item_results(assessment) if show_result else {}
+    category_scores: dict[int, Decimal] = category_results(assessment) if show_result else {}
+    evidence = evidence_counts(assessment)
     threshold = assessment.round.disagreement_threshold
     blocks = []
     for category in categories:
@@ -114,7 +105,7 @@ def _blocks(
         self_scored = any(self_scores.get(item.pk) is not None for item in category.items.all())
         block = CategoryBlock(
             category, self_totals.cap_by_category.get(category.pk, Decimal("0")),
-            self_totals.by_category.get(category.pk) if self_scored else None, category_results.get(category.pk),
+            self_totals.by_category.get(category.pk) if self_scored else None, category_scores.get(category.pk),
         )
         for item in category.items.all():
             result = results.get(item.pk)
@@ -133,15 +124,12 @@ def _blocks(
 
 
 def _history_page(request: HttpRequest, assessment: Assessment, parts: Parts, sheets: list[Sheet]) -> Any:
-    events = history(assessment)
     if parts.reviews:
-        return Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    # The unit reads neither the evaluators' scores nor who they are, here as on the round page.
+        return Paginator(history(assessment), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     user_id = request.user.pk
-    events = events.filter(
-        Q(sheet__isnull=True) | Q(sheet__kind=SheetKind.SELF) | Q(sheet__evaluator_id=user_id)
-    ).exclude(action=AuditAction.ASSIGNMENT)
+    events = history_without_reviews(assessment, request.user)
     page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    # What is left (the self-assessment, the workflow steps) does not name the other evaluators either.
     evaluators = {s.evaluator_id for s in sheets if s.kind == SheetKind.REVIEW and s.evaluator_id != user_id}
     for event in page:
         event.actor_hidden = event.actor_id in evaluators  # type: ignore[attr-defined]  # for the template
@@ -160,11 +148,7 @@ def _render(
     user = request.user
     parts = visible_parts(user, assessment)
     show_flags = sees_disagreement(user, assessment.round)
-    # Prefetched, so that the steps' own-review rule reads these sheets rather than the database.
-    prefetch_related_objects([assessment], Prefetch(
-        "sheets", queryset=Sheet.objects.select_related("evaluator").order_by("kind", "-is_lead", "pk")
-    ))
-    sheets = list(assessment.sheets.all())
+    sheets = assessment_sheets(assessment)
     self_sheet = next((s for s in sheets if s.kind == SheetKind.SELF), None)
     review_sheets = [
         s for s in sheets if s.kind == SheetKind.REVIEW and (parts.reviews or s.evaluator_id == user.pk)

@@ -31,7 +31,9 @@ from assessments.access import (
 )
 from assessments.formats.evidence import max_bytes, too_large_text
 from assessments.forms.evidence import EvidenceUploadForm
-from assessments.models import Assessment, Evidence, LockedError, Sheet, SheetKind
+from assessments.models import Assessment, LockedError
+from assessments.selectors.assessment import evidence_of_item, self_sheet_of
+from assessments.selectors.outline import item_of_round
 from assessments.services.evidence import evidence_add, evidence_remove
 from common.downloads import file_attachment
 from common.typing import AuthenticatedHttpRequest
@@ -75,9 +77,9 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 def _cell(request: HttpRequest, assessment: Assessment, item: Item, error: str = "") -> str:
-    evidence_list = Evidence.objects.filter(assessment=assessment, item=item).select_related("uploaded_by")
     context = {
-        "assessment": assessment, "item": item, "evidence_list": list(evidence_list), "evidence_error": error,
+        "assessment": assessment, "item": item, "evidence_list": evidence_of_item(assessment, item),
+        "evidence_error": error,
         "can_upload": can_change_evidence(request.user, assessment),
     }
     return render_to_string("assessments/_evidence_cell.html", context, request=request)
@@ -105,10 +107,10 @@ def _refused(request: HttpRequest, assessment: Assessment, item: Item | None, er
     refusals.setdefault(str(assessment.pk), {})[str(item.pk)] = message
     request.session[REFUSALS_KEY] = refusals
     # The message waits next to the item on the self-assessment page, whichever page posted.
-    sheet_pk = Sheet.objects.filter(assessment=assessment, kind=SheetKind.SELF).values_list("pk", flat=True).first()
-    if sheet_pk is None:
+    own = self_sheet_of(assessment)
+    if own is None:
         return redirect(_back(request, assessment.pk, item.pk))
-    return redirect(reverse("assessments:sheet", args=[assessment.pk, sheet_pk]) + f"#evidence-{item.pk}")
+    return redirect(reverse("assessments:sheet", args=[assessment.pk, own.pk]) + f"#evidence-{item.pk}")
 
 
 def pop_refusals(request: HttpRequest, assessment: Assessment) -> dict[int, str]:
@@ -134,12 +136,6 @@ def _oversized(request: HttpRequest) -> ValidationError | None:
     return ValidationError(too_large_text(), code="too_large")
 
 
-def _query_item(assessment: Assessment, raw: str | None) -> Item | None:
-    if not raw or not raw.isdigit():
-        return None
-    return Item.objects.filter(pk=int(raw), system_id=assessment.round.indicator_system_id).first()
-
-
 @csrf_exempt  # checked by csrf_protect below, once the size is known to be acceptable
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -149,7 +145,7 @@ def evidence_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         # Reading request.POST (as the CSRF check does) would store the whole body first.
         oversized = _oversized(request)
         if oversized is not None:
-            return _refused(request, assessment, _query_item(assessment, request.GET.get("item")), oversized)
+            return _refused(request, assessment, item_of_round(assessment.round, request.GET.get("item")), oversized)
     return _evidence_upload(request, assessment)
 
 

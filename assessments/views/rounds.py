@@ -39,15 +39,19 @@ from assessments.forms.rounds import (
     initial_from_previous,
     initial_from_round,
 )
-from assessments.models import Assessment, AssessmentState, MergeMethod, Round, Sheet, SheetKind
+from assessments.models import AssessmentState, MergeMethod, Round
 from assessments.selectors.rounds import (
     attach_counts,
     evaluator_choices,
+    newest_edition,
+    participant_count,
     participant_rows,
+    previous_round,
     previous_round_choices,
     round_approvers,
     round_rows,
     round_summary,
+    scores_in_round,
 )
 from assessments.services import round_add_organizations, sheet_unassign
 from assessments.services import round_close as close_round
@@ -61,7 +65,6 @@ from assessments.services.round_admin import (
 from common.audit import page_context
 from common.people import display_name
 from common.typing import AuthenticatedHttpRequest
-from indicators.models import IndicatorSystem
 from orgs.access import require_admin
 from orgs.scope import roles_of
 
@@ -87,15 +90,14 @@ def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _create_initial(request: HttpRequest) -> dict[str, object]:
-    newest = IndicatorSystem.objects.selectable_for_rounds().order_by("-year", "-published_at", "-id").first()
+    newest = newest_edition()
     initial: dict[str, object] = {
         "year": timezone.localdate().year, "indicator_system": newest.pk if newest else None,
         "merge_method": MergeMethod.MEAN, "disagreement_threshold": Decimal("1.0"),
     }
     # "按所选批次填入" resubmits the form by GET with the chosen round: fill in its settings,
     # keeping a title or deadline already typed.
-    previous_pk = request.GET.get("previous", "")
-    previous = Round.objects.filter(pk=previous_pk).first() if previous_pk.isdigit() else None
+    previous = previous_round(request.GET.get("previous", ""))
     if previous is not None:
         initial.update(initial_from_previous(previous))
     for key in ("title", "deadline"):
@@ -125,7 +127,7 @@ def round_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             if round.previous_id:
-                count = Assessment.objects.filter(round=round).count()
+                count = participant_count(round)
                 messages.success(
                     request,
                     _("已创建考评批次“%(round)s”，沿用了“%(previous)s”的 %(count)s 个党组织及其考评分工。")
@@ -138,12 +140,13 @@ def round_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _create_page(request: HttpRequest, form: RoundCreateForm) -> HttpResponse:
-    chosen = str(form["previous"].value() or "")
-    previous = Round.objects.filter(pk=chosen).first() if chosen.isdigit() else None
     return render(
         request,
         "assessments/rounds/form.html",
-        {"form": form, "previous": previous, "previous_choices": previous_round_choices()},
+        {
+            "form": form, "previous": previous_round(str(form["previous"].value() or "")),
+            "previous_choices": previous_round_choices(),
+        },
     )
 
 
@@ -171,9 +174,7 @@ def round_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "summary": round_summary(request.user, round),
             "can_manage": roles.is_admin,
             "show_flags": sees_disagreement(request.user, round),
-            "scores_here": Sheet.objects.filter(
-                assessment__round=round, kind=SheetKind.REVIEW, evaluator=request.user
-            ).exists(),
+            "scores_here": scores_in_round(request.user, round),
             # Who changed the round's settings and assignments is the admins' business only.
             **(page_context(round) if roles.is_admin else {}),
         },

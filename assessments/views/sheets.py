@@ -38,7 +38,14 @@ from assessments.forms.sheet import (
     score_field,
 )
 from assessments.models import Score, Sheet, SheetKind
-from assessments.selectors.assessment import evidence_by_item, last_changes, self_sheet_of
+from assessments.selectors.assessment import (
+    evidence_by_item,
+    last_changes,
+    score_values,
+    self_sheet_of,
+    sheet_as_stored,
+    sheet_scores,
+)
 from assessments.selectors.outline import outline_categories
 from assessments.services import (
     OtherChange,
@@ -107,17 +114,16 @@ class Conflicts:
 
 def _page(
     request: HttpRequest, sheet: Sheet, form: SheetForm, categories: list[Category], *,
-    conflicts: Conflicts | None = None, status: int = 200, rows: list[Score] | None = None,
+    conflicts: Conflicts | None = None, status: int = 200, stored: dict[int, Score] | None = None,
 ) -> HttpResponse:
     assessment = sheet.assessment
     conflicts = conflicts or Conflicts()
-    rows = list(Score.objects.filter(sheet=sheet)) if rows is None else rows
-    stored = {score.item_id: score for score in rows}
+    stored = sheet_scores(sheet) if stored is None else stored
     self_scores: dict[int, Decimal | None] = {}
     if sheet.kind == SheetKind.REVIEW:
         own = self_sheet_of(assessment)
         if own is not None:
-            self_scores = dict(Score.objects.filter(sheet=own).values_list("item_id", "score"))
+            self_scores = score_values(own)
     evidence = evidence_by_item(assessment)
     evidence_refusals = pop_refusals(request, assessment)
     items = [ItemInfo(i.id, c.id, i.cap) for c in categories for i in c.items.all()]
@@ -209,10 +215,10 @@ def sheet_page(request: AuthenticatedHttpRequest, pk: int, sheet_pk: int) -> Htt
     items = [item for category in categories for item in category.items.all()]
     if request.method == "GET":
         # One read of the scores serves the form's initial values and the table alike.
-        rows = list(Score.objects.filter(sheet=sheet))
-        values = values_of((row.item_id, row.score, row.reason) for row in rows)
+        stored = sheet_scores(sheet)
+        values = values_of((row.item_id, row.score, row.reason) for row in stored.values())
         form = SheetForm(initial=initial_for(values, sheet.version, items), items=items)
-        return _page(request, sheet, form, categories, rows=rows)
+        return _page(request, sheet, form, categories, stored=stored)
 
     # Saving comes first whether the user saves or submits.
     if Step.SAVE not in allowed_steps(request.user, assessment, sheet):
@@ -231,7 +237,7 @@ def sheet_page(request: AuthenticatedHttpRequest, pk: int, sheet_pk: int) -> Htt
             sheet=sheet, user=request.user, edits=form.edits, base_version=form.cleaned_data["version"]
         )
     except SheetConflict as conflict:
-        fresh = Sheet.objects.select_related("evaluator").get(pk=sheet.pk)
+        fresh = sheet_as_stored(sheet)
         fresh.assessment = assessment
         form = SheetForm(initial=after_conflict(request.POST, conflict), items=items)
         return _page(request, fresh, form, categories, conflicts=_conflict_page_data(conflict, request.POST),

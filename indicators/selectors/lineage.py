@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from indicators.models import IndicatorSystem, Item, ItemLink
+from indicators.models import IndicatorSystem, Item, ItemLink, outline_order
 
 
 def source_chain(system: IndicatorSystem) -> list[IndicatorSystem]:
@@ -31,7 +31,7 @@ def links_of_version(system: IndicatorSystem) -> QuerySet[ItemLink]:
     """The links of the edition's items to earlier ones, in the order of the outline."""
     return (
         ItemLink.objects.filter(later__system=system)
-        .select_related("earlier__system", "later").order_by("later__category__number", "later__order", "pk")
+        .select_related("earlier__system", "later").order_by(*outline_order("later__"), "pk")
     )
 
 

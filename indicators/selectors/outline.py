@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypeAlias, TypedDict
 from django.db.models import Count, DecimalField, Func, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from indicators.models import Category, IndicatorSystem
+from indicators.models import Category, IndicatorSystem, ItemQuerySet
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -30,6 +30,16 @@ def cap_sum() -> Func:
 def version_cap_sum(system: IndicatorSystem) -> Decimal:
     """The sum of an edition's caps, which publishing requires to equal its total."""
     return IndicatorSystem.objects.filter(pk=system.pk).annotate(caps=cap_sum()).values_list("caps", flat=True).get()
+
+
+def version_items(system: IndicatorSystem) -> ItemQuerySet:
+    """The edition's items, in the order of the official table."""
+    return system.items.in_outline_order()
+
+
+def version_categories(system: IndicatorSystem) -> list[Category]:
+    """The edition's categories by number, without their items."""
+    return list(system.categories.in_outline_order())
 
 
 @dataclass

@@ -21,8 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.typing import AuthenticatedHttpRequest
 from indicators.access import get_version_to_manage
 from indicators.forms.versions import CloneForm
-from indicators.models import Category, IndicatorSystem, Item, VersionStatus
+from indicators.models import IndicatorSystem, VersionStatus
 from indicators.points import PointsError, format_points, parse_points
+from indicators.selectors.outline import version_categories, version_items
 from indicators.services.edit import CategoryRow, EditPlan, ItemRow, VersionEditInvalid, version_save_edits
 from indicators.services.versions import (
     VersionNotPublishable,
@@ -57,8 +58,8 @@ def version_clone_view(request: AuthenticatedHttpRequest, code: str) -> HttpResp
 
 
 def _plan_from_database(system: IndicatorSystem) -> EditPlan:
-    items = Item.objects.filter(system=system).in_outline_order()
-    categories = list(Category.objects.filter(system=system).in_outline_order())
+    items = version_items(system)
+    categories = version_categories(system)
     plan = EditPlan(total=format_points(system.total), categories=[], items=[])
     for category in categories:
         plan.categories.append(CategoryRow(key=f"c{category.pk}", number=str(category.number), name=category.name))

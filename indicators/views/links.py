@@ -14,8 +14,8 @@ from common.audit import page_context
 from common.typing import AuthenticatedHttpRequest
 from indicators.access import get_version_for_user, require_version_manager
 from indicators.forms.links import ItemLinkForm
-from indicators.models import Item
 from indicators.selectors.lineage import earlier_items, link_of_version, links_of_version, source_chain
+from indicators.selectors.outline import version_items
 from indicators.services.links import item_link_add, item_link_remove
 
 
@@ -25,7 +25,7 @@ def version_links(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     require_version_manager(request.user)
     system = get_version_for_user(request.user, code)
     chain = source_chain(system)
-    later = Item.objects.filter(system=system).in_outline_order()
+    later = version_items(system)
     earlier = earlier_items(chain)
     form = ItemLinkForm(later=later, earlier=earlier)
     status = 200

@@ -25,7 +25,7 @@ from orgs.forms.people import GrantForm, UserForm
 from orgs.models import Role
 from orgs.scope import forget_roles, roles_of
 from orgs.selectors.accounts import confirmed_totp
-from orgs.selectors.people import users_matching
+from orgs.selectors.people import grants_of, users_matching
 from orgs.services import accounts
 from orgs.services import people as people_services
 
@@ -73,7 +73,7 @@ def _render_edit(
     request: HttpRequest, person: User, *, form: UserForm, grant_form: GrantForm,
     password_form: SetPasswordForm | None = None,
 ) -> HttpResponse:
-    grants = person.role_grants.select_related("organization").order_by("role", "organization__path")
+    grants = grants_of(person)
     return render(
         request,
         "orgs/people/user_form.html",
