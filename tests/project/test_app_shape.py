@@ -1,7 +1,8 @@
 """The shape every app shares (docs/architecture.md), checked on the source so that a change which
-breaks it fails here rather than in review: the same folders in every app, views that never write
-a model, services called only from the request and command edges, and dependencies that run one
-way (indicators ← orgs ← assessments ← reports; common imports no app).
+breaks it fails here rather than in review: the same folders in every app, views that neither write
+nor query a model (they read through selectors and fetch through access functions), services called
+only from the request and command edges, and dependencies that run one way (indicators ← orgs ←
+assessments ← reports; common imports no app).
 
 The checks read the code with `ast`, so an import inside a function counts as much as one at the
 top; the self-tests at the bottom show each check flags what it should and nothing else.
@@ -111,6 +112,16 @@ def model_writes(source: str) -> list[str]:
     return writes
 
 
+def manager_reads(source: str) -> list[str]:
+    """Where `source` reaches a model's manager (`X.objects`, `X._default_manager`), as "line: name":
+    views read through selectors and fetch by id through access functions."""
+    return [
+        f"{node.lineno}: {ast.unparse(node)}"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr in MANAGERS
+    ]
+
+
 @pytest.mark.parametrize("app", APPS)
 def test_every_app_has_the_same_folders(app):
     folder = ROOT / app
@@ -156,6 +167,15 @@ def test_no_view_writes_a_model(app):
     assert writes == []
 
 
+@pytest.mark.parametrize("app", APPS)
+def test_no_view_queries_a_model(app):
+    reads = [
+        f"{path.relative_to(ROOT)}:{read}"
+        for path in app_modules(f"{app}/views") for read in manager_reads(path.read_text(encoding="utf-8"))
+    ]
+    assert reads == []
+
+
 def test_imports_run_one_way_and_through_the_layers():
     refused = []
     for path in app_modules(*APPS, "common"):
@@ -198,6 +218,25 @@ def test_the_write_check_flags_a_model_write(source):
 ])
 def test_the_write_check_passes_what_writes_no_model(source):
     assert model_writes(source) == []
+
+
+@pytest.mark.parametrize("source", [
+    "Score.objects.filter(sheet=sheet)",
+    "rows = list(Item.objects.all())",
+    "Round._default_manager.get(pk=1)",
+    "def view(request):\n    return render(request, 't', {'n': Sheet.objects.count()})",
+])
+def test_the_read_check_flags_a_manager_in_a_view(source):
+    assert manager_reads(source)
+
+
+@pytest.mark.parametrize("source", [
+    "rows = participant_rows(request.user, round)",
+    "state = AssessmentState.APPROVED",
+    "assessment = get_assessment_for_user(request.user, pk)",
+])
+def test_the_read_check_passes_selector_and_access_calls(source):
+    assert manager_reads(source) == []
 
 
 @pytest.mark.parametrize(("importer", "imported"), [
