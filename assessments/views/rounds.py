@@ -282,36 +282,26 @@ def _assign(request: HttpRequest, round: Round) -> HttpResponse | Form:
     return _back(request, round)
 
 
-def _unassign(request: HttpRequest, round: Round) -> HttpResponse:
+def _sheet_step(request: HttpRequest, round: Round, service: Callable[..., object], done: str) -> HttpResponse:
+    """A change of one posted review sheet; `done` names the evaluator and the unit on success."""
     sheet = get_sheet_to_manage(round, request.POST.get("sheet", ""))
     try:
-        sheet_unassign(sheet=sheet, user=request.user)
+        service(sheet=sheet, user=request.user)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
         messages.success(
-            request,
-            _("已移除考评员“%(name)s”对“%(organization)s”的考评分工。")
-            % {"name": display_name(sheet.evaluator),
-               "organization": sheet.assessment.organization.name},
+            request, done % {"name": display_name(sheet.evaluator), "organization": sheet.assessment.organization.name}
         )
     return _back(request, round)
+
+
+def _unassign(request: HttpRequest, round: Round) -> HttpResponse:
+    return _sheet_step(request, round, sheet_unassign, _("已移除考评员“%(name)s”对“%(organization)s”的考评分工。"))
 
 
 def _lead(request: HttpRequest, round: Round) -> HttpResponse:
-    sheet = get_sheet_to_manage(round, request.POST.get("sheet", ""))
-    try:
-        sheet_make_lead(sheet=sheet, user=request.user)
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(
-            request,
-            _("已将“%(name)s”设为“%(organization)s”的主考评员。")
-            % {"name": display_name(sheet.evaluator),
-               "organization": sheet.assessment.organization.name},
-        )
-    return _back(request, round)
+    return _sheet_step(request, round, sheet_make_lead, _("已将“%(name)s”设为“%(organization)s”的主考评员。"))
 
 
 def _remove(request: HttpRequest, round: Round) -> HttpResponse:
