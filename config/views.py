@@ -10,7 +10,7 @@ from assessments.selectors.work import my_work
 from common.typing import AuthenticatedHttpRequest
 from indicators.access import versions_for_user
 from indicators.models import VersionStatus
-from orgs.models import RoleGrant
+from orgs.selectors.people import grants_of
 
 
 @login_required
@@ -18,7 +18,7 @@ from orgs.models import RoleGrant
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The start page: what waits for the user first, then the way into the tree and the outline."""
     current = versions_for_user(request.user).filter(status=VersionStatus.PUBLISHED).first()
-    grants = RoleGrant.objects.filter(user=request.user).select_related("organization").order_by("role", "id")
+    grants = grants_of(request.user)
     context = {
         "current_version": current,
         "grants": grants,

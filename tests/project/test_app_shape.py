@@ -176,6 +176,10 @@ def test_no_view_queries_a_model(app):
     assert reads == []
 
 
+def test_the_home_page_queries_no_model_either():
+    assert manager_reads((ROOT / "config" / "views.py").read_text(encoding="utf-8")) == []
+
+
 def test_imports_run_one_way_and_through_the_layers():
     refused = []
     for path in app_modules(*APPS, "common"):
