@@ -22,6 +22,8 @@ from typing import Any
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from common.typing import AnyUser
+from indicators.access import versions_for_user
 from indicators.models import Category, IndicatorSystem, Item, ItemLink, LinkKind
 
 # When several paths lead from one item to another, the most telling kind wins.
@@ -235,6 +237,11 @@ def _category_partner(
             seen.add(current)
             queue.extend(children.get(current, ()))
     return None
+
+
+def versions_to_compare(user: AnyUser) -> list[IndicatorSystem]:
+    """The editions the user may see, oldest first, for the two pickers of the comparison page."""
+    return list(versions_for_user(user).order_by("year", "code"))
 
 
 def version_diff(a: IndicatorSystem, b: IndicatorSystem) -> VersionDiff:

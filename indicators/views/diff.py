@@ -8,14 +8,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from common.typing import AuthenticatedHttpRequest
-from indicators.access import get_version_for_user, versions_for_user
-from indicators.selectors.diff import version_diff
+from indicators.access import get_version_for_user
+from indicators.selectors.diff import version_diff, versions_to_compare
 
 
 @login_required
 @require_safe
 def version_diff_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    versions = list(versions_for_user(request.user).order_by("year", "code"))
+    versions = versions_to_compare(request.user)
     a_code, b_code = request.GET.get("a", ""), request.GET.get("b", "")
     diff = None
     if a_code and b_code:
