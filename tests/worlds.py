@@ -156,6 +156,16 @@ def tree_state() -> list[tuple]:
     return list(Organization.objects.order_by("path").values_list("code", "name", "type", "is_active", "path", "numchild"))
 
 
+def org(code: str) -> Organization:
+    return Organization.objects.get(code=code)
+
+
+def report_url(name: str, arg: object, **params: object) -> str:
+    """A report page's address (`reports:<name>` of a round pk or an organization code) with its query."""
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return reverse(f"reports:{name}", args=[arg]) + (f"?{query}" if query else "")
+
+
 def grow_tree() -> None:
     """From 6 organizations below the root to 40: 17 more branches in each district."""
     bulk_add_nodes(

@@ -9,28 +9,18 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orgs.models import Organization, Role
+from orgs.models import Role
 from reports.selectors.ranking import ranking
 from tests.factories import UserFactory, build_draft, build_tree, make_round, publish, user_with_role
-from tests.worlds import logged_in, score_unit
+from tests.worlds import logged_in, org, report_url, score_unit
 
 pytestmark = pytest.mark.django_db
 
 VERSION_NOTE = "该年度使用的指标体系版本不同，按得分率比较"
 
 
-def org(code: str) -> Organization:
-    return Organization.objects.get(code=code)
-
-
 def url(code: str, **params) -> str:
-    query = "&".join(f"{k}={v}" for k, v in params.items())
-    return reverse("reports:trend", args=[code]) + (f"?{query}" if query else "")
-
-
-@pytest.fixture
-def people(db):
-    return {"evaluator": user_with_role(Role.EVALUATOR), "admin": user_with_role(Role.ADMIN)}
+    return report_url("trend", code, **params)
 
 
 @pytest.fixture

@@ -7,26 +7,16 @@ from django.test import Client
 from django.urls import reverse
 
 from demo.rounds import build_closed_round
-from orgs.models import Organization, Role
+from orgs.models import Role
 from reports.charts import heat_bucket
 from tests.factories import UserFactory, build_tree, make_round, user_with_role
-from tests.worlds import direct_sql, grow_tree, logged_in, query_count, score_unit
+from tests.worlds import direct_sql, grow_tree, logged_in, org, query_count, report_url, score_unit
 
 pytestmark = pytest.mark.django_db
 
 
-def org(code: str) -> Organization:
-    return Organization.objects.get(code=code)
-
-
 def url(round, **params) -> str:
-    query = "&".join(f"{k}={v}" for k, v in params.items())
-    return reverse("reports:weak", args=[round.pk]) + (f"?{query}" if query else "")
-
-
-@pytest.fixture
-def people(db):
-    return {"evaluator": user_with_role(Role.EVALUATOR), "admin": user_with_role(Role.ADMIN)}
+    return report_url("weak", round.pk, **params)
 
 
 @pytest.fixture
