@@ -22,7 +22,7 @@ from django.contrib.auth.models import User
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
-from django.db.models import Avg, DecimalField, ExpressionWrapper, F, QuerySet
+from django.db.models import Avg, QuerySet
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -39,7 +39,7 @@ from indicators.models import Category
 from orgs.models import Organization, OrgType
 from reports import charts
 from reports.selectors.compare import categories_with_caps, sorted_ranking
-from reports.selectors.ranking import category_scores
+from reports.selectors.ranking import category_scores, percent_of
 from reports.selectors.sheet import score_sheet
 
 # Relative URLs in the templates resolve against this origin; `.invalid` is reserved and never
@@ -199,12 +199,11 @@ class CategoryAverage:
 
 def category_averages(rows: QuerySet[Assessment], categories: Sequence[Category]) -> list[CategoryAverage]:
     """The mean subtotal and mean percent of each category over the ranked assessments, in SQL."""
-    percent = ExpressionWrapper(F("score") * 100 / F("cap"), output_field=DecimalField(max_digits=7, decimal_places=2))
     means: dict[int, Mapping[str, Any]] = {
         row["category_id"]: row
         for row in CategoryResult.objects.filter(assessment__in=rows.values("pk"))
         .values("category_id")
-        .annotate(mean_percent=Avg(percent), mean_score=Avg("score"))
+        .annotate(mean_percent=Avg(percent_of("score", "cap")), mean_score=Avg("score"))
     }
     return [
         CategoryAverage(

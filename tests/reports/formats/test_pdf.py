@@ -240,3 +240,14 @@ def test_the_units_copy_keeps_the_reasons_of_several_evaluators_but_not_their_na
     assert "学习计划不完整" in unit_text
     assert "赵一" not in unit_text
     assert "钱二" not in unit_text
+
+
+def test_the_category_averages_divide_exactly_whatever_the_database_stores(scored):
+    # SQLite keeps whole-number decimals as integers; 7 of 30 must be 23.33 %, not 23 %.
+    round = scored["round"]
+    categories = round_categories(round)
+    counted = CategoryResult.objects.filter(assessment__state="approved", category=categories[0])
+    counted.update(score=7, cap=30)
+    averages = category_averages(ranking(scored["admin"], round, categories=categories), categories)
+    assert averages[0].score == Decimal("7.00")
+    assert averages[0].percent == Decimal("23.33")
