@@ -27,7 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.oath import TOTP
 from openpyxl import Workbook, load_workbook
 
-from assessments.models import Assessment, AuditEvent, Round, Score, Sheet, SheetKind
+from assessments.models import Assessment, AuditAction, AuditEvent, Round, Score, Sheet, SheetKind
 from assessments.selectors.outline import outline_items
 from assessments.services import assessment_approve, sheet_submit, stored_values
 from assessments.services.evidence import evidence_add
@@ -236,6 +236,37 @@ def submit_all(world: AssessmentWorld, outline, scores: dict | None = None) -> N
         sheet.refresh_from_db()
         sheet_submit(sheet=sheet, user=user)
     world.refresh()
+
+
+# The roles around an assessment of build_world, in the order the workflow tests ask them.
+WORKFLOW_ROLES = ["evaluator", "reporter", "analyst", "approver", "admin", "outsider"]
+
+
+def scored_by_the_approver(outline) -> AssessmentWorld:
+    """The world, submitted, in which the round's approver is one of the unit's evaluators too."""
+    world = build_world(outline, submitted=False)
+    approver = world.users["approver"]
+    own = assign(world.round, world.unit, approver)
+    fill(own, approver, full_marks(outline))
+    sheet_submit(sheet=Sheet.objects.get(pk=own.pk), user=approver)
+    submit_all(world, outline)
+    return world
+
+
+def state_steps(world: AssessmentWorld) -> list[tuple[str, str, str]]:
+    """The state moves of the assessment itself in its history: (who, old, new)."""
+    return list(
+        AuditEvent.objects.filter(assessment=world.assessment, action=AuditAction.STATE, sheet__isnull=True)
+        .order_by("id").values_list("actor__username", "old", "new")
+    )
+
+
+def approved_world(outline, **round_fields) -> AssessmentWorld:
+    """build_world, approved by its approver."""
+    world = build_world(outline, **round_fields)
+    assessment_approve(assessment=world.assessment, user=world.users["approver"])
+    world.refresh()
+    return world
 
 
 def assert_totals(sheet: Sheet) -> None:
