@@ -35,6 +35,7 @@ from assessments.models import (
     SheetState,
     WorkflowError,
 )
+from common.posted import posted_id
 from orgs.access import require_admin
 from orgs.scope import AnyUser, grant_scope, roles_of
 
@@ -279,16 +280,11 @@ def get_round_to_manage(user: AnyUser, pk: int) -> Round:
     return get_object_or_404(Round.objects.select_related("indicator_system"), pk=pk)
 
 
-def _posted_pk(raw: str) -> int:
-    # A pk typed into a form by hand is simply not found.
-    return int(raw) if raw.isdigit() else 0
-
-
 def get_sheet_to_manage(round: Round, pk: str) -> Sheet:
     """A review sheet of a round the caller manages (`get_round_to_manage`), by its posted pk; 404 otherwise."""
     sheet = (
         Sheet.objects.select_related("assessment__round", "assessment__organization", "evaluator")
-        .filter(pk=_posted_pk(pk), assessment__round=round, kind=SheetKind.REVIEW)
+        .filter(pk=posted_id(pk) or 0, assessment__round=round, kind=SheetKind.REVIEW)
         .first()
     )
     if sheet is None:
@@ -298,7 +294,7 @@ def get_sheet_to_manage(round: Round, pk: str) -> Sheet:
 
 def get_assessment_to_manage(round: Round, pk: str) -> Assessment:
     """A participant of a round the caller manages (`get_round_to_manage`), by its posted pk; 404 otherwise."""
-    assessment = Assessment.objects.select_related("organization").filter(pk=_posted_pk(pk), round=round).first()
+    assessment = Assessment.objects.select_related("organization").filter(pk=posted_id(pk) or 0, round=round).first()
     if assessment is None:
         raise Http404("no such assessment in this round")
     return assessment

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assessments.models import Round
 from assessments.totals import ItemInfo
+from common.posted import posted_id
 from indicators.models import Category, IndicatorSystem, Item
 
 
@@ -24,6 +25,5 @@ def round_items(round: Round) -> list[Item]:
 
 def item_of_round(round: Round, raw: str | None) -> Item | None:
     """An item of the round's edition by an id the user sent; None if it is not a number or not one of them."""
-    if not raw or not raw.isdigit():
-        return None
-    return Item.objects.filter(pk=int(raw), system_id=round.indicator_system_id).first()
+    pk = posted_id(raw)
+    return None if pk is None else Item.objects.filter(pk=pk, system_id=round.indicator_system_id).first()

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 
 from assessments.access import assessments_for_user, rounds_for_user
 from assessments.models import Assessment, AssessmentState, Evidence, ItemResult, Round, Score, Sheet, SheetKind
+from common.posted import posted_id
 from indicators.models import IndicatorSystem
 from orgs.models import Role
 from orgs.scope import AnyUser
@@ -131,7 +132,8 @@ def previous_round_choices() -> QuerySet[Round]:
 
 def previous_round(raw: str) -> Round | None:
     """The round chosen to carry over, by the id the admin sent; None if it is not a number or no round."""
-    return Round.objects.filter(pk=raw).first() if raw.isdigit() else None
+    pk = posted_id(raw)
+    return None if pk is None else Round.objects.filter(pk=pk).first()
 
 
 def newest_edition() -> IndicatorSystem | None:

@@ -306,3 +306,10 @@ def test_closing_freezes_the_round(world):
     page = client.get(world.url("round_participants")).content.decode()
     assert 'id="assign-form"' not in page
     assert "已冻结" in page
+
+
+@pytest.mark.parametrize("typed", ["²", "99999999999999999999"])
+def test_a_hand_typed_previous_round_that_is_no_id_is_ignored(world, typed):
+    response = world.client(ADMIN).get(reverse("assessments:round_create") + f"?previous={typed}")
+    assert response.status_code == 200
+    assert response.context["previous"] is None

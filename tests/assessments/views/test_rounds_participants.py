@@ -203,3 +203,11 @@ def test_under_the_lead_method_a_unit_without_a_lead_is_marked(world):
     html = world.client(ADMIN).get(world.url("round_participants")).content.decode()
     assert html.count("badge text-bg-danger no-lead") == 2
     assert "主考评员评分" in html
+
+
+@pytest.mark.parametrize("typed", ["²", "１２", "99999999999999999999", "x"])
+def test_a_hand_typed_sheet_or_unit_that_is_no_id_is_404_not_a_500(world, typed):
+    client = world.client(ADMIN)
+    for action, field in (("unassign", "sheet"), ("lead", "sheet"), ("remove", "assessment")):
+        response = client.post(world.url("round_participants"), {"action": action, field: typed})
+        assert response.status_code == 404, (action, typed)
