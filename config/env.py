@@ -127,6 +127,33 @@ def database(base_dir: Path) -> dict[str, Any]:
     return dict(config)
 
 
+# --- Background work: Django's Tasks API (django-tasks) ------------------------------------------
+TASK_BACKENDS = {
+    "db": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+}
+
+
+def tasks_backend() -> str:
+    """TASKS_BACKEND: "db" (the default: the database every server already shares) or "rq"
+    (Redis at REDIS_URL, for many workers on many machines)."""
+    name = os.environ.get("TASKS_BACKEND", "db").strip().lower() or "db"
+    if name not in TASK_BACKENDS:
+        raise ConfigError(f"环境变量 TASKS_BACKEND={name!r} 不受支持：请设为 db（数据库，默认）或 rq（Redis）。")
+    return name
+
+
+def tasks(name: str) -> dict[str, Any]:
+    return {"default": {"BACKEND": TASK_BACKENDS[name], "QUEUES": ["default"]}}
+
+
+def rq_queues() -> dict[str, Any]:
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").strip()
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"环境变量 REDIS_URL={url!r} 无法识别：请写成 redis://主机:端口/库号。")
+    return {"default": {"URL": url, "DEFAULT_TIMEOUT": env_int("RQ_JOB_TIMEOUT", 3600)}}
+
+
 # --- HTTPS in production: HSTS and the redirect (check --deploy stays silent) ---------------------
 HSTS_PRODUCTION_SECONDS = 31536000  # one year: what browsers' preload lists ask for
 

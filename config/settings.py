@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "reports",
     "demo",
     "common",
+    "common.jobs",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +157,28 @@ STORAGES = {
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 MEDIA_ROOT = env.env_path("MEDIA_ROOT", BASE_DIR / "var" / "media")
 MEDIA_URL = "media/"
+
+# Background work (common/jobs): the database backend by default, RQ on Redis with TASKS_BACKEND=rq.
+TASKS_BACKEND = env.tasks_backend()
+TASKS = env.tasks(TASKS_BACKEND)
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = env.rq_queues()
+# A chunk's worker renews its lease while it works; one that stops renewing (killed, machine
+# gone) loses the chunk to another worker this many seconds after its last renewal.
+JOB_LEASE_SECONDS = env.env_int("JOB_LEASE_SECONDS", 120)
+JOB_SWEEP_SECONDS = env.env_int("JOB_SWEEP_SECONDS", 60)
+# A queued chunk whose task was lost (a flushed Redis) is sent again after this long.
+JOB_REQUEUE_SECONDS = env.env_int("JOB_REQUEUE_SECONDS", 3600)
+JOB_MAX_ATTEMPTS = env.env_int("JOB_MAX_ATTEMPTS", 5)
+# Finished jobs, and their files, are removed after this many days.
+JOB_FILES_DAYS = env.env_int("JOB_FILES_DAYS", 7)
+# Sheets per chunk of a batch print, and the largest print also given as one merged PDF.
+PRINT_CHUNK_SHEETS = env.env_int("PRINT_CHUNK_SHEETS", 100)
+PRINT_MERGE_SHEETS = env.env_int("PRINT_MERGE_SHEETS", 200)
+# Rows above which a ranking workbook, or a tree or score import, runs as a job.
+EXPORT_TASK_ROWS = env.env_int("EXPORT_TASK_ROWS", 2000)
+IMPORT_TASK_ROWS = env.env_int("IMPORT_TASK_ROWS", 300)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("orgs.urls")),
     path("indicators/", include("indicators.urls")),
     path("reports/", include("reports.urls")),
+    path("jobs/", include("common.jobs.urls")),
     path("", include("assessments.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,7 +14,6 @@ from assessments.access import get_assessment_for_user, visible_parts
 from assessments.models import Assessment, Round
 from orgs.models import Organization
 from orgs.scope import AnyUser, grant_scope, roles_of
-from reports.models import PrintJob
 
 
 def can_view_reports(user: AnyUser) -> bool:
@@ -67,19 +66,3 @@ def get_sheet_assessment(user: AnyUser, pk: int) -> Assessment:
     if not visible_parts(user, assessment).result:
         raise Http404("the unit sees its sheet once approved")
     return assessment
-
-
-def get_print_job_for_user(user: AnyUser, pk: int) -> PrintJob:
-    """A print job is its requester's (and the admins'); anyone else gets the 404 of a job that
-    does not exist. A requester whose subtree has left their scope loses it too."""
-    job = PrintJob.objects.select_related("round", "organization", "requested_by").filter(pk=pk).first()
-    if job is not None and roles_of(user).is_admin:
-        return job
-    if (
-        job is None
-        or job.requested_by_id != user.pk
-        or not can_view_reports(user)
-        or not report_organizations(user).filter(pk=job.organization_id).exists()
-    ):
-        raise Http404("no such print job")
-    return job

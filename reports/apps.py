@@ -8,7 +8,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("统计报表")
 
     def ready(self) -> None:
+        from common.jobs.handlers import register
         from reports.checks import check_cjk_font
+        from reports.services.print_jobs import PrintSheets
+
+        register(PrintSheets())
 
         # Tagged, so that `manage.py check --tag fonts` runs it alone.
         checks.register(check_cjk_font, "fonts")

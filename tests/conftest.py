@@ -4,7 +4,7 @@ from django.test import Client
 
 from indicators.models import IndicatorSystem
 from tests.factories import AdminFactory, UserFactory
-from tests.worlds import logged_in
+from tests.worlds import clear_queue, logged_in, run_jobs
 
 
 @pytest.fixture
@@ -32,3 +32,12 @@ def user_client(user) -> Client:
 @pytest.fixture
 def admin_client(admin_user) -> Client:
     return logged_in(admin_user)
+
+
+@pytest.fixture
+def jobs(db):
+    """`jobs()` runs every background task sent so far, in this process, with the configured
+    backend's worker (the database, or Redis under TASKS_BACKEND=rq)."""
+    clear_queue()
+    yield run_jobs
+    clear_queue()

@@ -133,7 +133,7 @@ def combine(documents: list[Document], title: str, target: IO[bytes]) -> None:
     combined.write_pdf(target)
 
 
-def join_pdfs(parts: list[IO[bytes]], title: str, target: IO[bytes]) -> None:
+def join_pdfs(parts: Sequence[IO[bytes]], title: str, target: IO[bytes]) -> None:
     """Concatenate PDFs written by `combine`, keeping their bookmarks. One part is copied as is;
     pypdf is needed only for a print too large to lay out in memory at once."""
     if len(parts) == 1:

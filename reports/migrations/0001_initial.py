@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import reports.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -27,7 +26,7 @@ class Migration(migrations.Migration):
                 ('state', models.CharField(choices=[('queued', '排队中'), ('running', '正在生成'), ('done', '已完成'), ('failed', '失败')], default='queued', max_length=10, verbose_name='状态')),
                 ('total', models.PositiveIntegerField(default=0, verbose_name='评分表总数')),
                 ('done', models.PositiveIntegerField(default=0, verbose_name='已生成')),
-                ('file', models.FileField(blank=True, max_length=255, upload_to=reports.models.print_job_path, verbose_name='文件')),
+                ('file', models.FileField(blank=True, max_length=255, upload_to="print-jobs/", verbose_name='文件')),
                 ('error', models.TextField(blank=True, verbose_name='错误信息')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='申请时间')),
                 ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='开始时间')),

@@ -1,15 +1,15 @@
-"""Reads of the batch print: which sheets a print covers, where it starts, what is queued."""
+"""Reads of the batch print: which sheets a print covers, and how they fall into districts."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
+from itertools import groupby
+
 from django.db.models import QuerySet
 
 from assessments.models import Assessment, Round
 from orgs.models import Organization, subtree_of
 from orgs.scope import AnyUser
 from reports.access import report_assessments
-from reports.models import PrintJob, PrintJobState
 from reports.selectors.ranking import counted_states
 
 
@@ -29,23 +29,20 @@ def sheets_to_print(
     )
 
 
-def print_job_assessments(job: PrintJob) -> QuerySet[Assessment]:
-    # The requester's scope as it is now: a grant revoked while the job waited in the queue stops
-    # it from printing what they may no longer see.
-    return sheets_to_print(job.requested_by, job.round, job.organization, include_submitted=job.include_submitted)
-
-
-def waiting_print_job(
-    *, user: User, round: Round, organization: Organization, include_submitted: bool
-) -> PrintJob | None:
-    """The job of the same print still queued or printing, if any."""
-    return PrintJob.objects.filter(
-        requested_by=user, round=round, organization=organization, include_submitted=include_submitted,
-        state__in=[PrintJobState.QUEUED, PrintJobState.RUNNING],
-    ).first()
-
-
-def queued_job_ids() -> list[int]:
-    return list(
-        PrintJob.objects.filter(state=PrintJobState.QUEUED).order_by("created_at", "id").values_list("pk", flat=True)
+def print_groups(
+    user: AnyUser, round: Round, organization: Organization, *, include_submitted: bool
+) -> list[tuple[str, list[int]]]:
+    """The sheets' ids in print order, by district: for the city, each 区市县 or department
+    party committee (and the city committee itself); below that, the printed subtree is one."""
+    rows = list(
+        sheets_to_print(user, round, organization, include_submitted=include_submitted)
+        .values_list("organization__path", "pk")
     )
+    width = max(2, organization.depth) * Organization.steplen
+    names = dict(
+        Organization.objects.filter(path__in={path[:width] for path, _ in rows}).values_list("path", "name")
+    )
+    return [
+        (names.get(prefix, organization.name), [pk for _, pk in items])
+        for prefix, items in groupby(rows, key=lambda row: row[0][:width])
+    ]

@@ -1,125 +1,160 @@
-"""The writes of the batch print: queueing a job (`print_job_request`, in the request) and printing
-it (`run_print_job`, in a worker).
+"""The batch print of every official score sheet of a subtree, as a job of chunk tasks.
 
-`run_print_job` is a plain function of the job's id, so that any job queue can run it: django-rq or
-Celery (`enqueue(run_print_job, job.pk)`), or the `run_print_jobs` command from cron or a service.
-
-Each sheet is laid out on its own, so it keeps its own "page x of y", and the progress is
-written to the database after every one; the laid-out pages are written out in chunks.
+The request (`print_job_request`) only lists the sheets and cuts them into chunks of at most
+PRINT_CHUNK_SHEETS, never across a district, so any number of workers print them in parallel.
+Each chunk is one PDF; finishing puts them in a ZIP, one PDF per district (split into parts when a
+district has more sheets than a chunk) with a list of its contents, and for a small print one
+merged PDF as well. Each sheet is laid out on its own, so it keeps its own "page x of y".
 """
 
 from __future__ import annotations
 
-import logging
-import tempfile
-from typing import IO
+import csv
+import io
+import shutil
+import zipfile
+from collections.abc import Sequence
+from typing import IO, Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.core.files import File
-from django.db import transaction
-from django.utils import timezone, translation
+from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 
 from assessments.models import Round
+from common.downloads import safe_filename
+from common.jobs.engine import temporary_file
+from common.jobs.handlers import AddFile, JobRefused, Progress
+from common.jobs.models import Job, JobChunk
+from common.jobs.services import ChunkPlan, job_start
 from orgs.models import Organization
+from reports.access import get_report_organization
 from reports.formats.pdf import combine, join_pdfs, sheet_document, sheet_title
-from reports.models import PrintJob, PrintJobState
-from reports.selectors.print_jobs import print_job_assessments, sheets_to_print, waiting_print_job
+from reports.selectors.print_jobs import print_groups, sheets_to_print
 
-logger = logging.getLogger(__name__)
-# Laid-out pages stay in memory until they are written, about 3 MB a sheet: a district of 1,000
-# units at once would need 3 GB. Writing every CHUNK_SHEETS sheets keeps a worker near 250 MB;
-# a subtree that fits in one chunk is one WeasyPrint document, larger ones are joined with pypdf.
-CHUNK_SHEETS = 40
+KIND = "reports.print_sheets"
+# Laid-out pages stay in memory until written, about 3 MB a sheet: a chunk writes every
+# LAYOUT_SHEETS sheets and joins the parts, so a worker stays near 100 MB whatever the chunk.
+LAYOUT_SHEETS = 20
 
 
-class NothingToPrint(Exception):
-    pass
-
-
-@transaction.atomic
-def print_job_request(
-    *, user: User, round: Round, organization: Organization, include_submitted: bool, language: str
-) -> PrintJob | None:
-    """Queue the printing of every sheet of a subtree the user may see; a worker prints them.
-
-    A double click, or a second tab, joins the job already waiting for the same print. None when
-    the subtree has no sheet to print. The job row is its own record of who asked for what and
-    when (a print changes no score and no administration)."""
-    waiting = waiting_print_job(user=user, round=round, organization=organization, include_submitted=include_submitted)
-    if waiting is not None:
-        return waiting
-    total = sheets_to_print(user, round, organization, include_submitted=include_submitted).count()
-    if not total:
+def print_job_request(*, user: User, round: Round, organization: Organization, include_submitted: bool) -> Job | None:
+    """Ask for the printing of every sheet of a subtree the user may see. A double click, or a
+    second tab, joins the same print still under way. None when there is nothing to print."""
+    groups = print_groups(user, round, organization, include_submitted=include_submitted)
+    if not groups:
         return None
-    return PrintJob.objects.create(
-        round=round, organization=organization, include_submitted=include_submitted,
-        requested_by=user, language=language, total=total,
+    size = max(1, int(settings.PRINT_CHUNK_SHEETS))
+    chunks = []
+    for name, ids in groups:
+        parts = [ids[start:start + size] for start in range(0, len(ids), size)]
+        for number, part in enumerate(parts, start=1):
+            chunks.append(ChunkPlan(size=len(part), params={"ids": part, "group": name, "part": number, "parts": len(parts)}))
+    scope = _("（含待审核的考评）") if include_submitted else _("（仅已审核的考评）")
+    return job_start(
+        user=user, kind=KIND, title=_("批量打印：%(title)s") % {"title": sheet_title(organization, round)} + scope,
+        params={"round": round.pk, "organization": organization.pk, "submitted": include_submitted},
+        chunks=chunks, unit=_("份评分表"), next_url=reverse("reports:ranking", args=[round.pk]),
     )
 
 
-def claim(job_id: int) -> bool:
-    """Take a queued job; one UPDATE, so two workers never print the same job."""
-    updated = PrintJob.objects.filter(pk=job_id, state=PrintJobState.QUEUED).update(
-        state=PrintJobState.RUNNING, started_at=timezone.now(), done=0, error=""
-    )
-    return updated == 1
+class PrintSheets:
+    kind = KIND
 
-
-def run_print_job(job_id: int) -> PrintJob:
-    """Print one queued job. A job that is not queued (taken by another worker, finished) is left
-    alone. Failures are recorded on the job, not raised, so a worker goes on with the next.
-
-    Not one transaction, on purpose: the progress written after every sheet must be visible to
-    the progress page while the job runs, and `claim` is its own atomic UPDATE."""
-    if not claim(job_id):
-        return PrintJob.objects.get(pk=job_id)
-    job = PrintJob.objects.select_related("round", "organization", "requested_by").get(pk=job_id)
-    with translation.override(job.language):
+    def still_allowed(self, job: Job, user: User) -> bool:
         try:
-            _print(job)
-        except NothingToPrint as error:
-            _fail(job, str(error))
-        except PermissionDenied:
-            _fail(job, _("您已无权打印该范围的评分表。"))
-        except Exception:
-            logger.exception("print job %s failed", job.pk)
-            _fail(job, _("生成 PDF 时出错，请稍后重试；如仍失败，请联系管理员。"))
-    job.refresh_from_db()
-    return job
+            get_report_organization(user, Organization.objects.get(pk=job.params["organization"]).code)
+        except (Http404, PermissionDenied, Organization.DoesNotExist):
+            return False
+        return True
 
+    def _scope(self, job: Job) -> tuple[Round, Organization]:
+        # The requester's scope as it is now: a grant revoked while the job waited stops it
+        # from printing what they may no longer see.
+        if not self.still_allowed(job, job.requested_by):
+            raise JobRefused(_("您已无权打印该范围的评分表。"))
+        return Round.objects.get(pk=job.params["round"]), Organization.objects.get(pk=job.params["organization"])
 
-def _print(job: PrintJob) -> None:
-    assessments = list(print_job_assessments(job))
-    PrintJob.objects.filter(pk=job.pk).update(total=len(assessments))
-    if not assessments:
-        raise NothingToPrint(_("打印范围内没有可打印的评分表。"))
-    title = sheet_title(job.organization, job.round)
-    # One font configuration for all sheets, so each written part embeds each font once.
-    font_config = FontConfiguration()
-    documents: list[Document] = []
-    parts: list[IO[bytes]] = []
-    # Temporary files on the worker, not on the web tier: only the finished PDF goes to storage.
-    try:
-        for done, assessment in enumerate(assessments, start=1):
-            documents.append(sheet_document(assessment, font_config))
-            PrintJob.objects.filter(pk=job.pk).update(done=done)
-            if len(documents) == CHUNK_SHEETS or done == len(assessments):
-                parts.append(tempfile.TemporaryFile())  # noqa: SIM115 - closed in the finally below, after the join
-                combine(documents, title, parts[-1])
-                documents = []
-        with tempfile.TemporaryFile() as target:
+    def run_chunk(self, job: Job, chunk: JobChunk, progress: Progress) -> tuple[IO[bytes], str] | None:
+        round, organization = self._scope(job)
+        sheets = list(
+            sheets_to_print(job.requested_by, round, organization, include_submitted=job.params["submitted"])
+            .filter(pk__in=chunk.params["ids"])
+        )
+        if not sheets:
+            return None
+        title = sheet_title(organization, round)
+        # One font configuration for the chunk, so each written part embeds each font once.
+        font_config = FontConfiguration()
+        documents: list[Document] = []
+        parts: list[IO[bytes]] = []
+        try:
+            for done, assessment in enumerate(sheets, start=1):
+                documents.append(sheet_document(assessment, font_config))
+                progress(done)
+                if len(documents) == LAYOUT_SHEETS or done == len(sheets):
+                    parts.append(temporary_file())
+                    combine(documents, title, parts[-1])
+                    documents = []
+            target = temporary_file()
             join_pdfs(parts, title, target)
-            target.seek(0)
-            job.file.save("sheets.pdf", File(target), save=False)
-    finally:
-        for part in parts:
-            part.close()
-    PrintJob.objects.filter(pk=job.pk).update(state=PrintJobState.DONE, file=job.file.name, finished_at=timezone.now())
+        finally:
+            for part in parts:
+                part.close()
+        return target, "pdf"
+
+    def finish(self, job: Job, chunks: Sequence[JobChunk], add_file: AddFile) -> None:
+        round, organization = self._scope(job)
+        printed = [chunk for chunk in chunks if chunk.file]
+        if not printed:
+            raise JobRefused(_("打印范围内没有可打印的评分表。"))
+        title = sheet_title(organization, round)
+        names = {chunk.pk: part_name(chunk) for chunk in printed}
+        with temporary_file() as archive_file:
+            with zipfile.ZipFile(archive_file, "w", compression=zipfile.ZIP_STORED) as archive:
+                for chunk in printed:
+                    # Streamed from storage into the archive: a city's PDFs never sit in memory.
+                    with chunk.file.open("rb") as source, archive.open(names[chunk.pk], "w") as target:
+                        shutil.copyfileobj(source, target, 1 << 20)
+                archive.writestr(_("目录.csv"), contents_csv(job, printed, names))
+            add_file(label=_("下载 ZIP（每区一个 PDF）"), filename=safe_filename(title + ".zip"),
+                     content_type="application/zip", handle=archive_file)
+        if job.total <= int(settings.PRINT_MERGE_SHEETS):
+            handles = [chunk.file.open("rb") for chunk in printed]
+            try:
+                with temporary_file() as merged:
+                    join_pdfs(handles, title, merged)
+                    add_file(label=_("下载合并的 PDF"), filename=safe_filename(title + ".pdf"),
+                             content_type="application/pdf", handle=merged)
+            finally:
+                for handle in handles:
+                    handle.close()
 
 
-def _fail(job: PrintJob, message: str) -> None:
-    PrintJob.objects.filter(pk=job.pk).update(state=PrintJobState.FAILED, error=message, finished_at=timezone.now())
+def part_name(chunk: JobChunk) -> str:
+    params: dict[str, Any] = chunk.params
+    name = params["group"] if params["parts"] == 1 else f"{params['group']}（{params['part']}／{params['parts']}）"
+    return safe_filename(f"{chunk.index + 1:03d} {name}.pdf")
+
+
+def contents_csv(job: Job, chunks: Sequence[JobChunk], names: dict[int, str]) -> bytes:
+    """Which unit's sheet is in which file, in print order: the index a meeting's clerk looks up."""
+    round, organization = Round.objects.get(pk=job.params["round"]), Organization.objects.get(pk=job.params["organization"])
+    sheets = sheets_to_print(job.requested_by, round, organization, include_submitted=job.params["submitted"])
+    # The whole scope in one query rather than an IN list of every id (a city's would pass
+    # SQLite's limit on parameters).
+    units = {pk: (code, name) for pk, code, name in sheets.values_list("pk", "organization__code", "organization__name")}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("文件"), _("党组织编码"), _("党组织名称")])
+    for chunk in chunks:
+        for pk in chunk.params["ids"]:
+            if pk in units:
+                writer.writerow([names[chunk.pk], *units[pk]])
+    # With a byte-order mark, so that Excel opens the Chinese as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+

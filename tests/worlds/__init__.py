@@ -61,6 +61,7 @@ from tests.worlds.indicators import (
     change_url,
     inline_management,
 )
+from tests.worlds.jobs import clear_queue, flush_on_commit, run_jobs
 from tests.worlds.orgs import (
     STRONG,
     edit_url,
@@ -155,4 +156,7 @@ __all__ = [
     "upload_url",
     "url_for",
     "xlsx_upload",
+    "clear_queue",
+    "flush_on_commit",
+    "run_jobs",
 ]

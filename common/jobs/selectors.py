@@ -1,0 +1,58 @@
+"""How far a job has got: counted from its chunks in the database, one query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from common.jobs.models import Job, JobFile, JobState
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    job: Job
+    done: int
+    total: int
+    # Units a minute since the job started, and seconds left at that rate; None until known.
+    rate: float | None
+    eta_seconds: int | None
+
+    @property
+    def eta_text(self) -> str:
+        if self.eta_seconds is None:
+            return ""
+        minutes = round(self.eta_seconds / 60)
+        if minutes < 1:
+            return _("不到 1 分钟")
+        if minutes < 60:
+            return ngettext("约 %(count)d 分钟", "约 %(count)d 分钟", minutes) % {"count": minutes}
+        return _("约 %(hours)d 小时 %(minutes)d 分钟") % {"hours": minutes // 60, "minutes": minutes % 60}
+
+    @property
+    def rate_text(self) -> str:
+        if self.rate is None:
+            return ""
+        return _("每分钟约 %(rate)s") % {"rate": f"{self.rate:.1f}".removesuffix(".0")}
+
+    @property
+    def percent(self) -> int:
+        return int(self.done * 100 / self.total) if self.total else (100 if self.job.is_finished else 0)
+
+
+def job_progress(job: Job) -> JobProgress:
+    total = job.total
+    done = total if job.state == JobState.DONE else min(total, job.chunks.aggregate(done=Sum("done"))["done"] or 0)
+    rate = eta = None
+    if job.started_at and done and not job.is_finished:
+        seconds = max((timezone.now() - job.started_at).total_seconds(), 0.001)
+        rate = done * 60 / seconds
+        eta = int((total - done) * seconds / done)
+    return JobProgress(job=job, done=done, total=total, rate=rate, eta_seconds=eta)
+
+
+def job_files(job: Job) -> list[JobFile]:
+    return list(job.files.order_by("position", "id")) if job.state == JobState.DONE else []
