@@ -22,7 +22,7 @@ def observed(username: str) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
 
     from assessments.models import Assessment, AuditEvent, Evidence, Round
-    from reports.models import PrintJob
+    from common.jobs.models import JobFile
     from reports.selectors.ranking import ranking
 
     viewer = get_user_model().objects.get(username=username)
@@ -45,7 +45,7 @@ def observed(username: str) -> dict[str, Any]:
             "old", "new", "note", "sheet_version")
     ]
     files = {evidence.file.name: _sha256(evidence.file) for evidence in Evidence.objects.all()}
-    files |= {job.file.name: _sha256(job.file) for job in PrintJob.objects.exclude(file="")}
+    files |= {item.file.name: _sha256(item.file) for item in JobFile.objects.all()}
     return {"rankings": rankings, "totals": totals, "audit": audit, "files": files}
 
 

@@ -28,11 +28,11 @@ from assessments.services.evidence import evidence_add
 from common.backup.archive import ArchiveReader
 from common.backup.database import BackupError, current_fingerprint
 from common.backup.fingerprint import differences
+from common.jobs.models import Job, JobFile, JobState
 from config import env
 from indicators.models import Item
 from orgs.models import Organization, Role
-from reports.models import PrintJob, PrintJobState
-from reports.services import print_jobs as jobs
+from reports.services import print_jobs
 from tests.factories import assign, build_tree, fill, make_round, user_with_role
 from tests.restored_data import observed
 from tests.worlds import ROOT, score_unit
@@ -138,9 +138,12 @@ def media_files(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
 
 
-def test_it_restores_rankings_audit_trail_and_files_into_a_fresh_database(world, fresh, tmp_path):
-    job = PrintJob.objects.create(round=world["round"], organization=org("BD000"), requested_by=world["admin"])
-    assert jobs.run_print_job(job.pk).state == PrintJobState.DONE
+def test_it_restores_rankings_audit_trail_and_files_into_a_fresh_database(world, fresh, tmp_path, jobs):
+    job = print_jobs.print_job_request(
+        user=world["admin"], round=world["round"], organization=org("BD000"), include_submitted=False,
+    )
+    jobs()
+    assert Job.objects.get(pk=job.pk).state == JobState.DONE
     archive = back_up(tmp_path)
 
     result = restore(archive, fresh)
@@ -154,8 +157,9 @@ def test_it_restores_rankings_audit_trail_and_files_into_a_fresh_database(world,
     restored = json.loads(probe.stdout)
     assert restored == original
     assert len(original["rankings"]["2026 2026年度学习型党组织考评"]) == 3
-    assert len(original["files"]) == 3
-    assert PrintJob.objects.get().file.name in original["files"]
+    # The evidence, and the batch print's ZIP and merged PDF.
+    assert len(original["files"]) == 4
+    assert set(JobFile.objects.values_list("file", flat=True)) <= set(original["files"])
     assert len(original["audit"]) == AuditEvent.objects.count() > 0
     restored_media = Path(fresh["MEDIA_ROOT"])
     assert [p.relative_to(restored_media) for p in media_files(restored_media)] == [
