@@ -29,7 +29,6 @@ from common.jobs.handlers import JobRefused, handler_for
 from common.jobs.models import ChunkState, Job, JobChunk, JobFile, JobState
 
 logger = logging.getLogger(__name__)
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
 # Progress is written at most this often (seconds) while a chunk runs, and always at its end.
 PROGRESS_EVERY = 1.0
 
@@ -56,7 +55,8 @@ def take_chunk(chunk_id: int) -> uuid.UUID | None:
         pk=chunk_id, job__state__in=[JobState.QUEUED, JobState.RUNNING],
     ).update(
         state=ChunkState.RUNNING, lease=token, leased_until=lease_end(), attempts=F("attempts") + 1,
-        done=0, worker=WORKER[:100],
+        # The process, not the worker's name: RQ runs each task in a forked child.
+        done=0, worker=f"{socket.gethostname()}:{os.getpid()}"[-100:],
     )
     return token if taken else None
 

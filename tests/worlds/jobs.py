@@ -4,6 +4,8 @@ configured backend's own worker: django-tasks-db's Worker, or RQ's SimpleWorker 
 
 from __future__ import annotations
 
+from unittest import mock
+
 from django.conf import settings
 from django.db import connection
 
@@ -27,10 +29,13 @@ def work_once() -> None:
         return
     from django_tasks_db.management.commands.db_worker import Worker
 
-    Worker(
-        queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
-        max_tasks=None, worker_id="tests", excluded_queue_names=[],
-    ).run()
+    # The worker drops connections it finds in a transaction, as a long-lived process should;
+    # in a test the transaction is the test's own, and closing it would end the test's data.
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        Worker(
+            queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
+            max_tasks=None, worker_id="tests", excluded_queue_names=[],
+        ).run()
 
 
 def run_jobs(rounds: int = 20) -> None:
