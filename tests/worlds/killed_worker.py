@@ -5,9 +5,9 @@ files need no collectstatic; the test reads the database directly, not through D
 
 from __future__ import annotations
 
-import sqlite3
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import uuid
