@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from assessments.selectors.work import my_work
+from common.jobs.selectors import recent_jobs
 from common.typing import AuthenticatedHttpRequest
 from indicators.access import versions_for_user
 from indicators.models import VersionStatus
@@ -23,6 +24,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "current_version": current,
         "grants": grants,
         "work": my_work(request.user),
+        "jobs": recent_jobs(request.user),
         "today": timezone.localdate(),
     }
     return render(request, "home.html", context)

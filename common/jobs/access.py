@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from common.jobs.handlers import handler_for
+from common.jobs.handlers import registered
 from common.jobs.models import Job, JobFile
 from common.typing import AnyUser
 
@@ -16,7 +16,7 @@ def get_job_for_user(user: AnyUser, pk: int) -> Job:
     if job is None or not user.is_authenticated:
         raise Http404(_("没有这个后台任务。"))
     # A kind may take a job back from its requester (a print whose subtree left their scope).
-    still_allowed = getattr(handler_for(job.kind), "still_allowed", None)
+    still_allowed = getattr(registered(job.kind), "still_allowed", None)
     if still_allowed is not None and not still_allowed(job, user):
         raise Http404(_("没有这个后台任务。"))
     return job

@@ -52,3 +52,7 @@ def register(handler: Handler) -> None:
 
 def handler_for(kind: str) -> Handler:
     return _registry[kind]
+
+
+def registered(kind: str) -> Handler | None:
+    return _registry.get(kind)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.jobs.models import Job, JobFile, JobState
+from common.typing import AnyUser
 
 
 @dataclass(frozen=True)
@@ -56,3 +58,11 @@ def job_progress(job: Job) -> JobProgress:
 
 def job_files(job: Job) -> list[JobFile]:
     return list(job.files.order_by("position", "id")) if job.state == JobState.DONE else []
+
+
+def recent_jobs(user: AnyUser, *, days: int = 7, limit: int = 5) -> list[Job]:
+    """The user's latest jobs, for the start page: a print asked for yesterday is found again."""
+    if not user.is_authenticated:
+        return []
+    since = timezone.now() - timedelta(days=days)
+    return list(Job.objects.filter(requested_by_id=user.pk, created_at__gte=since).order_by("-created_at", "-id")[:limit])

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments.models import Sheet, SheetKind
 from assessments.services.evidence import evidence_add
+from common.jobs.models import Job, JobFile, JobState
 from orgs.models import Role, RoleGrant
 from tests.factories import (
     OrganizationFactory,
@@ -54,10 +56,17 @@ def site_world(outline) -> dict[str, Any]:
         upload=SimpleUploadedFile("记录.pdf", PDF, content_type="application/pdf"), user=reporter,
     )
     grant = RoleGrant.objects.get(user=reporter)
+    # A finished batch print of the secret unit, with its download, asked for by its reporter.
+    job = Job.objects.create(
+        kind="reports.print_sheets", title=f"批量打印：{SECRET_UNIT}", requested_by=reporter, state=JobState.DONE,
+        params={"round": round.pk, "organization": unit.pk, "submitted": False}, total=1,
+    )
+    download = JobFile(job=job, label="ZIP", filename=f"{SECRET_UNIT}.zip", content_type="application/zip")
+    download.file.save("sheets.zip", ContentFile(SECRET_UNIT.encode()))
     return {
         "round": round.pk, "assessment": sheet.assessment_id, "sheet": sheet.pk, "self_sheet": own.pk,
         "evidence": evidence.pk, "code": unit.code, "user": reporter.pk, "grant": grant.pk,
-        "version": outline.code,
+        "version": outline.code, "job": job.pk, "job_file": download.pk,
     }
 
 
@@ -68,6 +77,8 @@ def url_for(name: str, params: list[str], world) -> str:
             values.append(world["version"] if name.startswith("indicators:") else world["code"])
         elif param == "sheet_pk":
             values.append(world["sheet"])
+        elif name.startswith("jobs:"):
+            values.append(world["job_file"] if param == "file_pk" else world["job"])
         elif param == "grant_pk":
             values.append(world["grant"])
         elif name.startswith("people:"):

@@ -116,3 +116,12 @@ def test_the_page_runs_the_same_queries_for_a_job_of_2_or_200_chunks(counting, o
             assert client.get(reverse(view, args=[job.pk])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 12
+
+
+def test_the_start_page_lists_the_users_recent_jobs_only(counting, owner):
+    job = start(owner)
+    start(UserFactory())
+    html = logged_in(owner).get(reverse("home")).content.decode()
+    assert html.count(reverse("jobs:job", args=[job.pk])) == 1
+    assert html.count("批量打印：测试区0考评评分表") == 1
+    assert "我的后台任务" not in logged_in(UserFactory()).get(reverse("home")).content.decode()
