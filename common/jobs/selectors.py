@@ -38,7 +38,7 @@ class JobProgress:
     def rate_text(self) -> str:
         if self.rate is None:
             return ""
-        return _("每分钟约 %(rate)s") % {"rate": f"{self.rate:.1f}".removesuffix(".0")}
+        return _("每分钟约 %(rate)s %(unit)s") % {"rate": f"{self.rate:.1f}".removesuffix(".0"), "unit": self.job.unit}
 
     @property
     def percent(self) -> int:
