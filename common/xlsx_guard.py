@@ -70,10 +70,10 @@ class TooManySheetRows(Exception):
     """A sheet part holds more <row> elements than the read may look at."""
 
 
-def check_archive(source: IO[bytes], *, max_row_elements: int) -> None:
+def check_archive(source: IO[bytes], *, max_row_elements: int) -> int:
     """Raises RefusedWorkbook if the zip breaks a limit or links outside itself,
     TooManySheetRows if a sheet has more than `max_row_elements` rows, and zipfile.BadZipFile
-    (or another error) if it is no zip at all.
+    (or another error) if it is no zip at all. Returns the most <row> elements of any sheet.
 
     Every sheet is counted, not only the one to be read: openpyxl's read-only mode scans each
     sheet without a <dimension> to its end while opening the workbook."""
@@ -94,9 +94,12 @@ def check_archive(source: IO[bytes], *, max_row_elements: int) -> None:
             if member.filename.endswith(".rels"):
                 _check_relationships(archive, member)
         sheets = [m.filename for m in members if m.filename.startswith(_SHEET_PARTS) and m.filename.endswith(".xml")]
+    largest = 0
     for sheet in sheets:
-        if count_rows(source, sheet) > max_row_elements:
+        largest = max(largest, count_rows(source, sheet))
+        if largest > max_row_elements:
             raise TooManySheetRows
+    return largest
 
 
 def _check_member(member: zipfile.ZipInfo) -> None:
