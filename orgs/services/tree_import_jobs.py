@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import IO
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,13 +23,12 @@ from common.upload_checks import Problem, RefusedUpload
 from common.upload_jobs import Submitted, UploadImport, store_upload
 from orgs.access import require_admin
 from orgs.formats.tree_upload import count_upload
-from orgs.scope import AnyUser
 from orgs.services.tree_import import ImportResult, import_upload
 
 KIND = "orgs.tree_import"
 
 
-def tree_import_submit(*, upload: IO[bytes], file_name: str, user: AnyUser) -> Submitted[ImportResult]:
+def tree_import_submit(*, upload: IO[bytes], file_name: str, user: User) -> Submitted[ImportResult]:
     """Import the file now, or start a job for a large one; nothing is written when it is refused."""
     require_admin(user)
     try:
