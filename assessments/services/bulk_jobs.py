@@ -15,6 +15,7 @@ from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from assessments.access import get_round_for_evaluator
 from assessments.formats.bulk_upload import count_upload
@@ -41,7 +42,7 @@ def bulk_import_submit(*, round: Round, user: Any, upload: IO[bytes], file_name:
     job = job_start(
         user=user, kind=KIND, title=_("导入评分：%(round)s（%(name)s）") % {"round": round, "name": file_name},
         params={"round": round.pk, "upload": store_upload(upload), "file_name": file_name},
-        chunks=[ChunkPlan(size=rows)], unit=_("行"),
+        chunks=[ChunkPlan(size=rows)], unit=pgettext("job unit", "行"),
         next_url=reverse("assessments:bulk_upload", args=[round.pk]), join_waiting=False,
     )
     return Submitted(job=job)

@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from common.jobs.handlers import JobRefused
 from common.jobs.models import Job
@@ -41,7 +42,7 @@ def tree_import_submit(*, upload: IO[bytes], file_name: str, user: User) -> Subm
     job = job_start(
         user=user, kind=KIND, title=_("导入党组织：%(name)s") % {"name": file_name},
         params={"upload": store_upload(upload), "file_name": file_name},
-        chunks=[ChunkPlan(size=rows)], unit=_("行"), next_url=reverse("orgs:tree_import"), join_waiting=False,
+        chunks=[ChunkPlan(size=rows)], unit=pgettext("job unit", "行"), next_url=reverse("orgs:tree_import"), join_waiting=False,
     )
     return Submitted(job=job)
 

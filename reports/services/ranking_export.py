@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from assessments.models import Round
 from assessments.selectors.outline import round_items
@@ -96,7 +97,7 @@ def ranking_workbook(*, user: User, round: Round, categories: Sequence[CappedCat
     }
     return job_start(
         user=user, kind=KIND, title=_("排名 Excel：%(title)s") % {"title": export.layout.title}, params=params,
-        chunks=[ChunkPlan(size=count)], unit=_("行"), next_url=next_url,
+        chunks=[ChunkPlan(size=count)], unit=pgettext("job unit", "行"), next_url=next_url,
     )
 
 

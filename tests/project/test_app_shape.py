@@ -22,11 +22,13 @@ PACKAGES = ("selectors", "services", "forms", "views", "formats")
 MODULES = ("access.py", "urls.py")
 # templates/registration is Django's auth convention: the stock LoginView (config/urls.py) renders
 # registration/login.html by default, beside it the login lock-out page of common.login_throttle.
-TEMPLATE_FOLDERS = {*APPS, "common", "registration"}
+# templates/jobs is the job engine's (common.jobs, app label "jobs"): the progress page every job shares.
+TEMPLATE_FOLDERS = {*APPS, "common", "jobs", "registration"}
 
 # Who may import a services module (besides other services): the edges where a request or a
-# command comes in. Views are imported only by the route tables (and by views of their own app).
-SERVICE_CALLERS = {"views", "services", "admin", "management"}
+# command comes in, and an app's `ready`, which registers the job handlers its services hold.
+# Views are imported only by the route tables (and by views of their own app).
+SERVICE_CALLERS = {"views", "services", "admin", "management", "apps"}
 VIEW_IMPORTERS = {"urls"}
 # Calls that write a model whatever they are called on, and `update`, which writes only on a
 # queryset (`X.objects…update(…)`, `….filter(…).update(…)`): on a plain name it is a dict's.
