@@ -8,7 +8,10 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from assessments.access import evaluator_organizations
+        from assessments.services.bulk_jobs import ScoreImport
+        from common.jobs.handlers import register
         from orgs.scope import register_scope_provider
 
+        register(ScoreImport())
         # Evaluators and approvers see the units of their rounds in the organization pages too.
         register_scope_provider(evaluator_organizations)

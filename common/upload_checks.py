@@ -16,9 +16,17 @@ from typing import IO, NamedTuple
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from common.xlsx import CellProblem, RefusedWorkbook, SheetRow, TooManyRows, UnreadableWorkbook, read_sheet
+from common.xlsx import (
+    CellProblem,
+    RefusedWorkbook,
+    SheetRow,
+    TooManyRows,
+    UnreadableWorkbook,
+    count_sheet_rows,
+    read_sheet,
+)
 
-__all__ = ["Problem", "RefusedUpload", "check_size", "read_upload", "sorted_problems", "workbook_refusals"]
+__all__ = ["Problem", "RefusedUpload", "check_size", "read_upload", "sorted_problems", "upload_rows", "workbook_refusals"]
 
 
 class Problem(NamedTuple):
@@ -82,6 +90,15 @@ def read_upload(
     if not rows:
         raise RefusedUpload([Problem(None, "", _("文件中没有数据行。"))])
     return header, rows
+
+
+def upload_rows(upload: IO[bytes], *, max_bytes: int, max_rows: int, unreadable: str, too_many_rows: str) -> int:
+    """The checks of `check_size` and `read_upload` that come before a row is parsed (size, a
+    workbook within the limits, rows), refused in the same words, and about how many data rows
+    the file has: what a request looks at to decide whether an import runs in it or as a job."""
+    check_size(upload, max_bytes=max_bytes)
+    with workbook_refusals(unreadable=unreadable, too_many_rows=too_many_rows):
+        return count_sheet_rows(upload, max_rows=max_rows)
 
 
 def sorted_problems(problems: Iterable[Problem], columns: Sequence[str] = ()) -> list[Problem]:

@@ -29,7 +29,7 @@ from common.xlsx_guard import (
 )
 
 __all__ = ["HEADER_FILL", "HEADER_FONT", "CellProblem", "MissingSheet", "RefusedWorkbook", "SheetRow", "TooManyRows",
-           "UnreadableWorkbook", "cell_text", "header_cells", "neutralise", "read_sheet", "restore"]
+           "UnreadableWorkbook", "cell_text", "count_sheet_rows", "header_cells", "neutralise", "read_sheet", "restore"]
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -127,6 +127,25 @@ def _formula_problem(row: int, column: int) -> CellProblem:
         "cell": f"{letter}{row}"})
 
 
+def count_sheet_rows(source: IO[bytes], *, max_rows: int) -> int:
+    """The checks of `read_sheet` that come before openpyxl parses anything (the archive's limits,
+    rows), and the most rows below a header any sheet has, blank rows included: what a request
+    can know of a file's size without reading it. Raises as `read_sheet` does."""
+    try:
+        # Rows are counted before openpyxl parses them: rows repeating one row number would
+        # never reach the limit applied while reading. Blank rows count, as in _rows.
+        rows = check_archive(source, max_row_elements=2 * max_rows + 2)
+    except TooManySheetRows:
+        raise TooManyRows from None
+    except RefusedWorkbook:
+        raise
+    except Exception as error:  # not a zip, or a damaged one
+        raise UnreadableWorkbook(str(error)) from error
+    finally:
+        source.seek(0)
+    return max(rows - 1, 0)
+
+
 def read_sheet(
     source: IO[bytes], *, max_rows: int, name: str | None = None
 ) -> tuple[tuple[str, ...], list[SheetRow]]:
@@ -138,17 +157,7 @@ def read_sheet(
     of common.xlsx_guard or holds formulas or external links, MissingSheet for a `name` the
     workbook lacks and TooManyRows past `max_rows` data rows.
     """
-    try:
-        # Rows are counted before openpyxl parses them: rows repeating one row number would
-        # never reach the limit applied while reading. Blank rows count, as in _rows.
-        check_archive(source, max_row_elements=2 * max_rows + 2)
-    except TooManySheetRows:
-        raise TooManyRows from None
-    except RefusedWorkbook:
-        raise
-    except Exception as error:  # not a zip, or a damaged one
-        raise UnreadableWorkbook(str(error)) from error
-    source.seek(0)
+    count_sheet_rows(source, max_rows=max_rows)
     try:
         # Formulas are read as formulas (not their cached values) so that they can be refused.
         workbook = load_workbook(source, read_only=True, data_only=False)

@@ -70,10 +70,11 @@ class TooManySheetRows(Exception):
     """A sheet part holds more <row> elements than the read may look at."""
 
 
-def check_archive(source: IO[bytes], *, max_row_elements: int) -> None:
+def check_archive(source: IO[bytes], *, max_row_elements: int) -> int:
     """Raises RefusedWorkbook if the zip breaks a limit or links outside itself,
     TooManySheetRows if a sheet has more than `max_row_elements` rows, and zipfile.BadZipFile
-    (or another error) if it is no zip at all.
+    (or another error) if it is no zip at all. Returns the <row> elements of the first sheet
+    (of the largest one when the workbook does not say which comes first).
 
     Every sheet is counted, not only the one to be read: openpyxl's read-only mode scans each
     sheet without a <dimension> to its end while opening the workbook."""
@@ -94,9 +95,39 @@ def check_archive(source: IO[bytes], *, max_row_elements: int) -> None:
             if member.filename.endswith(".rels"):
                 _check_relationships(archive, member)
         sheets = [m.filename for m in members if m.filename.startswith(_SHEET_PARTS) and m.filename.endswith(".xml")]
+    counts = {}
     for sheet in sheets:
-        if count_rows(source, sheet) > max_row_elements:
+        counts[sheet] = count_rows(source, sheet)
+        if counts[sheet] > max_row_elements:
             raise TooManySheetRows
+    if len(counts) < 2:
+        return max(counts.values(), default=0)
+    # Looked up once every sheet has passed, so a refused file has its sheets decompressed only.
+    source.seek(0)
+    with zipfile.ZipFile(source) as archive:
+        first = _first_sheet(archive)
+    return counts[first] if first in counts else max(counts.values())
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> str | None:
+    """The part of the workbook's first sheet, from xl/workbook.xml and its relationships (both
+    small parts, bounded by `_check_member`); None when they do not say."""
+    try:
+        if archive.getinfo("xl/workbook.xml").file_size > MAX_RELS_BYTES:
+            return None
+        # Both as small as relationship parts, and expat refuses entity expansion bombs.
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
+    except (KeyError, ElementTree.ParseError):
+        return None
+    first = next((element for element in book.iter() if element.tag.endswith("}sheet")), None)
+    if first is None:
+        return None
+    rel_id = next((value for key, value in first.attrib.items() if key.endswith("}id")), None)
+    target = next((r.get("Target") for r in rels if r.get("Id") == rel_id), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
 def _check_member(member: zipfile.ZipInfo) -> None:

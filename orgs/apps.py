@@ -10,8 +10,11 @@ class OrgsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.core import checks
 
+        from common.jobs.handlers import register
         from orgs.account_gate import remember_owed_password
         from orgs.checks import check_admin_two_factor
+        from orgs.services.tree_import_jobs import TreeImport
 
+        register(TreeImport())
         user_logged_in.connect(remember_owed_password, dispatch_uid="kaoping_owed_password")
         checks.register(check_admin_two_factor, checks.Tags.security, deploy=True)

@@ -11,8 +11,10 @@ class ReportsConfig(AppConfig):
         from common.jobs.handlers import register
         from reports.checks import check_cjk_font
         from reports.services.print_jobs import PrintSheets
+        from reports.services.ranking_export import RankingWorkbook
 
         register(PrintSheets())
+        register(RankingWorkbook())
 
         # Tagged, so that `manage.py check --tag fonts` runs it alone.
         checks.register(check_cjk_font, "fonts")

@@ -6,6 +6,7 @@ are `assessments.services.bulk`'s; the layout is `assessments.formats.bulk`'s.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -16,12 +17,14 @@ from assessments.entries import Entry, clean_entries
 from assessments.formats.bulk import CODE, BadBase, ItemColumns, TemplateBase, column_letter, header_titles, read_base
 from assessments.threeway import REASON, SCORE, FieldKey
 from assessments.totals import ItemInfo
-from common.upload_checks import Problem, RefusedUpload, check_size, read_upload, workbook_refusals
+from common.upload_checks import Problem, RefusedUpload, check_size, read_upload, upload_rows, workbook_refusals
 from common.xlsx import SheetRow
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 # Far more units than one evaluator is ever given; a bigger file is a mistake, not a workload.
 MAX_ROWS = 5000
+# Rows checked between two reports to a job's progress.
+PROGRESS_ROWS = 200
 
 
 def max_bytes() -> int:
@@ -53,7 +56,8 @@ def _header_problems(header: tuple[str, ...], expected: list[str]) -> list[Probl
 
 
 def _parse_rows(
-    header: tuple[str, ...], sheet_rows: list[SheetRow], columns: list[ItemColumns]
+    header: tuple[str, ...], sheet_rows: list[SheetRow], columns: list[ItemColumns],
+    progress: Callable[[int], None] | None,
 ) -> tuple[list[ParsedRow], list[Problem]]:
     position = {title: index for index, title in enumerate(header) if title}
     infos = [ItemInfo(column.item_id, 0, column.cap) for column in columns]
@@ -68,7 +72,9 @@ def _parse_rows(
     def problem(row: SheetRow, title: str, message: str) -> None:
         problems.append(Problem(row.number, title, message, column_letter(position[title])))
 
-    for sheet_row in sheet_rows:
+    for index, sheet_row in enumerate(sheet_rows, start=1):
+        if progress is not None and index % PROGRESS_ROWS == 0:
+            progress(index)
         code = cell(sheet_row, CODE)
         if not code:
             problem(sheet_row, CODE, _("编码不能为空。"))
@@ -106,16 +112,30 @@ def _bad_base_message(bad: BadBase) -> str:
     return _("模板中隐藏的版本信息被改动过，无法判断哪些格子是您改过的。请在本页重新下载模板，填好后再上传。")
 
 
+def _unreadable() -> str:
+    return _("无法读取该文件。请上传 Excel 工作簿（.xlsx 格式），可以先下载本页提供的模板。")
+
+
+def _too_many_rows() -> str:
+    return _("文件超过了 %(limit)s 行的上限。") % {"limit": MAX_ROWS}
+
+
+def count_upload(upload: IO[bytes]) -> int:
+    """About how many rows the file has, after the checks that need no parsing; RefusedUpload
+    in the same words as `parse_upload` when they fail."""
+    return upload_rows(upload, max_bytes=max_bytes(), max_rows=MAX_ROWS, unreadable=_unreadable(),
+                       too_many_rows=_too_many_rows())
+
+
 def parse_upload(
-    upload: IO[bytes], columns: list[ItemColumns]
+    upload: IO[bytes], columns: list[ItemColumns], progress: Callable[[int], None] | None = None,
 ) -> tuple[list[ParsedRow] | None, list[Problem], TemplateBase | None]:
     """The usable rows, every problem of the file on its own, and the template's base; rows are
     None when the file cannot be read as this round's template at all (then there is nothing
-    more to check)."""
+    more to check). `progress` hears of the rows checked so far (a job's progress bar)."""
     expected = header_titles(columns)
     # The template's hidden base sheet is read under the same limits, and refused in the same words.
-    unreadable = _("无法读取该文件。请上传 Excel 工作簿（.xlsx 格式），可以先下载本页提供的模板。")
-    too_many_rows = _("文件超过了 %(limit)s 行的上限。") % {"limit": MAX_ROWS}
+    unreadable, too_many_rows = _unreadable(), _too_many_rows()
     try:
         check_size(upload, max_bytes=max_bytes())
         header, sheet_rows = read_upload(
@@ -127,5 +147,5 @@ def parse_upload(
         return None, refused.problems, None
     except BadBase as bad:
         return None, [Problem(None, "", _bad_base_message(bad))], None
-    rows, problems = _parse_rows(header, sheet_rows, columns)
+    rows, problems = _parse_rows(header, sheet_rows, columns, progress)
     return rows, problems, base

@@ -11,7 +11,7 @@ A plain function of (round, user, file), so a job queue can run it for very larg
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
@@ -207,10 +207,13 @@ def _check_and_apply(
     return BulkResult(changed_sheets, changed_items, len(rows) - changed_sheets, kept_fields)
 
 
-def bulk_import(*, round: Round, user: Any, upload: IO[bytes]) -> tuple[BulkResult | None, list[Problem]]:
-    """Check the whole file and apply it, or apply nothing and return every problem found."""
+def bulk_import(
+    *, round: Round, user: Any, upload: IO[bytes], progress: Callable[[int], None] | None = None,
+) -> tuple[BulkResult | None, list[Problem]]:
+    """Check the whole file and apply it, or apply nothing and return every problem found: what
+    the upload page does, and the job of a large file (`progress` hears of the rows checked)."""
     columns = item_columns(round_items(round))
-    rows, problems, base = parse_upload(upload, columns)
+    rows, problems, base = parse_upload(upload, columns, progress)
     if rows is None or base is None:
         return None, _sorted(problems, columns)
     try:

@@ -1,4 +1,5 @@
-"""Bulk entry from Excel: an evaluator downloads their units of a round as one file and uploads it back."""
+"""Bulk entry from Excel: an evaluator downloads their units of a round as one file and uploads it
+back (a large file is imported by a background job, followed on its progress page)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from assessments.access import get_round_for_evaluator
 from assessments.formats.bulk import write_scores
 from assessments.forms.bulk import BulkUploadForm
 from assessments.models import Round
-from assessments.services.bulk import bulk_import, review_sheets, template_rows, writable_sheets
+from assessments.services.bulk import review_sheets, template_rows, writable_sheets
+from assessments.services.bulk_jobs import bulk_import_submit
 from common.downloads import xlsx_attachment
 from common.people import display_name
 from common.typing import AuthenticatedHttpRequest
@@ -65,7 +67,10 @@ def bulk_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _page(request, round, form, status=400)
     upload = form.cleaned_data["file"]
-    result, problems = bulk_import(round=round, user=request.user, upload=upload)
+    submitted = bulk_import_submit(round=round, user=request.user, upload=upload, file_name=upload.name)
+    if submitted.job is not None:
+        return redirect("jobs:job", submitted.job.pk)
+    result, problems = submitted.result, submitted.problems
     if result is None:
         return _page(
             request, round, form, status=400,

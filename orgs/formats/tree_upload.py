@@ -5,14 +5,14 @@ are `orgs.services.tree_import`'s.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-from common.upload_checks import Problem, RefusedUpload, check_size, read_upload, sorted_problems
+from common.upload_checks import Problem, RefusedUpload, check_size, read_upload, sorted_problems, upload_rows
 from common.xlsx import SheetRow
 from orgs.formats.tree_excel import (
     ACTIVE,
@@ -29,6 +29,8 @@ from orgs.validators import RESERVED_CODES, code_validator
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 # Well above the 20,000 organizations the system is sized for, so a whole-tree export fits.
 MAX_IMPORT_ROWS = 50_000
+# Rows checked between two reports to a job's progress.
+PROGRESS_ROWS = 200
 CODE_MAX_LENGTH = Organization._meta.get_field("code").max_length
 NAME_MAX_LENGTH = Organization._meta.get_field("name").max_length
 _ACTIVE_VALUES = {"是": True, "否": False, "1": True, "0": False, "true": True, "false": False}
@@ -109,18 +111,32 @@ def _parse_row(row: SheetRow, position: dict[str, int], types: dict[str, str]) -
     return parsed, problems
 
 
-def parse_upload(upload: UploadedFile) -> tuple[list[ImportRow], list[Problem]]:
+def _refusals() -> dict[str, str]:
+    return {
+        "unreadable": _("无法读取该文件。请上传 Excel 工作簿（.xlsx 格式），可以先下载本页提供的模板。"),
+        "too_many_rows": _("文件超过了 %(limit)s 行的上限，请分成几个文件导入。") % {"limit": f"{MAX_IMPORT_ROWS:,}"},
+    }
+
+
+def count_upload(upload: IO[bytes]) -> int:
+    """About how many rows the file has, after the checks that need no parsing; RefusedUpload
+    in the same words as `parse_upload` when they fail."""
+    return upload_rows(upload, max_bytes=MAX_IMPORT_BYTES, max_rows=MAX_IMPORT_ROWS, **_refusals())
+
+
+def parse_upload(
+    upload: IO[bytes], progress: Callable[[int], None] | None = None,
+) -> tuple[list[ImportRow], list[Problem]]:
     """The rows of an uploaded workbook, and whatever is wrong with the file on its own.
 
     Rows whose code is unusable or repeated are left out of the rows, so that the tree checks
-    can still run on the others and the user sees every problem at once.
+    can still run on the others and the user sees every problem at once. `progress` hears of
+    the rows checked so far (a job's progress bar).
     """
     try:
         check_size(upload, max_bytes=MAX_IMPORT_BYTES)
         header, sheet_rows = read_upload(
-            upload, max_rows=MAX_IMPORT_ROWS, header_problems=_header_problems,
-            unreadable=_("无法读取该文件。请上传 Excel 工作簿（.xlsx 格式），可以先下载本页提供的模板。"),
-            too_many_rows=_("文件超过了 %(limit)s 行的上限，请分成几个文件导入。") % {"limit": f"{MAX_IMPORT_ROWS:,}"})
+            upload, max_rows=MAX_IMPORT_ROWS, header_problems=_header_problems, **_refusals())
     except RefusedUpload as refused:
         return [], refused.problems
 
@@ -129,7 +145,9 @@ def parse_upload(upload: UploadedFile) -> tuple[list[ImportRow], list[Problem]]:
     types = {label: value for value, label in type_labels().items()} | {v: v for v in type_labels()}
     rows: list[ImportRow] = []
     first_row_of: dict[str, int] = {}
-    for sheet_row in sheet_rows:
+    for index, sheet_row in enumerate(sheet_rows, start=1):
+        if progress is not None and index % PROGRESS_ROWS == 0:
+            progress(index)
         row, row_problems = _parse_row(sheet_row, position, types)
         problems.extend(row_problems)
         if row.code in first_row_of:

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import groupby
+from typing import IO
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -314,9 +314,12 @@ def _record_import(
     record_all(events)
 
 
-def import_upload(*, upload: UploadedFile, user: AnyUser) -> tuple[ImportResult | None, list[Problem]]:
-    """Check the whole file and apply it when nothing is wrong: what the import page does."""
-    rows, problems = parse_upload(upload)
+def import_upload(
+    *, upload: IO[bytes], user: AnyUser, progress: Callable[[int], None] | None = None,
+) -> tuple[ImportResult | None, list[Problem]]:
+    """Check the whole file and apply it when nothing is wrong: what the import page does, and
+    the job of a large file (`progress` hears of the rows checked)."""
+    rows, problems = parse_upload(upload, progress)
     if problems:
         if rows:  # report the tree's problems too, so that one round of fixes is enough
             problems = sort_problems([*problems, *tree_problems(rows, load_tree())])

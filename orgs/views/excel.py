@@ -1,4 +1,5 @@
-"""The organization tree as an Excel file: the blank template, the export and the import."""
+"""The organization tree as an Excel file: the blank template, the export and the import (a
+large file's import runs as a background job, followed on its progress page)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from orgs.access import require_admin
 from orgs.formats.tree_excel import write_template, write_tree
 from orgs.forms.tree_import import TreeImportForm
 from orgs.selectors.tree import tree_rows
-from orgs.services.tree_import import import_upload
+from orgs.services.tree_import_jobs import tree_import_submit
 
 # A failed import of a large file can list thousands of problems; the first ones are enough
 # to show what is wrong.
@@ -47,7 +48,11 @@ def tree_import(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, "orgs/import.html", {"form": TreeImportForm()})
     form = TreeImportForm(request.POST, request.FILES)
     if form.is_valid():
-        result, problems = import_upload(upload=form.cleaned_data["file"], user=request.user)
+        upload = form.cleaned_data["file"]
+        submitted = tree_import_submit(upload=upload, file_name=upload.name, user=request.user)
+        if submitted.job is not None:
+            return redirect("jobs:job", submitted.job.pk)
+        result, problems = submitted.result, submitted.problems
         if result is not None:
             messages.success(request, _(
                 "导入完成：新增 %(created)s 个，更新 %(updated)s 个，移动 %(moved)s 个，未变 %(unchanged)s 个。"

@@ -59,6 +59,23 @@ def percent_of(numerator: str, denominator: str) -> ExpressionWrapper:
     )
 
 
+def ranked_assessments(
+    user: AnyUser, round: Round, *, subtree: Organization | None = None, org_type: str = "",
+    depth: int | None = None, include_submitted: bool = False,
+) -> QuerySet[Assessment]:
+    """The assessments `ranking` ranks, without its annotations: what counting its rows costs."""
+    queryset = report_assessments(user).filter(
+        round=round, total__isnull=False, state__in=counted_states(include_submitted)
+    )
+    if subtree is not None:
+        queryset = queryset.filter(subtree_of(subtree.path, "organization__"))
+    if org_type:
+        queryset = queryset.filter(organization__type=org_type)
+    if depth:
+        queryset = queryset.filter(organization__depth=depth)
+    return queryset
+
+
 def ranking(
     user: AnyUser, round: Round, *, subtree: Organization | None = None, org_type: str = "",
     depth: int | None = None, include_submitted: bool = False, sort: str = "rank",
@@ -69,15 +86,8 @@ def ranking(
     Each row carries `rank`, `percent` and `c<number>` (category subtotal) annotations. The
     rank is taken within the filtered set, so a subtree or a peer group ranks among itself.
     """
-    queryset = report_assessments(user).filter(
-        round=round, total__isnull=False, state__in=counted_states(include_submitted)
-    )
-    if subtree is not None:
-        queryset = queryset.filter(subtree_of(subtree.path, "organization__"))
-    if org_type:
-        queryset = queryset.filter(organization__type=org_type)
-    if depth:
-        queryset = queryset.filter(organization__depth=depth)
+    queryset = ranked_assessments(user, round, subtree=subtree, org_type=org_type, depth=depth,
+                                  include_submitted=include_submitted)
     annotations: dict[str, Any] = {
         "rank": Window(Rank(), order_by=F("total").desc()),
         "percent": percent_of("total", "max_total"),

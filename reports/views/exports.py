@@ -1,4 +1,5 @@
-"""Excel downloads: a round's ranking (the page's filters, every row) and one organization's score sheet.
+"""Excel downloads: a round's ranking (the page's filters, every row; a large one is written by a
+background job, followed on its progress page) and one organization's score sheet.
 
 Both stream from a temporary file through `common.downloads.xlsx_attachment`; their names, made of
 organization and round names, go through `safe_filename`.
@@ -14,17 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from assessments.access import visible_parts
-from assessments.selectors.outline import round_items
 from common.downloads import safe_filename, xlsx_attachment
+from common.jobs.models import Job
 from common.typing import AuthenticatedHttpRequest
 from reports.access import get_report_round, get_sheet_assessment
-from reports.formats.xlsx import RankingLayout, write_ranking, write_score_sheet
+from reports.formats.xlsx import write_score_sheet
 from reports.forms.ranking import RankingFilterForm
-from reports.selectors.compare import categories_with_caps, sorted_ranking, with_item_scores
+from reports.selectors.compare import categories_with_caps
 from reports.selectors.sheet import score_sheet
-
-# Rows fetched from the database at a time while the workbook streams.
-CHUNK = 2000
+from reports.services.ranking_export import ranking_workbook
 
 
 @login_required
@@ -33,22 +32,16 @@ def ranking_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase
     round = get_report_round(request.user, pk)
     categories = categories_with_caps(round)
     form = RankingFilterForm(request.user, categories, request.GET)
+    page = reverse("reports:ranking", args=[round.pk])
     if not form.is_valid():
         # Links from the page carry valid filters; a hand-made one goes to the page, which says what is wrong.
-        return redirect(reverse("reports:ranking", args=[round.pk]) + "?" + request.GET.urlencode())
-    kwargs = form.ranking_kwargs()
-    items = round_items(round)
-    rows = with_item_scores(sorted_ranking(request.user, round, categories=categories, **kwargs), items)
-    subtree = kwargs["subtree"]
-    title = f"{round} 排名"
-    if subtree is not None:
-        title += f"（{subtree.name}）"
-    if kwargs["include_submitted"]:
-        title += "（含待审核）"
-    layout = RankingLayout(title=title, categories=categories, items=items)
-    filename = _("%(round)s_排名.xlsx") % {"round": f"{round}{'_' + subtree.name if subtree else ''}"}
-    return xlsx_attachment(
-        lambda target: write_ranking(rows.iterator(chunk_size=CHUNK), target, layout), filename=safe_filename(filename))
+        return redirect(page + "?" + request.GET.urlencode())
+    query = form.query()
+    export = ranking_workbook(user=request.user, round=round, categories=categories, filters=form.ranking_kwargs(),
+                              next_url=page + ("?" + query if query else ""))
+    if isinstance(export, Job):
+        return redirect("jobs:job", export.pk)
+    return xlsx_attachment(export.write, filename=export.filename)
 
 
 @login_required

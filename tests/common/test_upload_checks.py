@@ -12,6 +12,7 @@ from common.upload_checks import (
     check_size,
     read_upload,
     sorted_problems,
+    upload_rows,
     workbook_refusals,
 )
 from common.xlsx import CellProblem, read_sheet
@@ -120,3 +121,37 @@ def test_problems_sort_by_row_then_by_the_files_columns_unknown_columns_first():
         "file", "unknown", "missing", "a", "b", "c"]
     # Without columns: by row only, in the order found.
     assert [p.message for p in sorted_problems(problems)] == ["file", "unknown", "missing", "b", "a", "c"]
+
+
+# --- upload_rows: what a request knows of a file before parsing it ----------------------------
+
+def count(upload) -> int:
+    return upload_rows(upload, max_bytes=10_000, max_rows=5, unreadable=UNREADABLE, too_many_rows=TOO_MANY)
+
+
+def test_it_counts_the_rows_below_the_header_of_the_first_sheet():
+    book = Workbook()
+    book.active.append(("编码", "名称"))
+    for number in range(3):
+        book.active.append((f"A{number}", "甲"))
+    notes = book.create_sheet("说明")
+    for number in range(5):
+        notes.append((f"第 {number} 行",))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    upload = SimpleUploadedFile("文件.xlsx", buffer.getvalue())
+    assert count(upload) == 3
+    assert upload.tell() == 0
+
+
+def test_it_refuses_before_parsing_in_the_imports_own_words():
+    with pytest.raises(RefusedUpload) as unreadable:
+        count(SimpleUploadedFile("文件.xlsx", b"not a zip"))
+    assert unreadable.value.problems == [Problem(None, "", UNREADABLE)]
+    with pytest.raises(RefusedUpload) as too_many:
+        count(workbook(("编码",), *((f"A{n}",) for n in range(20))))
+    assert too_many.value.problems == [Problem(None, "", TOO_MANY)]
+    with pytest.raises(RefusedUpload) as too_big:
+        upload_rows(workbook(("编码",), ("A",)), max_bytes=10, max_rows=5, unreadable=UNREADABLE,
+                    too_many_rows=TOO_MANY)
+    assert "超过了" in too_big.value.problems[0].message
