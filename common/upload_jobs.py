@@ -100,5 +100,9 @@ class UploadImport:
             raise refusal(job.params["file_name"], problems)
         progress(chunk.size)
 
+    def discard(self, job: Job) -> None:
+        """The sweep's removal of an old job: its upload, if no worker ever read it (cancelled first)."""
+        default_storage.delete(job.params["upload"])
+
     def finish(self, job: Job, chunks: Sequence[JobChunk], add_file: AddFile) -> None:
         """An import writes to the database; it has nothing to download."""

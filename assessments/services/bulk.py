@@ -12,7 +12,7 @@ A plain function of (round, user, file), so a job queue can run it for very larg
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import IO, Any
 
@@ -44,6 +44,21 @@ class BulkResult:
     changed_items: int
     unchanged_sheets: int
     kept_fields: int = 0  # cells changed in the system since the template and left alone in the file
+
+
+def bulk_summary(result: BulkResult) -> tuple[bool, str]:
+    """What an upload did (and whether it wrote anything), for the upload page and a large
+    upload's job page alike."""
+    kept = _("下载模板后系统中另有 %(kept_fields)s 处修改，文件里没有改动这些格子，已保留系统中的值。") % asdict(
+        result) if result.kept_fields else ""
+    if result.changed_sheets:
+        return True, _(
+            "导入完成：%(changed_sheets)s 个党组织的 %(changed_items)s 项评分已更新，"
+            "%(unchanged_sheets)s 个党组织没有变化。"
+        ) % asdict(result) + kept
+    if kept:
+        return False, _("文件中没有您改动过的格子，没有写入任何内容。") + kept
+    return False, _("文件中没有需要写入的修改：没有改动的格子不会覆盖系统中的值。")
 
 
 def review_sheets(round: Round, user: Any) -> QuerySet[Sheet]:

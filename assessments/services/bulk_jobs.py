@@ -20,7 +20,8 @@ from django.utils.translation import pgettext
 from assessments.access import get_round_for_evaluator
 from assessments.formats.bulk_upload import count_upload
 from assessments.models import Round
-from assessments.services.bulk import BulkResult, bulk_import
+from assessments.services.bulk import BulkResult, bulk_import, bulk_summary
+from common.jobs.engine import record_summary
 from common.jobs.handlers import JobRefused
 from common.jobs.models import Job
 from common.jobs.services import ChunkPlan, job_start
@@ -58,5 +59,7 @@ class ScoreImport(UploadImport):
             round = get_round_for_evaluator(job.requested_by, job.params["round"])
         except Http404:
             raise JobRefused(_("您在本批次中已没有评分表，不能导入评分。")) from None
-        _result, problems = bulk_import(round=round, user=job.requested_by, upload=upload, progress=progress)
+        result, problems = bulk_import(round=round, user=job.requested_by, upload=upload, progress=progress)
+        if result is not None:
+            record_summary(job, bulk_summary(result)[1])
         return problems

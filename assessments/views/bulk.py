@@ -3,7 +3,6 @@ back (a large file is imported by a background job, followed on its progress pag
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from assessments.access import get_round_for_evaluator
 from assessments.formats.bulk import write_scores
 from assessments.forms.bulk import BulkUploadForm
 from assessments.models import Round
-from assessments.services.bulk import review_sheets, template_rows, writable_sheets
+from assessments.services.bulk import bulk_summary, review_sheets, template_rows, writable_sheets
 from assessments.services.bulk_jobs import bulk_import_submit
 from common.downloads import xlsx_attachment
 from common.people import display_name
@@ -76,15 +75,6 @@ def bulk_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             request, round, form, status=400,
             problems=problems[:PROBLEMS_SHOWN], problem_count=len(problems), file_name=upload.name,
         )
-    kept = _("下载模板后系统中另有 %(kept_fields)s 处修改，文件里没有改动这些格子，已保留系统中的值。") % asdict(
-        result) if result.kept_fields else ""
-    if result.changed_sheets:
-        messages.success(request, _(
-            "导入完成：%(changed_sheets)s 个党组织的 %(changed_items)s 项评分已更新，"
-            "%(unchanged_sheets)s 个党组织没有变化。"
-        ) % asdict(result) + kept)
-    elif kept:
-        messages.info(request, _("文件中没有您改动过的格子，没有写入任何内容。") + kept)
-    else:
-        messages.info(request, _("文件中没有需要写入的修改：没有改动的格子不会覆盖系统中的值。"))
+    wrote, summary = bulk_summary(result)
+    (messages.success if wrote else messages.info)(request, summary)
     return redirect("assessments:bulk_upload", pk=round.pk)

@@ -183,6 +183,11 @@ def finish_job(job_id: int) -> None:
     JobChunk.objects.filter(job_id=job.pk).update(file="")
 
 
+def record_summary(job: Job, text: str) -> None:
+    """What the job did, for its page once done (an import's counts)."""
+    Job.objects.filter(pk=job.pk).update(summary=text)
+
+
 def fail(job: Job, message: str, problems: list[dict[str, Any]] | None = None) -> None:
     Job.objects.filter(pk=job.pk, state__in=[JobState.QUEUED, JobState.RUNNING, JobState.FINISHING]).update(
         state=JobState.FAILED, error=message, problems=problems or [], finished_at=timezone.now(),

@@ -54,6 +54,8 @@ class Job(models.Model):
     error = models.TextField(_("错误信息"), blank=True)
     # Row-level problems of an import, shown on the job's page as the import form shows them.
     problems = models.JSONField(_("问题"), default=list, blank=True)
+    # What a finished job did, in the words its request would have said (an import's counts).
+    summary = models.TextField(_("结果"), blank=True)
     # Where the person goes on from a finished job (the imported tree, the round's reports).
     next_url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(_("申请时间"), default=timezone.now)

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from common.jobs.engine import enqueue
+from common.jobs.handlers import registered
 from common.jobs.models import FINISHED_STATES, ChunkState, Job, JobChunk, JobFile, JobState, Schedule
 
 SWEEP = "sweep"
@@ -76,6 +77,12 @@ def remove_old_jobs(now: datetime) -> int:
         JobChunk.objects.filter(pk=chunk.pk).update(file="")
     for item in JobFile.objects.filter(job_id__in=old):
         item.file.delete(save=False)
+    # What a kind keeps outside the job's files (an import's stored upload, if a cancel came
+    # before any worker read it).
+    for job in Job.objects.filter(pk__in=old):
+        discard = getattr(registered(job.kind), "discard", None)
+        if discard is not None:
+            discard(job)
     Job.objects.filter(pk__in=old).delete()
     prune_task_results(cutoff)
     return len(old)

@@ -13,7 +13,7 @@ a file may describe one district without deleting the rest of the city.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from itertools import groupby
 from typing import IO
 
@@ -41,6 +41,14 @@ class ImportResult:
     updated: int  # name, type or 是否有效 changed
     moved: int  # 上级编码 changed; a row can be both updated and moved
     unchanged: int
+
+
+def import_summary(result: ImportResult) -> str:
+    """What an import did, for the import page and a large import's job page alike."""
+    return _(
+        "导入完成：新增 %(created)s 个，更新 %(updated)s 个，移动 %(moved)s 个，未变 %(unchanged)s 个。"
+        "系统中有而文件中没有的党组织保持不变。"
+    ) % asdict(result)
 
 
 class ImportRejected(Exception):

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from common.jobs.engine import record_summary
 from common.jobs.handlers import JobRefused
 from common.jobs.models import Job
 from common.jobs.services import ChunkPlan, job_start
@@ -24,7 +25,7 @@ from common.upload_checks import Problem, RefusedUpload
 from common.upload_jobs import Submitted, UploadImport, store_upload
 from orgs.access import require_admin
 from orgs.formats.tree_upload import count_upload
-from orgs.services.tree_import import ImportResult, import_upload
+from orgs.services.tree_import import ImportResult, import_summary, import_upload
 
 KIND = "orgs.tree_import"
 
@@ -55,5 +56,7 @@ class TreeImport(UploadImport):
             require_admin(job.requested_by)
         except PermissionDenied:
             raise JobRefused(_("您已不是管理员，不能导入党组织。")) from None
-        _result, problems = import_upload(upload=upload, user=job.requested_by, progress=progress)
+        result, problems = import_upload(upload=upload, user=job.requested_by, progress=progress)
+        if result is not None:
+            record_summary(job, import_summary(result))
         return problems

@@ -3,8 +3,6 @@ large file's import runs as a background job, followed on its progress page)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
@@ -19,6 +17,7 @@ from orgs.access import require_admin
 from orgs.formats.tree_excel import write_template, write_tree
 from orgs.forms.tree_import import TreeImportForm
 from orgs.selectors.tree import tree_rows
+from orgs.services.tree_import import import_summary
 from orgs.services.tree_import_jobs import tree_import_submit
 
 # A failed import of a large file can list thousands of problems; the first ones are enough
@@ -54,10 +53,7 @@ def tree_import(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect("jobs:job", submitted.job.pk)
         result, problems = submitted.result, submitted.problems
         if result is not None:
-            messages.success(request, _(
-                "导入完成：新增 %(created)s 个，更新 %(updated)s 个，移动 %(moved)s 个，未变 %(unchanged)s 个。"
-                "系统中有而文件中没有的党组织保持不变。"
-            ) % asdict(result))
+            messages.success(request, import_summary(result))
             return redirect("orgs:tree_import")
         context = {
             "form": form,

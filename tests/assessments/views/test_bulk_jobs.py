@@ -59,6 +59,7 @@ def test_a_big_score_import_runs_as_a_job_and_writes_everything(world, jobs, set
     ]
     assert stored_uploads(settings) == []
     assert f'href="{upload_url(world)}"' in job_page(world, job)
+    assert "导入完成：2 个党组织的 3 项评分已更新，0 个党组织没有变化。" in job_page(world, job)
 
 
 def test_a_cell_changed_only_in_the_system_is_kept_as_in_the_request(world, jobs):

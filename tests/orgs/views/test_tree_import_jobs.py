@@ -1,11 +1,15 @@
 """The tree import over IMPORT_TASK_ROWS rows: checked before parsing in the request, applied by a
 job in one transaction, every row's problem listed on the job's page, the stored file removed."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from common.jobs.models import Job, JobState
+from common.jobs.sweep import sweep_jobs
 from orgs.models import Organization, Role
 from tests.factories import build_tree, user_with_role
 from tests.worlds import logged_in, tree_state, xlsx_upload
@@ -56,6 +60,8 @@ def test_a_big_import_runs_as_a_job_and_writes_every_row(admin_client, media, jo
     assert stored_uploads(media) == []
     page = admin_client.get(reverse("jobs:job", args=[job.pk])).content.decode()
     assert "已完成 3 行。" in page
+    # What the import page would have said, on the job's page.
+    assert "导入完成：新增 3 个，更新 0 个，移动 0 个，未变 0 个。" in page
     assert f'href="{IMPORT}"' in page
 
 
@@ -106,3 +112,15 @@ def test_an_admin_demoted_before_the_worker_runs_imports_nothing(media, jobs):
 def test_an_outsider_cannot_see_the_import_job(admin_client, user_client, media):
     job = start(admin_client, ROWS)
     assert user_client.get(reverse("jobs:job", args=[job.pk])).status_code == 404
+
+
+def test_a_job_cancelled_before_any_worker_leaves_its_upload_until_the_sweep_removes_it(admin_client, media, jobs, settings):
+    job = start(admin_client, ROWS)
+    admin_client.post(reverse("jobs:cancel", args=[job.pk]))
+    jobs()
+    assert not Organization.objects.filter(code__startswith="N").exists()
+    assert len(stored_uploads(media)) == 1
+    Job.objects.filter(pk=job.pk).update(finished_at=timezone.now() - timedelta(days=settings.JOB_FILES_DAYS + 1))
+    sweep_jobs()
+    assert stored_uploads(media) == []
+    assert not Job.objects.filter(pk=job.pk).exists()
