@@ -81,15 +81,28 @@ def ranking_export(user: AnyUser, round: Round, *, categories: Sequence[CappedCa
     return RankingExport(rows, RankingLayout(title=title, categories=categories, items=items), safe_filename(filename))
 
 
+@dataclass(frozen=True)
+class TooLargeForRequest:
+    """An export that must run as a job: the page asks before one is started (a GET never
+    starts one, so neither a link preview nor a prefetch can)."""
+
+    rows: int
+    limit: int
+
+
 def ranking_workbook(*, user: User, round: Round, categories: Sequence[CappedCategory], filters: dict[str, Any],
-                     next_url: str) -> RankingExport | Job:
-    """The workbook to write now, or, for more than EXPORT_TASK_ROWS rows, the job that writes it.
-    A double click, or a second tab, joins the same export still under way."""
+                     next_url: str, start: bool) -> RankingExport | TooLargeForRequest | Job:
+    """The workbook to write now, or, for more than EXPORT_TASK_ROWS rows, the job that writes it
+    (when `start`, else what the confirmation says). A double click, or a second tab, joins the
+    same export still under way."""
     export = ranking_export(user, round, categories=categories, **filters)
     scope = {key: filters[key] for key in ("subtree", "org_type", "depth", "include_submitted")}
     count = ranked_assessments(user, round, **scope).count()
-    if count <= int(settings.EXPORT_TASK_ROWS):
+    limit = int(settings.EXPORT_TASK_ROWS)
+    if count <= limit:
         return export
+    if not start:
+        return TooLargeForRequest(rows=count, limit=limit)
     subtree = filters["subtree"]
     params = {
         "round": round.pk, "org": subtree.code if subtree else "", "type": filters["org_type"],

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments.access import visible_parts
 from common.downloads import safe_filename, xlsx_attachment
@@ -23,12 +23,14 @@ from reports.formats.xlsx import write_score_sheet
 from reports.forms.ranking import RankingFilterForm
 from reports.selectors.compare import categories_with_caps
 from reports.selectors.sheet import score_sheet
-from reports.services.ranking_export import ranking_workbook
+from reports.services.ranking_export import TooLargeForRequest, ranking_workbook
 
 
 @login_required
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def ranking_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+    """The ranking's workbook with the page's filters (in the query string, for a POST too); a
+    large one is confirmed on a page of its own and its POST starts the job."""
     round = get_report_round(request.user, pk)
     categories = categories_with_caps(round)
     form = RankingFilterForm(request.user, categories, request.GET)
@@ -37,10 +39,13 @@ def ranking_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase
         # Links from the page carry valid filters; a hand-made one goes to the page, which says what is wrong.
         return redirect(page + "?" + request.GET.urlencode())
     query = form.query()
+    back = page + ("?" + query if query else "")
     export = ranking_workbook(user=request.user, round=round, categories=categories, filters=form.ranking_kwargs(),
-                              next_url=page + ("?" + query if query else ""))
+                              next_url=back, start=request.method == "POST")
     if isinstance(export, Job):
         return redirect("jobs:job", export.pk)
+    if isinstance(export, TooLargeForRequest):
+        return render(request, "reports/export_confirm.html", {"round": round, "export": export, "back": back})
     return xlsx_attachment(export.write, filename=export.filename)
 
 

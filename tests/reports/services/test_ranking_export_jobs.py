@@ -2,6 +2,7 @@
 request gives for the same filters, seen only by its requester, stopped by a revoked scope."""
 
 import io
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -32,7 +33,13 @@ def cells(content: bytes) -> dict[str, list[tuple]]:
 
 
 def start(world, user="admin", **params) -> Job:
-    response = logged_in(world[user]).get(export_url(world), params)
+    client = logged_in(world[user])
+    query = "?" + urlencode(params) if params else ""
+    # The link asks first: a GET never starts a job.
+    confirm = client.get(export_url(world) + query).content.decode()
+    assert not Job.objects.exists()
+    assert 'id="export-start"' in confirm
+    response = client.post(export_url(world) + query)
     job = Job.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("jobs:job", args=[job.pk])
@@ -66,16 +73,17 @@ def test_it_writes_a_big_export_in_a_job_equal_to_the_immediate_workbook(world, 
 
 def test_a_second_click_joins_the_export_under_way(world):
     client = logged_in(world["admin"])
-    first, second = client.get(export_url(world)), client.get(export_url(world))
+    first, second = client.post(export_url(world)), client.post(export_url(world))
     assert first["Location"] == second["Location"]
     assert Job.objects.count() == 1
 
 
 def test_a_small_export_stays_in_the_request(world, settings):
     settings.EXPORT_TASK_ROWS = 5
-    response = logged_in(world["admin"]).get(export_url(world))
-    assert response.status_code == 200
-    assert response.streaming
+    client = logged_in(world["admin"])
+    for response in (client.get(export_url(world)), client.post(export_url(world))):
+        assert response.status_code == 200
+        assert response.streaming
     assert not Job.objects.exists()
 
 
@@ -100,3 +108,12 @@ def test_a_scope_revoked_before_the_worker_runs_fails_the_job_without_a_file(wor
     assert not JobFile.objects.exists()
     assert not job.chunks.exclude(file="").exists()
     assert logged_in(world["analyst"]).get(reverse("jobs:job", args=[job.pk])).status_code == 404
+
+
+def test_a_big_export_asks_before_it_starts_a_job(world):
+    client = logged_in(world["admin"])
+    page = client.get(export_url(world), {"submitted": "1"}).content.decode()
+    assert "这份排名共 6 行，超过 2 行，将在后台生成" in page
+    assert f'action="{export_url(world)}?submitted=1"' in page
+    assert not Job.objects.exists()
+    assert logged_in(UserFactory()).post(export_url(world)).status_code in (403, 404)
