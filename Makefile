@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# make run serves a development server; DEBUG=1 lets it start without a SECRET_KEY.
+# make run serves a development server with a job worker beside it (scripts/serve.sh);
+# DEBUG=1 lets it start without a SECRET_KEY.
 MANAGE := DEBUG=1 $(BIN)/python manage.py
 RUN_PACKAGES := fonts-noto-cjk gettext libpango-1.0-0 libpangoft2-1.0-0
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils libreoffice-calc-nogui postgresql-client
@@ -28,7 +29,7 @@ run: system-packages setup
 	$(if $(SEED_DEMO),@$(MANAGE) seed_demo)
 	@echo
 	@echo "学习型党组织建设考评系统 Kaoping: http://$(HOST):$(PORT)/"
-	$(MANAGE) runserver $(HOST):$(PORT)
+	DEBUG=1 PYTHON=$(BIN)/python scripts/serve.sh $(HOST):$(PORT)
 
 test: test-packages setup
 	$(BIN)/ruff check .

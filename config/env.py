@@ -178,3 +178,50 @@ def ssl_redirect(debug: bool) -> bool:
             "若反向代理负责跳转，请改设 PROXY_REDIRECTS_HTTPS=1。"
         )
     return not debug and not env_bool("PROXY_REDIRECTS_HTTPS", default=False)
+
+
+# --- Uploaded and generated files: local MEDIA_ROOT, or an S3-compatible store every machine shares --
+FILE_SYSTEM_STORAGE = "django.core.files.storage.FileSystemStorage"
+S3_STORAGE = "storages.backends.s3.S3Storage"
+S3_REQUIRED = ("S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY")
+S3_OPTIONAL = ("S3_ENDPOINT_URL", "S3_REGION")
+
+
+def default_storage() -> dict[str, Any]:
+    """STORAGES["default"]: files under MEDIA_ROOT, or with S3_BUCKET set a bucket of an
+    S3-compatible store (AWS, MinIO, OSS, COS …) that every web server and worker reaches.
+
+    Half a configuration is refused rather than falling back to local files, which on several
+    machines would scatter uploads and print results over their disks.
+    """
+    values = {name: os.environ.get(name, "").strip() for name in S3_REQUIRED + S3_OPTIONAL}
+    if not any(values.values()):
+        return {"BACKEND": FILE_SYSTEM_STORAGE}
+    missing = [name for name in S3_REQUIRED if not values[name]]
+    if missing:
+        given = "、".join(name for name, value in values.items() if value)
+        raise ConfigError(
+            f"对象存储配置不完整：已设置 {given}，还须设置 {'、'.join(missing)}；"
+            "或把 S3_* 变量全部删去，改用本机 MEDIA_ROOT 存放文件。"
+        )
+    endpoint = values["S3_ENDPOINT_URL"]
+    if endpoint and not endpoint.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"环境变量 S3_ENDPOINT_URL={endpoint!r} 无法识别：请写成 https://主机[:端口]，"
+            "使用 AWS S3 时可不设置。"
+        )
+    return {
+        "BACKEND": S3_STORAGE,
+        "OPTIONS": {
+            "bucket_name": values["S3_BUCKET"],
+            "endpoint_url": endpoint or None,
+            "access_key": values["S3_ACCESS_KEY_ID"],
+            "secret_key": values["S3_SECRET_ACCESS_KEY"],
+            "region_name": values["S3_REGION"] or None,
+            # Objects stay private: every download goes through the app's scope checks, or a
+            # signed link that expires; a name already taken gets a new one, never replaced.
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }

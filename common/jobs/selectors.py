@@ -13,6 +13,9 @@ from django.utils.translation import ngettext
 from common.jobs.models import Job, JobFile, JobState
 from common.typing import AnyUser
 
+# A job still queued after this long most likely has no worker: its page says how to start one.
+WAITING_LONG_SECONDS = 30
+
 
 @dataclass(frozen=True)
 class JobProgress:
@@ -22,6 +25,8 @@ class JobProgress:
     # Units a minute since the job started, and seconds left at that rate; None until known.
     rate: float | None
     eta_seconds: int | None
+    # Queued for more than WAITING_LONG_SECONDS.
+    waiting_long: bool = False
 
     @property
     def eta_text(self) -> str:
@@ -53,7 +58,11 @@ def job_progress(job: Job) -> JobProgress:
         seconds = max((timezone.now() - job.started_at).total_seconds(), 0.001)
         rate = done * 60 / seconds
         eta = int((total - done) * seconds / done)
-    return JobProgress(job=job, done=done, total=total, rate=rate, eta_seconds=eta)
+    waiting_long = (
+        job.state == JobState.QUEUED
+        and (timezone.now() - job.created_at).total_seconds() > WAITING_LONG_SECONDS
+    )
+    return JobProgress(job=job, done=done, total=total, rate=rate, eta_seconds=eta, waiting_long=waiting_long)
 
 
 def job_files(job: Job) -> list[JobFile]:
