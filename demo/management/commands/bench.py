@@ -2,8 +2,10 @@
 
     DEBUG=1 python manage.py seed_demo --orgs 20000
     DEBUG=1 python manage.py bench
+    DEBUG=1 PRINT_CHUNK_SHEETS=25 python manage.py bench --print-sheets 400
 
-Prints, per page and user, the median time, the number of SQL queries and peak Python memory.
+Prints, per page and user, the median time, the number of SQL queries and peak Python memory;
+then the batch print of about --print-sheets sheets with 1 worker and with 2 (demo/print_bench.py).
 Speed targets are checked here, on benchmark-sized data, never in timed unit tests.
 """
 
@@ -23,6 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Round, RoundState
+from demo.print_bench import ProcessPool, print_bench
 from orgs.models import Organization
 from orgs.selectors.tree import scope_roots
 
@@ -51,6 +54,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--repeat", type=int, default=5)
         parser.add_argument("--users", nargs="+", default=["admin", "analyst_zs"])
+        parser.add_argument(
+            "--print-sheets", type=int, default=400,
+            help="time the batch print of about this many sheets with 1 and 2 workers (0: skip)",
+        )
+        parser.add_argument("--skip-pages", action="store_true", help="only the batch print")
 
     def handle(self, *args: Any, **options: Any) -> None:
         User = get_user_model()
@@ -58,6 +66,15 @@ class Command(BaseCommand):
         if root is None:
             raise CommandError("没有党组织数据：请先运行 seed_demo（可加 --orgs 20000）。")
         self.stdout.write(f"organizations: {Organization.objects.count()}  database: {connection.vendor}")
+        if not options["skip_pages"]:
+            self._pages(User, root, options)
+        if options["print_sheets"] > 0:
+            admin = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+            if admin is None:
+                raise CommandError("没有超级管理员：请先运行 seed_demo。")
+            print_bench(self.stdout.write, user=admin, sheets=options["print_sheets"], pool=ProcessPool())
+
+    def _pages(self, User: Any, root: Organization, options: dict[str, Any]) -> None:
         self.stdout.write(f"{'user':<12}{'page':<20}{'median ms':>10}{'queries':>9}{'peak KiB':>10}{'status':>7}")
         for username in options["users"]:
             user = User.objects.filter(username=username).first()
