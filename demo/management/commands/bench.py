@@ -2,7 +2,7 @@
 
     DEBUG=1 python manage.py seed_demo --orgs 20000
     DEBUG=1 python manage.py bench
-    DEBUG=1 PRINT_CHUNK_SHEETS=25 python manage.py bench --print-sheets 400
+    DEBUG=1 PRINT_CHUNK_SHEETS=20 python manage.py bench --print-sheets 400
 
 Prints, per page and user, the median time, the number of SQL queries and peak Python memory;
 then the batch print of about --print-sheets sheets with 1 worker and with 2 (demo/print_bench.py).
