@@ -157,14 +157,15 @@ def finish_job(job_id: int) -> None:
     with translation.override(job.language):
         try:
             handler_for(job.kind).finish(job, chunks, add_file)
-        except JobRefused as refusal:
-            fail(job, refusal.message, refusal.problems)
-            return
-        except Exception:
-            logger.exception("job %s could not be finished", job.pk)
+        except Exception as error:
+            # Nothing half-made stays in storage.
             for item in files:
                 item.file.delete(save=False)
-            fail(job, _("后台任务出错，请稍后重试；如仍失败，请联系管理员。"))
+            if isinstance(error, JobRefused):
+                fail(job, error.message, error.problems)
+            else:
+                logger.exception("job %s could not be finished", job.pk)
+                fail(job, _("后台任务出错，请稍后重试；如仍失败，请联系管理员。"))
             return
     with transaction.atomic():
         finished = Job.objects.filter(pk=job.pk, state=JobState.FINISHING).update(

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from common.jobs import engine
+from common.jobs.handlers import JobRefused
 from common.jobs.models import ChunkState, Job, JobChunk, JobState
 from common.jobs.services import ChunkPlan, job_cancel, job_start
 from common.jobs.sweep import sweep_jobs
@@ -155,3 +156,24 @@ def test_a_lost_finishing_step_is_sent_again_by_the_sweep(counting, jobs):
     jobs()
     assert Job.objects.get(pk=job.pk).state == JobState.DONE
     assert result(job) == [0]
+
+
+def test_a_finish_that_fails_half_way_leaves_no_file_behind(counting, jobs, tmp_path):
+    real = counting.finish
+
+    def half(job, chunks, add_file):
+        real(job, chunks, add_file)
+        raise JobRefused("打印范围内没有可打印的评分表。")
+
+    counting.finish = half
+    job = start()
+    jobs()
+    job.refresh_from_db()
+    assert (job.state, job.error) == (JobState.FAILED, "打印范围内没有可打印的评分表。")
+    assert not job.files.exists()
+    media = tmp_path / "media"
+    # What is left are the chunks' own files, which the sweep removes for a failed job.
+    left = {str(path.relative_to(media)) for path in media.rglob("*") if path.is_file()}
+    assert left == set(job.chunks.values_list("file", flat=True))
+    sweep_jobs()
+    assert not [path for path in media.rglob("*") if path.is_file()]
