@@ -96,4 +96,6 @@ def prune_task_results(cutoff: datetime) -> None:
         return
     from django_tasks_db.models import DBTaskResult
 
-    DBTaskResult.objects.filter(finished_at__lt=cutoff).delete()
+    # A task whose worker was killed stays "running" there forever: its chunk was re-sent as a
+    # new task, so the row is only history.
+    DBTaskResult.objects.filter(Q(finished_at__lt=cutoff) | Q(status="RUNNING", started_at__lt=cutoff)).delete()

@@ -77,3 +77,21 @@ def test_a_job_request_restarts_a_sweep_that_died_with_its_workers(counting, set
     job_start(user=UserFactory(), kind="tests.counting", title="任务", params={}, chunks=[ChunkPlan(size=1, params={"items": [1]})])
     jobs()
     assert not sweep_overdue()
+
+
+def test_old_task_rows_of_the_database_backend_go_too_even_those_of_killed_workers(db, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.JOB_FILES_DAYS = 7
+    now, old = timezone.now(), timezone.now() - timedelta(days=8)
+    # Rows as the database backend writes them (made directly: under TASKS_BACKEND=rq it writes none).
+    rows = [
+        DBTaskResult.objects.create(
+            task_path="common.jobs.tasks.sweep_task", args_kwargs={"args": [], "kwargs": {}}, queue_name="default",
+            backend_name="default", run_after=now, **fields,
+        )
+        for fields in ({"status": "SUCCESSFUL", "finished_at": old}, {"status": "RUNNING", "started_at": old},
+                       {"status": "RUNNING", "started_at": now})
+    ]
+    sweep_jobs()
+    assert list(DBTaskResult.objects.values_list("pk", flat=True)) == [rows[2].pk]
