@@ -10,6 +10,7 @@ transaction, and deletes the stored file whatever the outcome.
 from __future__ import annotations
 
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -84,14 +85,15 @@ def refusal(file_name: str, problems: Sequence[Problem]) -> JobRefused:
     return JobRefused(message, problem_rows(problems))
 
 
-class UploadImport:
+class UploadImport(ABC):
     """The handler of an import job: one chunk, the whole file in one transaction. A subclass
     names its `kind` and applies the file in `apply`, returning the problems that refused it."""
 
     kind: str
 
+    @abstractmethod
     def apply(self, job: Job, upload: IO[bytes], progress: Callable[[int], None]) -> list[Problem]:
-        raise NotImplementedError
+        """Apply the whole file in one transaction; the problems that refused it, or none."""
 
     def run_chunk(self, job: Job, chunk: JobChunk, progress: Progress) -> None:
         with stored_upload(job.params["upload"], job) as upload:
@@ -104,5 +106,5 @@ class UploadImport:
         """The sweep's removal of an old job: its upload, if no worker ever read it (cancelled first)."""
         default_storage.delete(job.params["upload"])
 
-    def finish(self, job: Job, chunks: Sequence[JobChunk], add_file: AddFile) -> None:
+    def finish(self, job: Job, chunks: Sequence[JobChunk], add_file: AddFile) -> None:  # noqa: B027 - doing nothing is an import's finish, not a missing one
         """An import writes to the database; it has nothing to download."""

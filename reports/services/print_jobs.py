@@ -65,19 +65,26 @@ def print_job_request(*, user: User, round: Round, organization: Organization, i
 class PrintSheets:
     kind = KIND
 
-    def still_allowed(self, job: Job, user: User) -> bool:
+    def _organization(self, job: Job, user: User) -> Organization | None:
+        """The printed subtree, if it is still in the user's report scope."""
+        organization = Organization.objects.filter(pk=job.params["organization"]).first()
+        if organization is None:
+            return None
         try:
-            get_report_organization(user, Organization.objects.get(pk=job.params["organization"]).code)
-        except (Http404, PermissionDenied, Organization.DoesNotExist):
-            return False
-        return True
+            return get_report_organization(user, organization.code)
+        except (Http404, PermissionDenied):
+            return None
+
+    def still_allowed(self, job: Job, user: User) -> bool:
+        return self._organization(job, user) is not None
 
     def _scope(self, job: Job) -> tuple[Round, Organization]:
         # The requester's scope as it is now: a grant revoked while the job waited stops it
         # from printing what they may no longer see.
-        if not self.still_allowed(job, job.requested_by):
+        organization = self._organization(job, job.requested_by)
+        if organization is None:
             raise JobRefused(_("您已无权打印该范围的评分表。"))
-        return Round.objects.get(pk=job.params["round"]), Organization.objects.get(pk=job.params["organization"])
+        return Round.objects.get(pk=job.params["round"]), organization
 
     def run_chunk(self, job: Job, chunk: JobChunk, progress: Progress) -> tuple[IO[bytes], str] | None:
         round, organization = self._scope(job)
@@ -120,7 +127,7 @@ class PrintSheets:
                     # Streamed from storage into the archive: a city's PDFs never sit in memory.
                     with chunk.file.open("rb") as source, archive.open(names[chunk.pk], "w") as target:
                         shutil.copyfileobj(source, target, 1 << 20)
-                archive.writestr(_("目录.csv"), contents_csv(job, printed, names))
+                archive.writestr(_("目录.csv"), contents_csv(job, round, organization, printed, names))
             add_file(label=_("下载 ZIP（每区一个 PDF）"), filename=safe_filename(title + ".zip"),
                      content_type="application/zip", handle=archive_file)
         if job.total <= int(settings.PRINT_MERGE_SHEETS):
@@ -141,9 +148,10 @@ def part_name(chunk: JobChunk) -> str:
     return safe_filename(f"{chunk.index + 1:03d} {name}.pdf")
 
 
-def contents_csv(job: Job, chunks: Sequence[JobChunk], names: dict[int, str]) -> bytes:
+def contents_csv(
+    job: Job, round: Round, organization: Organization, chunks: Sequence[JobChunk], names: dict[int, str]
+) -> bytes:
     """Which unit's sheet is in which file, in print order: the index a meeting's clerk looks up."""
-    round, organization = Round.objects.get(pk=job.params["round"]), Organization.objects.get(pk=job.params["organization"])
     sheets = sheets_to_print(job.requested_by, round, organization, include_submitted=job.params["submitted"])
     # The whole scope in one query rather than an IN list of every id (a city's would pass
     # SQLite's limit on parameters).
