@@ -11,6 +11,7 @@ admin.site.index_title = _("数据管理")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("ping/", views.ping, name="ping"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "accounts/login/",

@@ -28,3 +28,11 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
     }
     return render(request, "home.html", context)
+
+
+@login_required
+@require_safe
+def ping(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A signed-in page in the site's layout that reads nothing of its own: the floor that
+    `manage.py bench` and `make load` measure every other page against."""
+    return render(request, "ping.html")

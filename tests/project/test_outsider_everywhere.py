@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 # Pages an outsider may open: reference data, and lists that show them nothing.
 OPEN_TO_ANY_USER = {
-    "home", "indicators:version_list", "indicators:version_detail", "orgs:tree", "orgs:tree_export",
+    "home", "ping", "indicators:version_list", "indicators:version_detail", "orgs:tree", "orgs:tree_export",
     "orgs:tree_template", "assessments:round_list",
     "indicators:version_diff", "indicators:version_export_xlsx", "indicators:version_export_json",
 }
