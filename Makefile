@@ -10,9 +10,12 @@ RUN_PACKAGES := fonts-noto-cjk gettext libpango-1.0-0 libpangoft2-1.0-0
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils libreoffice-calc-nogui postgresql-client
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# make load: simulated people, how long, how fast they arrive, gunicorn workers.
+# make load: simulated people, how long the mix and the floor (/ping/ alone) run, the per cent of
+# people saving score sheets (the rest read reports), how fast they arrive, gunicorn workers.
 USERS ?= 100
 TIME ?= 60s
+TRIVIAL_TIME ?= 30s
+MIX ?= 60
 SPAWN_RATE ?= 10
 WORKERS ?= 4
 
@@ -37,9 +40,11 @@ test: test-packages setup
 	$(BIN)/python -m pytest
 
 # Its own database (var/load.sqlite3, or <name>_load beside DATABASE_URL's), gunicorn on loopback,
-# locust headless, then the verifier: fails on any 5xx, lost update or total that does not add up.
+# locust headless (the floor, then the mix), then the verifier: fails on any 5xx, lost update or
+# total that does not add up.
 load: system-packages setup
-	$(BIN)/python -m loadtest.run --users $(USERS) --time $(TIME) --spawn-rate $(SPAWN_RATE) --workers $(WORKERS)
+	$(BIN)/python -m loadtest.run --users $(USERS) --time $(TIME) --trivial-time $(TRIVIAL_TIME) --mix $(MIX) \
+		--spawn-rate $(SPAWN_RATE) --workers $(WORKERS)
 
 setup: install messages
 	@mkdir -p var

