@@ -25,13 +25,14 @@ from assessments.models import (
 )
 from assessments.selectors.outline import outline_items
 from assessments.totals import compute_totals
-from demo.bulk_sql import db_datetime, db_decimal, insert_rows
+from demo.bulk_sql import db_datetime, insert_rows
 from demo.scores import item_score, reason_for, unit_quality
 from indicators.models import IndicatorSystem, Item
 from orgs.models import Organization
 
 TITLE = "{year}年度学习型党组织建设考评"
 CHUNK = 2000
+ZERO = Decimal(0)
 
 
 def participants() -> list[tuple[int, str]]:
@@ -132,11 +133,11 @@ def _closed_chunk(round, system, items, numbers, units, evaluators, approver, rn
         for item in items:
             number = numbers[item.id]
             for sheet, value in ((review_sheet, review[item.id]), (self_sheet, own[item.id])):
-                score_rows.append((sheet.pk, item.id, db_decimal(item.cap), db_decimal(value),
+                score_rows.append((sheet.pk, item.id, item.cap, value,
                                    reason_for(rng, number, value, item.cap), stamp))
-            item_rows.append((assessment.pk, item.id, db_decimal(review[item.id]), db_decimal(item.cap), db_decimal(0)))
+            item_rows.append((assessment.pk, item.id, review[item.id], item.cap, ZERO))
         category_rows.extend(
-            (assessment.pk, category_id, db_decimal(score), db_decimal(totals.cap_by_category[category_id]))
+            (assessment.pk, category_id, score, totals.cap_by_category[category_id])
             for category_id, score in totals.by_category.items()
         )
     insert_rows(Score, ["sheet_id", "item_id", "cap", "score", "reason", "updated_at"], score_rows)

@@ -81,9 +81,10 @@ class Command(BaseCommand):
             options["print_sheets"] = 0 if options["json"] else 400
         if options["json"] and options["skip_pages"]:
             raise CommandError("--json measures the pages: it cannot be combined with --skip-pages.")
-        figures = run_json(self.stdout.write, repeat=options["repeat"], small_size=options["small_orgs"]) \
-            if options["json"] else None
-        if not options["skip_pages"] and not options["json"]:
+        figures = None
+        if options["json"]:
+            figures = run_json(self.stdout.write, repeat=options["repeat"], small_size=options["small_orgs"])
+        elif not options["skip_pages"]:
             self._pages(User, root, options)
         if options["print_sheets"] > 0:
             admin = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
@@ -91,6 +92,7 @@ class Command(BaseCommand):
                 raise CommandError("没有超级管理员：请先运行 seed_demo。")
             print_bench(self.stdout.write, user=admin, sheets=options["print_sheets"], pool=ProcessPool())
         if figures is not None:
+            # Last, after the batch print's lines too: the line a script reads.
             self.stdout.write(json.dumps(figures, ensure_ascii=False, sort_keys=True))
 
     def _pages(self, User: Any, root: Organization, options: dict[str, Any]) -> None:
