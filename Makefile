@@ -18,6 +18,10 @@ TRIVIAL_TIME ?= 30s
 MIX ?= 60
 SPAWN_RATE ?= 10
 WORKERS ?= 4
+# make bench: organizations and closed rounds of its database, runs of each page.
+ORGS ?= 20000
+YEARS ?= 3
+REPEAT ?= 5
 
 # Demo accounts have the README's passwords: they go into the default SQLite file, and into the
 # database DATABASE_URL names only when asked for with DEMO=1 (DATABASE_URL=... make run DEMO=1).
@@ -25,7 +29,7 @@ DEMO ?=
 SEED_DEMO := $(if $(DATABASE_URL),$(filter 1,$(DEMO)),1)
 NO_DEMO_NOTE := @echo "DATABASE_URL 已设置：未写入演示数据和演示账号（需要时加 DEMO=1）。"
 
-.PHONY: run test load setup install system-packages test-packages messages clean
+.PHONY: run test load bench setup install system-packages test-packages messages clean
 
 run: system-packages setup
 	@echo
@@ -45,6 +49,11 @@ test: test-packages setup
 load: system-packages setup
 	$(BIN)/python -m loadtest.run --users $(USERS) --time $(TIME) --trivial-time $(TRIVIAL_TIME) --mix $(MIX) \
 		--spawn-rate $(SPAWN_RATE) --workers $(WORKERS)
+
+# Its own database at benchmark scale (var/bench.sqlite3, or <name>_bench beside DATABASE_URL's),
+# seeded once and kept; then every page against its floor, one JSON object on the last line.
+bench: system-packages install messages
+	$(BIN)/python -m demo.bench_run --orgs $(ORGS) --years $(YEARS) --repeat $(REPEAT)
 
 setup: install messages
 	@mkdir -p var

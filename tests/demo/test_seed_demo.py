@@ -152,6 +152,28 @@ def test_it_holds_three_years_of_approved_assessments_that_add_up():
     assert Round.objects.count() == 4
 
 
+def test_it_completes_existing_rounds_when_the_tree_grew_and_then_writes_nothing():
+    call_command("seed_demo", years=1)
+    closed = Round.objects.get(state=RoundState.CLOSED)
+    before = Assessment.objects.filter(round=closed).count()
+    call_command("seed_demo", orgs=400, years=1)
+    participants = Organization.objects.filter(depth__gt=1, is_active=True).count()
+    assert Organization.objects.count() == 400
+    assert Assessment.objects.filter(round=closed).count() == participants > before
+    added = Assessment.objects.filter(round=closed, organization__code__startswith="DLX-")
+    assert added.count() == participants - before
+    for assessment in added.order_by("?")[:20]:
+        assert assessment.state == AssessmentState.APPROVED
+        assert assessment.total == ItemResult.objects.filter(assessment=assessment).aggregate(s=Sum("score"))["s"]
+        review = Sheet.objects.get(assessment=assessment, kind=SheetKind.REVIEW)
+        assert review.total == assessment.total
+        assert review.scores.count() == 32
+        assert Sheet.objects.filter(assessment=assessment, kind=SheetKind.SELF).exists()
+    counts = (Assessment.objects.count(), Sheet.objects.count(), ItemResult.objects.count())
+    call_command("seed_demo", orgs=400, years=1)
+    assert (Assessment.objects.count(), Sheet.objects.count(), ItemResult.objects.count()) == counts
+
+
 def test_manage_py_refuses_it_in_production_in_one_line(tmp_path):
     database = tmp_path / "production.sqlite3"
     environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}

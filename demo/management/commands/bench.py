@@ -1,16 +1,21 @@
 """Measure the pages people use most on whatever data the database holds.
 
-    DEBUG=1 python manage.py seed_demo --orgs 20000
+    DEBUG=1 python manage.py seed_demo --orgs 20000 --years 3
+    DEBUG=1 python manage.py bench --json          # what `make bench` runs
     DEBUG=1 python manage.py bench
     DEBUG=1 PRINT_CHUNK_SHEETS=20 python manage.py bench --print-sheets 400
 
-Prints, per page and user, the median time, the number of SQL queries and peak Python memory;
-then the batch print of about --print-sheets sheets with 1 worker and with 2 (demo/print_bench.py).
+--json: every main page and job against its floor, measured interleaved (demo/bench_cases.py,
+demo/bench_floors.py), human lines and then one JSON object on the last line (docs/benchmarks.md
+explains each key). Without it: per page and user, the median time, the number of SQL queries
+and peak Python memory. Either way then the batch print of about --print-sheets sheets with 1
+worker and with 2 (demo/print_bench.py); with --json it is off unless asked for.
 Speed targets are checked here, on benchmark-sized data, never in timed unit tests.
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 import tracemalloc
@@ -25,6 +30,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Round, RoundState
+from demo.bench_json import run_json
 from demo.print_bench import ProcessPool, print_bench
 from orgs.models import Organization
 from orgs.selectors.tree import scope_roots
@@ -55,10 +61,15 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=5)
         parser.add_argument("--users", nargs="+", default=["admin", "analyst_zs"])
         parser.add_argument(
-            "--print-sheets", type=int, default=400,
-            help="time the batch print of about this many sheets with 1 and 2 workers (0: skip)",
+            "--print-sheets", type=int, default=None,
+            help="time the batch print of about this many sheets with 1 and 2 workers (0: skip; default "
+                 "400, or 0 with --json)",
         )
         parser.add_argument("--skip-pages", action="store_true", help="only the batch print")
+        parser.add_argument("--json", action="store_true",
+                            help="every page against its floor; one JSON object on the last line")
+        parser.add_argument("--small-orgs", type=int, default=240,
+                            help="with --json: the size of the round the report pages' growth is measured from")
 
     def handle(self, *args: Any, **options: Any) -> None:
         User = get_user_model()
@@ -66,13 +77,23 @@ class Command(BaseCommand):
         if root is None:
             raise CommandError("没有党组织数据：请先运行 seed_demo（可加 --orgs 20000）。")
         self.stdout.write(f"organizations: {Organization.objects.count()}  database: {connection.vendor}")
-        if not options["skip_pages"]:
+        if options["print_sheets"] is None:
+            options["print_sheets"] = 0 if options["json"] else 400
+        if options["json"] and options["skip_pages"]:
+            raise CommandError("--json measures the pages: it cannot be combined with --skip-pages.")
+        figures = None
+        if options["json"]:
+            figures = run_json(self.stdout.write, repeat=options["repeat"], small_size=options["small_orgs"])
+        elif not options["skip_pages"]:
             self._pages(User, root, options)
         if options["print_sheets"] > 0:
             admin = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
             if admin is None:
                 raise CommandError("没有超级管理员：请先运行 seed_demo。")
             print_bench(self.stdout.write, user=admin, sheets=options["print_sheets"], pool=ProcessPool())
+        if figures is not None:
+            # Last, after the batch print's lines too: the line a script reads.
+            self.stdout.write(json.dumps(figures, ensure_ascii=False, sort_keys=True))
 
     def _pages(self, User: Any, root: Organization, options: dict[str, Any]) -> None:
         self.stdout.write(f"{'user':<12}{'page':<20}{'median ms':>10}{'queries':>9}{'peak KiB':>10}{'status':>7}")

@@ -51,8 +51,9 @@ class Command(BaseCommand):
         users = demo_users()
         evaluators = [users["evaluator"], users["evaluator2"]]
         for year in range(this_year - options["years"], this_year):
-            if build_closed_round(year, system, evaluators, users["approver"]):
-                self.stdout.write(f"考评批次：{year} 年（已审核）")
+            built = build_closed_round(year, system, evaluators, users["approver"])
+            if built:
+                self.stdout.write(f"考评批次：{year} 年（已审核，新增 {built[1]} 个考评）")
         if build_open_round(this_year, system):
             self.stdout.write(f"考评批次：{this_year} 年（进行中）")
         self.stdout.write("演示账号 (demo accounts):")
