@@ -24,6 +24,7 @@ from assessments.models import (
     SheetState,
 )
 from assessments.selectors.outline import outline_items
+from assessments.services.report_stats import rebuild_round
 from assessments.totals import compute_totals
 from demo.bulk_sql import db_datetime, db_decimal, insert_rows
 from demo.scores import item_score, reason_for, unit_quality
@@ -65,6 +66,8 @@ def build_closed_round(year: int, system: IndicatorSystem, evaluators: list, app
         _closed_chunk(round, system, items, numbers, units[start:start + CHUNK], evaluators, approver,
                       rng, year_bonus, approved_at, stamp)
     Round.objects.filter(pk=round.pk).update(state=RoundState.CLOSED, closed_at=approved_at)
+    # The bulk rows skipped the services, so the report aggregates are built from them at once.
+    rebuild_round(round=round)
     return round
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from common.audit import AdminAction, AdminKind, record
 from orgs.models import Organization, parent_path
 from orgs.selectors.tree import parent_of
+from orgs.signals import organization_moved
 from orgs.services.history import organization_changes, organization_snapshot
 
 
@@ -81,4 +82,8 @@ def organization_place(
             else:
                 Organization.objects.move(organization, parent, "last-child")
             organization.refresh_from_db()
+            organization_moved.send(
+                sender=Organization, organization=organization, old_parent_path=current_parent_path,
+                new_path=organization.path,
+            )
     return organization, parent
