@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from common.audit import AdminAction, AdminKind, record
 from orgs.models import Organization, parent_path
 from orgs.selectors.tree import parent_of
-from orgs.signals import organization_moved
 from orgs.services.history import organization_changes, organization_snapshot
+from orgs.signals import organization_moved
 
 
 def _check_parent(organization: Organization | None, parent: Organization | None) -> None:

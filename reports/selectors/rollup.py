@@ -286,5 +286,5 @@ def heatmap_page(assessments: QuerySet[Assessment], categories: list[Category], 
         )
         rates = {(assessment_id, category_id): percent for assessment_id, category_id, percent in results}
     for row in page.object_list:
-        row.cells = [rates.get((row.pk, category.id)) for category in categories]  # type: ignore[attr-defined]  # for the template
+        row.cells = [rates.get((row.pk, category.id)) for category in categories]  # for the template
     return page
