@@ -15,17 +15,18 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext_lazy as _
 
 from assessments.models.rounds import Round
 from orgs.models import Organization
 
 
 class StatKind(models.IntegerChoices):
-    TOTAL = 0, _("总分")
-    CATEGORY = 1, _("考评项目")
-    ITEM = 2, _("子项目")
-    BIN = 3, _("总分分数段")
+    """What a row's key names. Never shown: the pages label rows by their category or item."""
+
+    TOTAL = 0
+    CATEGORY = 1
+    ITEM = 2
+    BIN = 3  # the key is the bin's number
 
 
 class ReportStat(models.Model):
