@@ -9,9 +9,13 @@ class AssessmentsConfig(AppConfig):
     def ready(self) -> None:
         from assessments.access import evaluator_organizations
         from assessments.services.bulk_jobs import ScoreImport
+        from assessments.services.report_stats import organization_moved
         from common.jobs.handlers import register
         from orgs.scope import register_scope_provider
+        from orgs.signals import organization_moved as moved
 
         register(ScoreImport())
         # Evaluators and approvers see the units of their rounds in the organization pages too.
         register_scope_provider(evaluator_organizations)
+        # The stored report aggregates follow the tree: a move repairs its old and new ancestors.
+        moved.connect(organization_moved, dispatch_uid="kaoping_report_stats_moved")

@@ -14,6 +14,7 @@ from assessments.models.scoring import (
     SheetState,
     WorkflowError,
 )
+from assessments.models.stats import ReportStat, StatKind
 
 __all__ = [
     "LOCKED_SHEET",
@@ -26,11 +27,13 @@ __all__ = [
     "ItemResult",
     "LockedError",
     "MergeMethod",
+    "ReportStat",
     "Round",
     "RoundState",
     "Score",
     "Sheet",
     "SheetKind",
     "SheetState",
+    "StatKind",
     "WorkflowError",
 ]

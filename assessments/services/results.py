@@ -7,14 +7,18 @@ from typing import cast
 
 from assessments.merge import merge_scores, spread
 from assessments.models import Assessment, CategoryResult, ItemResult, Score, SheetKind
+from assessments.services.report_stats import assessment_changed, is_counted
 from assessments.totals import ItemInfo, compute_totals
 
 
-def recompute_results(assessment: Assessment, items: list[ItemInfo]) -> None:
+def recompute_results(assessment: Assessment, items: list[ItemInfo], *, report_stats: bool = True) -> None:
     """Rewrite the item, category and total results from the review sheets, in five queries.
 
-    Runs inside the transaction that changed the scores, so results never lag behind them.
+    Runs inside the transaction that changed the scores, so results never lag behind them. So do
+    the report aggregates when the assessment counts (submitted or approved); a draft's save
+    costs them nothing. `report_stats=False` leaves them to a caller that repairs many at once.
     """
+    counted_before = is_counted(assessment)
     scores: dict[int, list[Decimal]] = {}
     leads: dict[int, Decimal] = {}
     rows = Score.objects.filter(
@@ -50,3 +54,5 @@ def recompute_results(assessment: Assessment, items: list[ItemInfo]) -> None:
         )
     assessment.total = totals.total if merged else None
     Assessment.objects.filter(pk=assessment.pk).update(total=assessment.total)
+    if report_stats:
+        assessment_changed(assessment, counted_before=counted_before)

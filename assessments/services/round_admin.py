@@ -31,6 +31,7 @@ from assessments.models import (
     SheetKind,
 )
 from assessments.selectors.outline import outline_items
+from assessments.services.report_stats import assessments_changed, is_counted
 from assessments.services.results import recompute_results
 from assessments.services.round_history import (
     EVALUATOR,
@@ -173,9 +174,16 @@ def _recompute(round: Round, assessment_ids: list[int]) -> None:
         pk__in=assessment_ids, sheets__kind=SheetKind.REVIEW, sheets__scores__isnull=False
     ).distinct()
     items = outline_items(round.indicator_system)
+    counting = []
     for assessment in scored:
         assessment.round = round
-        recompute_results(assessment, items)
+        if is_counted(assessment):
+            counting.append(assessment.pk)
+        recompute_results(assessment, items, report_stats=False)
+        if is_counted(assessment):
+            counting.append(assessment.pk)
+    # Each ancestor once for the lot, not once per assessment.
+    assessments_changed(assessment_ids=counting)
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from assessments.models import (
     SheetKind,
 )
 from assessments.services.locking import locked_sheet
+from assessments.services.report_stats import rebuild_round_task
 from assessments.services.round_history import (
     EVALUATOR,
     LEAD,
@@ -39,6 +40,7 @@ from assessments.services.round_history import (
 )
 from assessments.services.workflow import assessment_submit_if_reviewed, assessments_back_to_scoring
 from common.audit import AdminAction, Change
+from common.jobs.engine import enqueue
 from common.people import display_name
 from indicators.models import IndicatorSystem, VersionStatus
 from orgs.models import Organization, Role
@@ -173,6 +175,8 @@ def round_close(*, round: Round, user: Any) -> Round:
     round.state, round.closed_at = RoundState.CLOSED, timezone.now()
     round.save(update_fields=["state", "closed_at"])
     record_round(round=round, user=user, action=AdminAction.STATE, before=before)
+    # Maintained with every step already; rebuilt once the results stop changing, as a check.
+    enqueue(rebuild_round_task, round.pk)
     return round
 
 

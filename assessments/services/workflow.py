@@ -31,6 +31,7 @@ from assessments.models import (
     WorkflowError,
 )
 from assessments.services.locking import locked_sheet
+from assessments.services.report_stats import assessment_changed, assessments_changed, is_counted
 from indicators.models import Item
 
 # The states in which evaluators are still at work on an assessment.
@@ -46,7 +47,10 @@ def _record(assessment: Assessment, user: Any, old: str, new: str, note: str = "
 
 
 def _locked_assessment(assessment: Assessment) -> Assessment:
-    return Assessment.objects.select_for_update(of=("self",)).select_related("round").get(pk=assessment.pk)
+    # The organization's path says whose report aggregates a step repairs.
+    return Assessment.objects.select_for_update(of=("self",)).select_related("round", "organization").get(
+        pk=assessment.pk
+    )
 
 
 def _submit_if_reviewed(assessment: Assessment, user: Any) -> bool:
@@ -61,6 +65,7 @@ def _submit_if_reviewed(assessment: Assessment, user: Any) -> bool:
     old = assessment.get_state_display()
     assessment.state, assessment.submitted_at = AssessmentState.SUBMITTED, timezone.now()
     assessment.save(update_fields=["state", "submitted_at"])
+    assessment_changed(assessment, counted_before=False)
     _record(assessment, user, str(old), str(assessment.get_state_display()))
     return True
 
@@ -105,6 +110,7 @@ def assessments_back_to_scoring(*, assessment_ids: Iterable[int], user: Any) -> 
     if not waiting:
         return 0
     Assessment.objects.filter(pk__in=waiting).update(state=AssessmentState.DRAFT, submitted_at=None)
+    assessments_changed(assessment_ids=waiting)
     now = timezone.now()
     old, new = str(AssessmentState.SUBMITTED.label), str(AssessmentState.DRAFT.label)
     AuditEvent.objects.bulk_create(
@@ -124,9 +130,10 @@ def _required_reason(reason: str) -> str:
 def _send_back(assessment: Assessment, user: Any, reason: str, *, also: Iterable[str] = ()) -> Assessment:
     """Back to the evaluators with the reason (a return or a reopening): the assessment returned,
     their sheets open again, the step recorded. `also` are fields the caller changed as well."""
-    old = assessment.get_state_display()
+    old, counted_before = assessment.get_state_display(), is_counted(assessment)
     assessment.state, assessment.returned_reason = AssessmentState.RETURNED, reason
     assessment.save(update_fields=["state", "returned_reason", *also])
+    assessment_changed(assessment, counted_before=counted_before)
     Sheet.objects.filter(assessment=assessment, kind=SheetKind.REVIEW).update(
         state=SheetState.RETURNED, version=F("version") + 1, updated_at=timezone.now()
     )
@@ -152,9 +159,10 @@ def assessment_approve(*, assessment: Assessment, user: Any) -> Assessment:
         raise WorkflowError(_("本批次按主考评员评分合成，但该单位没有指定主考评员。"), code="no_lead")
     if assessment.total is None:
         raise WorkflowError(_("该考评还没有得分，不能审核通过。"), code="no_total")
-    old = assessment.get_state_display()
+    old, counted_before = assessment.get_state_display(), is_counted(assessment)
     assessment.state, assessment.approved_at, assessment.approved_by = AssessmentState.APPROVED, timezone.now(), user
     assessment.save(update_fields=["state", "approved_at", "approved_by"])
+    assessment_changed(assessment, counted_before=counted_before)
     _record(assessment, user, str(old), str(assessment.get_state_display()))
     return assessment
 

@@ -10,6 +10,7 @@ from common.audit import AdminAction, AdminKind, record
 from orgs.models import Organization, parent_path
 from orgs.selectors.tree import parent_of
 from orgs.services.history import organization_changes, organization_snapshot
+from orgs.signals import organization_moved
 
 
 def _check_parent(organization: Organization | None, parent: Organization | None) -> None:
@@ -81,4 +82,8 @@ def organization_place(
             else:
                 Organization.objects.move(organization, parent, "last-child")
             organization.refresh_from_db()
+            organization_moved.send(
+                sender=Organization, organization=organization, old_parent_path=current_parent_path,
+                new_path=organization.path,
+            )
     return organization, parent

@@ -1,33 +1,38 @@
 """Aggregates over a round's assessments in a (sub)scope: roll-up statistics, the distribution of
 totals, subtree means of direct children, item score rates and the organization × category
-heatmap. Every number is an SQL aggregate of the stored results, so a page costs the same few
-queries for 50 organizations or 20,000.
+heatmap.
+
+The figures come from the report aggregates stored per organization subtree
+(`assessments.models.ReportStat`, kept by `assessments.services.report_stats`), never from the
+scope's raw results: a scope is a few subtree roots, and each root's subtree is its stored row
+⊕ its own assessment. So a page costs the same few small queries for 50 organizations or 20,000.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, F, FloatField, Max, Min, Q, QuerySet
-from django.db.models.functions import Cast, Floor, Substr
+from django.db.models import F, QuerySet
+from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from assessments.models import Assessment, AssessmentState, CategoryResult, ItemResult, Round
+from assessments.models import Assessment, AssessmentState, CategoryResult, ReportStat, Round, StatKind
+from assessments.selectors.report_stats import BIN_WIDTH, Figures, by_key, collect, figure_rows
+from assessments.selectors.report_stats import counted as counts
 from indicators.models import Category, Item
 from indicators.points import format_points
 from orgs.models import Organization, children_of, descendants_of, subtree_of
 from orgs.scope import AnyUser
+from orgs.selectors.tree import scope_roots
 from reports import charts
 from reports.access import report_assessments, report_organizations
 from reports.selectors.ranking import counted_states, percent_of
 
-BIN_WIDTH = 5  # points per histogram bar
 PAGE_SIZE = 50
 
 
@@ -42,6 +47,47 @@ def counted(user: AnyUser, round: Round, *, subtree: Organization | None = None,
             descendants_of(subtree, "organization__") if descendants_only else subtree_of(subtree.path, "organization__")
         )
     return queryset
+
+
+@dataclass
+class ScopeFigures:
+    """(kind, key) → the figures of the counted assessments of a scope, and how many of them
+    are only submitted."""
+
+    figures: dict[tuple[int, int], Figures]
+    submitted: int
+
+    @property
+    def total(self) -> Figures | None:
+        return self.figures.get((StatKind.TOTAL, 0))
+
+    @property
+    def count(self) -> int:
+        return self.total.count if self.total else 0
+
+    def of(self, kind: StatKind) -> dict[int, Figures]:
+        return {key: figures for (k, key), figures in self.figures.items() if k == kind}
+
+
+def _no_grouping(prefix: str) -> dict[str, Any]:
+    return {}
+
+
+def scope_figures(user: AnyUser, round: Round, *, subtree: Organization | None = None,
+                  descendants_only: bool = False, include_submitted: bool = False) -> ScopeFigures:
+    """The stored figures of what `counted` selects, in one query: the rows of the scope's roots
+    (the subtree, or the user's disjoint analyst subtrees, or the tree's roots for an admin) and
+    their own assessments, unless only the descendants are asked for."""
+    report_organizations(user)  # the same refusal as every report read
+    groups = counted_states(include_submitted)
+    roots: Any = [subtree.pk] if subtree is not None else scope_roots(user, analyst_only=True).values("pk")
+    stats = ReportStat.objects.filter(round=round, organization__in=roots, group__in=groups)
+    own = Assessment.objects.none() if descendants_only else Assessment.objects.filter(
+        counts(), round=round, organization__in=roots, state__in=groups
+    )
+    table = collect(figure_rows(stats=stats, assessments=own, by=_no_grouping)).get((), {})
+    submitted = by_key(table, [AssessmentState.SUBMITTED]).get((StatKind.TOTAL, 0))
+    return ScopeFigures(by_key(table, groups), submitted.count if submitted else 0)
 
 
 def scope_ancestors(user: AnyUser, organization: Organization) -> list[Organization]:
@@ -61,15 +107,12 @@ class Summary:
     mean_percent: float | None
 
 
-def summary(assessments: QuerySet[Assessment]) -> Summary:
-    return Summary(**assessments.aggregate(
-        count=Count("pk"),
-        submitted=Count("pk", filter=Q(state=AssessmentState.SUBMITTED)),
-        mean=Avg("total"),
-        minimum=Min("total"),
-        maximum=Max("total"),
-        mean_percent=Avg(percent_of("total", "max_total")),
-    ))
+def summary(scope: ScopeFigures) -> Summary:
+    total = scope.total
+    if total is None:
+        return Summary(count=0, submitted=0, mean=None, minimum=None, maximum=None, mean_percent=None)
+    return Summary(count=total.count, submitted=scope.submitted, mean=total.mean, minimum=total.minimum,
+                   maximum=total.maximum, mean_percent=total.mean_percent)
 
 
 @dataclass
@@ -83,24 +126,12 @@ class CategoryStat:
     mean_percent: float
 
 
-def category_stats(assessments: QuerySet[Assessment], categories: list[Category]) -> list[CategoryStat]:
-    """Count, mean, min, max and mean score rate of each category's subtotal, in the outline's
-    order. Grouped by the category id alone, so PostgreSQL hashes instead of sorting the rows."""
-    rows = (
-        CategoryResult.objects.filter(assessment__in=assessments.values("pk"))
-        .values("category_id")
-        .annotate(
-            # Named so as not to shadow the `cap` column that the rate below divides by.
-            category_cap=Max("cap"), count=Count("pk"), mean=Avg("score"), minimum=Min("score"),
-            maximum=Max("score"), mean_percent=Avg(percent_of("score", "cap")),
-        )
-    )
-    # Plain dicts: the rows are spread into CategoryStat below, without their key.
-    by_id: dict[int, dict[str, Any]] = {
-        row["category_id"]: {name: value for name, value in row.items() if name != "category_id"} for row in rows
-    }
+def category_stats(scope: ScopeFigures, categories: list[Category]) -> list[CategoryStat]:
+    """Count, mean, min, max and mean score rate of each category's subtotal, in the outline's order."""
+    by_id = scope.of(StatKind.CATEGORY)
     return [
-        CategoryStat(category=category, cap=row.pop("category_cap"), **row)
+        CategoryStat(category=category, cap=row.cap, count=row.count, mean=row.mean, minimum=row.minimum,
+                     maximum=row.maximum, mean_percent=row.mean_percent)
         for category in categories if (row := by_id.get(category.id))
     ]
 
@@ -116,20 +147,17 @@ class Bin:
         return f"{format_points(self.low)}–{format_points(self.high)}"
 
 
-def histogram(assessments: QuerySet[Assessment], max_total: Decimal) -> list[Bin]:
-    """Totals counted in bins of five points, grouped in SQL; the top bin includes full marks.
+def histogram(scope: ScopeFigures, max_total: Decimal) -> list[Bin]:
+    """Totals counted in bins of five points; the top bin includes full marks.
 
     The bars run from the lowest occupied bin to the top, so empty bins in between show.
     """
-    counts = dict(
-        assessments.annotate(bin=Floor(Cast(F("total"), FloatField()) / BIN_WIDTH))
-        .values("bin").annotate(n=Count("pk")).values_list("bin", "n")
-    )
+    counts = {number: figures.count for number, figures in scope.of(StatKind.BIN).items()}
     if not counts:
         return []
     top = max(0, math.ceil(max_total / BIN_WIDTH) - 1)
     folded: dict[int, int] = {}
-    for number, n in counts.items():  # at most max_total / 5 + 1 groups, never one per assessment
+    for number, n in counts.items():  # at most max_total / 5 + 1 bins, never one per assessment
         folded[min(int(number), top)] = folded.get(min(int(number), top), 0) + n
     return [
         Bin(low=Decimal(b * BIN_WIDTH), high=min(Decimal((b + 1) * BIN_WIDTH), max_total), count=folded.get(b, 0))
@@ -153,29 +181,34 @@ def category_chart(stats: list[CategoryStat]) -> SafeString:
     )
 
 
+def _by_organization(prefix: str) -> dict[str, Any]:
+    return {"o": F(f"{prefix}organization_id")}
+
+
 def children_page(user: AnyUser, round: Round, organization: Organization, page_number: str | None, *,
                   include_submitted: bool = False) -> Page:
     """The organization's direct children in scope, a page at a time, each with `stats`: the
     count, mean, min and max of the totals in its subtree (itself included).
 
-    One GROUP BY over the subtree, keyed by each assessment's path cut to the children's depth.
+    One query: the page's children's stored total rows and their own totals.
     """
     children = report_organizations(user).filter(children_of(organization)).order_by("path")
     page = Paginator(children, PAGE_SIZE).get_page(page_number)
-    paths = [child.path for child in page.object_list]
-    stats: dict[str, Mapping[str, Any]] = {}
-    if paths:
-        rows = (
-            counted(user, round, subtree=organization, descendants_only=True, include_submitted=include_submitted)
-            .annotate(branch=Substr("organization__path", 1, len(organization.path) + Organization.steplen))
-            .filter(branch__in=paths)
-            .values("branch")
-            .annotate(count=Count("pk"), mean=Avg("total"), minimum=Min("total"), maximum=Max("total"),
-                      mean_percent=Avg(percent_of("total", "max_total")))
+    ids = [child.pk for child in page.object_list]
+    stats: dict[int, dict[str, Any]] = {}
+    if ids:
+        groups = counted_states(include_submitted)
+        rows = figure_rows(
+            stats=ReportStat.objects.filter(round=round, organization__in=ids, group__in=groups, kind=StatKind.TOTAL),
+            assessments=Assessment.objects.filter(counts(), round=round, organization__in=ids, state__in=groups),
+            by=_by_organization, results=False,
         )
-        stats = {row["branch"]: row for row in rows}
+        for (pk,), table in collect(rows, by=("o",)).items():
+            total = by_key(table, groups)[StatKind.TOTAL, 0]
+            stats[pk] = {"count": total.count, "mean": total.mean, "minimum": total.minimum,
+                         "maximum": total.maximum, "mean_percent": total.mean_percent}
     for child in page.object_list:
-        child.stats = stats.get(child.path)
+        child.stats = stats.get(child.pk)
     return page
 
 
@@ -192,22 +225,17 @@ class ItemRate:
         return charts.heat_bucket(self.mean_percent)
 
 
-def item_rates(assessments: QuerySet[Assessment], round: Round) -> list[ItemRate]:
-    """The mean score rate of every item over the assessments, weakest first (ties in the
-    outline's order). One pass over the item results grouped by item id; the 32 items' names
-    come from a second, small query."""
-    rows = (
-        ItemResult.objects.filter(assessment__in=assessments.values("pk"))
-        .values("item_id")
-        .annotate(item_cap=Max("cap"), count=Count("pk"), mean=Avg("score"), mean_percent=Avg(percent_of("score", "cap")))
-    )
-    by_id: dict[int, dict[str, Any]] = {
-        row["item_id"]: {name: value for name, value in row.items() if name != "item_id"} for row in rows
-    }
+def item_rates(scope: ScopeFigures, round: Round) -> list[ItemRate]:
+    """The mean score rate of every item over the scope, weakest first (ties in the outline's
+    order). The 32 items' names come from a second, small query."""
+    by_id = scope.of(StatKind.ITEM)
     if not by_id:
         return []
     items = Item.objects.filter(system_id=round.indicator_system_id).select_related("category")
-    rates = [ItemRate(item=item, cap=row.pop("item_cap"), **row) for item in items if (row := by_id.get(item.id))]
+    rates = [
+        ItemRate(item=item, cap=row.cap, count=row.count, mean=row.mean, mean_percent=row.mean_percent)
+        for item in items if (row := by_id.get(item.id))
+    ]
     # Sorting the aggregated rows, one per item, not the scores.
     return sorted(rates, key=lambda r: (r.mean_percent, r.item.category.number, r.item.order, r.item.id))
 
@@ -221,9 +249,23 @@ def items_chart(rates: list[ItemRate], limit: int = 10) -> SafeString:
     )
 
 
-def heatmap_page(assessments: QuerySet[Assessment], categories: list[Category], page_number: str | None) -> Page:
+class _CountedPaginator(Paginator):
+    """A paginator told its count (from the stored figures) instead of counting the rows."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def heatmap_page(assessments: QuerySet[Assessment], categories: list[Category], page_number: str | None, *,
+                 count: int) -> Page:
     """A page of assessments in tree order, each with `percent` and `cells`: the score rate of
-    every category, in the categories' order (None where a result is missing).
+    every category, in the categories' order (None where a result is missing). `count` is how
+    many `assessments` holds, from the stored figures, so the page never counts the scope.
 
     The cells are read for the page's assessments only, in one query: subqueries in the page's
     own SELECT would be evaluated for every row an OFFSET skips.
@@ -233,7 +275,7 @@ def heatmap_page(assessments: QuerySet[Assessment], categories: list[Category], 
         .annotate(percent=percent_of("total", "max_total"))
         .order_by("organization__path")
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(page_number)
+    page = _CountedPaginator(rows, PAGE_SIZE, count=count).get_page(page_number)
     ids = [row.pk for row in page.object_list]
     rates: dict[tuple[int, int], float] = {}
     if ids:
@@ -244,5 +286,5 @@ def heatmap_page(assessments: QuerySet[Assessment], categories: list[Category], 
         )
         rates = {(assessment_id, category_id): percent for assessment_id, category_id, percent in results}
     for row in page.object_list:
-        row.cells = [rates.get((row.pk, category.id)) for category in categories]  # type: ignore[attr-defined]  # for the template
+        row.cells = [rates.get((row.pk, category.id)) for category in categories]  # for the template
     return page

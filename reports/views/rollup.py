@@ -16,10 +16,10 @@ from reports.selectors.rollup import (
     category_chart,
     category_stats,
     children_page,
-    counted,
     histogram,
     histogram_chart,
     scope_ancestors,
+    scope_figures,
     summary,
 )
 
@@ -33,7 +33,7 @@ def rollup(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if organization is None:
         raise Http404("no organization in scope")
     include_submitted = request.GET.get("submitted") == "1"
-    descendants = counted(
+    descendants = scope_figures(
         request.user, round, subtree=organization, descendants_only=True, include_submitted=include_submitted
     )
     stats = category_stats(descendants, round_categories(round))

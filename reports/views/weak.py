@@ -11,7 +11,7 @@ from common.typing import AuthenticatedHttpRequest
 from reports.access import get_report_organization, get_report_round
 from reports.charts import heat_bucket
 from reports.selectors.ranking import round_categories
-from reports.selectors.rollup import category_stats, counted, heatmap_page, item_rates, items_chart
+from reports.selectors.rollup import category_stats, counted, heatmap_page, item_rates, items_chart, scope_figures
 
 
 @login_required
@@ -21,11 +21,12 @@ def weak_items(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     code = request.GET.get("org", "").strip()
     organization = get_report_organization(request.user, code) if code else None
     include_submitted = request.GET.get("submitted") == "1"
-    assessments = counted(request.user, round, subtree=organization, include_submitted=include_submitted)
+    figures = scope_figures(request.user, round, subtree=organization, include_submitted=include_submitted)
     categories = round_categories(round)
-    rates = item_rates(assessments, round)
-    means = {stat.category.id: stat.mean_percent for stat in category_stats(assessments, categories)}
-    page_obj = heatmap_page(assessments, categories, request.GET.get("page"))
+    rates = item_rates(figures, round)
+    means = {stat.category.id: stat.mean_percent for stat in category_stats(figures, categories)}
+    assessments = counted(request.user, round, subtree=organization, include_submitted=include_submitted)
+    page_obj = heatmap_page(assessments, categories, request.GET.get("page"), count=figures.count)
     # Heat classes are picked per shown cell (at most 50 rows × the categories), never per score.
     rows = [(row, [(value, heat_bucket(value)) for value in row.cells]) for row in page_obj.object_list]
     return render(request, "reports/weak.html", {

@@ -9,7 +9,7 @@ from django.urls import reverse
 from demo.rounds import build_closed_round
 from orgs.models import Role
 from reports.charts import heat_bucket
-from tests.factories import UserFactory, build_tree, make_round, user_with_role
+from tests.factories import RoleGrantFactory, UserFactory, build_tree, make_round, user_with_role
 from tests.worlds import direct_sql, grow_tree, logged_in, org, query_count, report_url, score_unit
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +143,23 @@ def test_the_query_count_does_not_grow_with_the_organizations(outline, people):
     grow_tree()
     large = build_closed_round(2024, outline, [people["evaluator"]], people["admin"])
     assert [query_count(client, url(large, **params)) for params in pages] == before
+    assert max(before) <= 12, before  # the site's bar for every page
+
+
+@pytest.mark.parametrize("extra", ["BD001B0000", "BD000B0001"])  # a disjoint grant, a grant inside the first
+def test_an_analysts_grants_are_combined_once_each(outline, people, extra):
+    build_tree(districts=2, branches_per_district=4)
+    round = build_closed_round(2024, outline, [people["evaluator"]], people["admin"])
+    analyst = user_with_role(Role.ANALYST, org("BD000"))
+    RoleGrantFactory(user=analyst, role=Role.ANALYST, organization=org(extra))
+    response = logged_in(analyst).get(url(round))
+    expected = direct_sql(
+        "SELECT i.number, COUNT(*), AVG(r.score * 100.0 / r.cap) FROM assessments_itemresult r "
+        "JOIN indicators_item i ON i.id = r.item_id JOIN assessments_assessment a ON a.id = r.assessment_id "
+        "JOIN orgs_organization o ON o.id = a.organization_id "
+        "WHERE a.round_id = %s AND a.state = 'approved' AND (o.path LIKE %s OR o.path LIKE %s) GROUP BY i.number",
+        [round.pk, org("BD000").path + "%", org(extra).path + "%"],
+    )
+    shown = {row.item.number: (row.count, row.mean_percent) for row in response.context["rates"]}
+    assert shown == {number: (n, pytest.approx(float(pct))) for number, n, pct in expected}
+    assert response.context["page_obj"].paginator.count == expected[0][1]
