@@ -3,8 +3,8 @@
 Each floor reads (or writes) what its page shows, in as few statements as a person writing the
 query for that one screen would use, with no ORM, no templates and no access checks; the bench
 times it interleaved with its page, so the ratio says what the application adds. Where the
-application stores a derived figure (totals, category and item results) the floor reads it; the
-report aggregates of weak items and rollup are still the raw GROUP BY over the scope's results.
+application stores a derived figure (totals, category and item results, the report aggregates of
+each subtree) the floor reads it.
 
 Only quoted identifiers of the models are spliced into the SQL; every value goes as a parameter.
 """
@@ -23,10 +23,12 @@ from assessments.models import (
     AuditEvent,
     CategoryResult,
     ItemResult,
+    ReportStat,
     Round,
     Score,
     Sheet,
 )
+from assessments.models.stats import StatKind
 from indicators.models import Category, Item
 from orgs.models import Organization
 
@@ -95,37 +97,38 @@ def trend(organization: Organization) -> None:
              f" WHERE assessment_id IN ({_in(ids)})", ids)
 
 
-def _scope(alias: str = "a") -> str:
-    o = _t(Organization)
-    return (f"{alias}.round_id = %s AND {alias}.state = %s AND {alias}.organization_id IN"  # noqa: S608
-            f" (SELECT id FROM {o} WHERE path LIKE %s)")
+def _stored(round_id: int, organization_ids: Sequence[int], kinds: Sequence[int]) -> list[tuple[Any, ...]]:
+    """The stored figures below some organizations (assessments.models.stats), as the pages read them."""
+    st = _t(ReportStat)
+    return _run(f"SELECT organization_id, kind, key, count, sum, minimum, maximum, cap FROM {st}"  # noqa: S608
+                f" WHERE round_id = %s AND \"group\" = %s AND organization_id IN ({_in(organization_ids)})"
+                f" AND kind IN ({_in(kinds)})", [round_id, APPROVED, *organization_ids, *kinds])
 
 
 def rollup(round_id: int, root: Organization) -> None:
-    """Summary, category means, histogram and the direct children's subtrees: four GROUP BYs."""
-    a, o, c = _t(Assessment), _t(Organization), _t(CategoryResult)
-    # Descendants only, as the page counts them.
-    params = [round_id, APPROVED, root.path + "_%"]
-    _run(f"SELECT COUNT(*), AVG(total), MIN(total), MAX(total) FROM {a} a WHERE {_scope()}", params)  # noqa: S608
-    _run(f"SELECT c.category_id, AVG(c.score), AVG(c.cap) FROM {c} c JOIN {a} a ON a.id = c.assessment_id"  # noqa: S608
-         f" WHERE {_scope()} GROUP BY c.category_id", params)
-    _run(f"SELECT FLOOR(total / 10), COUNT(*) FROM {a} a WHERE {_scope()} GROUP BY FLOOR(total / 10)", params)  # noqa: S608
-    width = len(root.path) + Organization.steplen
-    _run(f"SELECT SUBSTR(o.path, 1, %s), COUNT(*), AVG(a.total) FROM {a} a JOIN {o} o ON o.id = a.organization_id"  # noqa: S608
-         f" WHERE {_scope()} GROUP BY SUBSTR(o.path, 1, %s) ORDER BY 1 LIMIT %s", [width, *params, width, PAGE])
+    """The root's stored figures below it (summary, categories, histogram), then one page of its
+    direct children: their stored figures and their own totals."""
+    a, o = _t(Assessment), _t(Organization)
+    _stored(round_id, [root.pk], [StatKind.TOTAL, StatKind.CATEGORY, StatKind.BIN])
+    children = _run(f"SELECT id FROM {o} WHERE path LIKE %s AND depth = %s ORDER BY path LIMIT %s",  # noqa: S608
+                    [root.path + "_%", root.depth + 1, PAGE])
+    ids = [row[0] for row in children]
+    if ids:
+        _stored(round_id, ids, [StatKind.TOTAL])
+        _run(f"SELECT organization_id, total FROM {a} WHERE round_id = %s AND state = %s"  # noqa: S608
+             f" AND organization_id IN ({_in(ids)})", [round_id, APPROVED, *ids])
 
 
 def weak(round_id: int, root: Organization) -> None:
-    """Item rates and category means over the scope, then one heatmap page of category results."""
+    """The root's stored item and category figures plus its own results, then one heatmap page of
+    category results."""
     a, o, c, i = _t(Assessment), _t(Organization), _t(CategoryResult), _t(ItemResult)
-    params = [round_id, APPROVED, root.path + "%"]
-    _run(f"SELECT r.item_id, AVG(r.score / r.cap), SUM(CASE WHEN r.score < r.cap THEN 1 ELSE 0 END)"  # noqa: S608
-         f" FROM {i} r JOIN {a} a ON a.id = r.assessment_id WHERE {_scope()} GROUP BY r.item_id", params)
-    _run(f"SELECT c.category_id, AVG(c.score / c.cap) FROM {c} c JOIN {a} a ON a.id = c.assessment_id"  # noqa: S608
-         f" WHERE {_scope()} GROUP BY c.category_id", params)
-    _run(f"SELECT COUNT(*) FROM {a} a WHERE {_scope()}", params)  # noqa: S608
-    page = _run(f"SELECT a.id, o.name FROM {a} a JOIN {o} o ON o.id = a.organization_id WHERE {_scope()}"  # noqa: S608
-                f" ORDER BY o.path LIMIT %s", [*params, PAGE])
+    _stored(round_id, [root.pk], [StatKind.TOTAL, StatKind.CATEGORY, StatKind.ITEM])
+    _run(f"SELECT r.item_id, r.score FROM {i} r JOIN {a} a ON a.id = r.assessment_id"  # noqa: S608
+         f" WHERE a.round_id = %s AND a.state = %s AND a.organization_id = %s", [round_id, APPROVED, root.pk])
+    page = _run(f"SELECT a.id, o.name FROM {a} a JOIN {o} o ON o.id = a.organization_id"  # noqa: S608
+                f" WHERE a.round_id = %s AND a.state = %s AND o.path LIKE %s ORDER BY o.path LIMIT %s",
+                [round_id, APPROVED, root.path + "%", PAGE])
     ids = [row[0] for row in page]
     if ids:
         _run(f"SELECT assessment_id, category_id, score, cap FROM {c} WHERE assessment_id IN ({_in(ids)})", ids)  # noqa: S608
