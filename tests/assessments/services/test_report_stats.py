@@ -14,12 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assessments.models import Assessment, AssessmentState, CategoryResult, ItemResult, ReportStat
-from assessments.services.report_stats import assessment_changed, rebuild_round
+from assessments.services.report_stats import assessment_changed, rebuild_missing, rebuild_round
 from indicators.models import Item
 from orgs.models import Organization, OrgType
 from orgs.services.bulk import NewNode, bulk_add_nodes
@@ -173,3 +174,22 @@ def test_a_draft_change_costs_no_query(outline, django_assert_num_queries):
     draft = Assessment.objects.create(round=round, organization=organizations[1], max_total=outline.total)
     with django_assert_num_queries(0):
         assessment_changed(draft, counted_before=False)
+
+
+def test_a_migrate_rebuilds_the_rounds_scored_before_the_aggregates_existed(outline):
+    organizations = _tree(3, (0, 1))  # T00 ─ T01 ─ T02
+    items = list(Item.objects.filter(system=outline).order_by("id"))[:POOL]
+    earlier, kept = make_round(outline, year=2024, title="考评"), make_round(outline, year=2025, title="考评")
+    for round in (earlier, kept):
+        unit = Assessment.objects.create(round=round, organization=organizations[2], max_total=outline.total)
+        _write_results(unit, {0: 50, 1: 100}, items)
+        _set_state(unit, AssessmentState.APPROVED)
+        rebuild_round(round=round)
+    ReportStat.objects.filter(round=earlier).delete()  # as on a site upgraded with its history
+    kept_rows = set(ReportStat.objects.filter(round=kept).values_list("pk", flat=True))
+
+    call_command("migrate", verbosity=0)
+
+    assert stored_aggregates(earlier.pk) == direct_aggregates(earlier.pk) != {}
+    assert set(ReportStat.objects.filter(round=kept).values_list("pk", flat=True)) == kept_rows  # left alone
+    assert rebuild_missing() == []
