@@ -36,7 +36,7 @@ def _seeded_round(outline, *, districts: int, branches: int, seed: int, prefix: 
         if organization.type == OrgType.CITY or (organization.type == OrgType.DISTRICT and organization.code[-1] in "13579"):
             continue
         scores = [max(c.cap - rng.choice(DEDUCTIONS), Decimal("0")) for c in categories]
-        results += [CategoryResult(assessment=assessment, category=c, score=s, cap=c.cap) for c, s in zip(categories, scores)]
+        results += [CategoryResult(assessment=assessment, category=c, score=s, cap=c.cap) for c, s in zip(categories, scores, strict=True)]
         assessment.total, assessment.state, assessment.approved_at = sum(scores), AssessmentState.APPROVED, timezone.now()
         approved.append(assessment)
     CategoryResult.objects.bulk_create(results)
@@ -89,7 +89,8 @@ def _page_queries(user, round, categories, *, sort: str, number: int) -> int:
         page = Paginator(rows, 50).get_page(number)
         for row in page.object_list:
             category_scores(row, categories)
-            assert row.organization.code and row.rank >= 1
+            assert row.organization.code
+            assert row.rank >= 1
     return len(queries)
 
 
@@ -163,5 +164,6 @@ def test_an_analyst_ranks_only_their_subtree(outline):
     round, categories = _seeded_round(outline, districts=3, branches=6, seed=9)
     analyst = user_with_role(Role.ANALYST, Organization.objects.get(code="BD002"))
     rows = list(sorted_ranking(analyst, round, categories=categories, sort="-c2"))
-    assert rows and all(r.organization.code.startswith("BD002") for r in rows)
+    assert rows
+    assert all(r.organization.code.startswith("BD002") for r in rows)
     assert min(r.rank for r in rows) == 1
