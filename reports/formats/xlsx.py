@@ -77,6 +77,11 @@ class RankingLayout:
     categories: Sequence[CappedCategory]
     items: Sequence[Item]
 
+    def sheet_columns(self) -> tuple[int, int, int]:
+        """The columns of each data row of the three sheets (ranking, categories, items): the
+        shape of the same cells written bare, which `manage.py bench` measures the workbook against."""
+        return 8 + len(self.categories), 4 + 2 * len(self.categories), 4 + len(self.items)
+
 
 def _new_sheet(workbook: Workbook, name: str, title: str, headings: Sequence[str],
                widths: Sequence[float]) -> WriteOnlyWorksheet:

@@ -100,7 +100,7 @@ def _attach_item_scores(rows: Sequence[Model]) -> None:
 FETCHED_BATCH = 2000
 
 
-class RankedIterable(BaseIterable):  # type: ignore[type-arg]
+class RankedIterable(BaseIterable):
     """The ranking's rows in two steps: the ranked query selects only ids and its annotations
     (rank, percent) — the narrow rows PostgreSQL sorts in memory for the window and the order,
     where full rows spilled to disk — then each batch (a streamed iterator's chunk_size, else
