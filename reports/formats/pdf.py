@@ -11,6 +11,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import shutil
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,11 +25,12 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
 from django.db.models import Avg, QuerySet
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from pypdf import PdfWriter
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -47,6 +49,7 @@ from reports.selectors.sheet import score_sheet
 BASE_URL = "https://kaoping.invalid/"
 SHEET_TEMPLATE = "reports/pdf/score_sheet.html"
 RANKING_TEMPLATE = "reports/pdf/ranking.html"
+PRINT_STYLESHEET = "css/print.css"
 # A ranking report is a handout for a meeting and is drawn inside the request: a few pages, not
 # 20,000 rows. The full list is the Excel export's job.
 RANKING_PDF_ROWS = 200
@@ -116,10 +119,42 @@ def page_footer(label: str) -> SafeString:
     )
 
 
+@dataclass(frozen=True)
+class Renderer:
+    """What every render reuses: WeasyPrint's font configuration (its Pango font map, whose
+    loaded fonts and shaping caches are most of what a fresh one costs) and the parsed print
+    stylesheet. One per thread, since Pango's font map is not shared across threads; nothing in
+    it depends on a request (the stylesheet has no @font-face, so the configuration never grows)."""
+
+    font_config: FontConfiguration
+    stylesheet: CSS
+
+
+_renderers = threading.local()
+
+
+def renderer() -> Renderer:
+    found: Renderer | None = getattr(_renderers, "renderer", None)
+    if found is None:
+        font_config = FontConfiguration()
+        # The URL a template's {% static %} would give (the hashed copy in production), through
+        # the same fetcher, so url() inside the stylesheet resolves as before.
+        url = urljoin(BASE_URL, static(PRINT_STYLESHEET))
+        found = Renderer(font_config, CSS(url=url, url_fetcher=LocalFetcher(), font_config=font_config))
+        _renderers.renderer = found
+    return found
+
+
 def render_document(template: str, context: dict[str, Any], font_config: FontConfiguration | None = None) -> Document:
-    """Lay out the pages; separate from writing so a batch can report progress per sheet."""
+    """Lay out the pages; separate from writing so a batch can report progress per sheet.
+
+    The print stylesheet is this thread's parsed copy (the templates do not link it), and the
+    fonts this thread's configuration unless a batch brings its own."""
     html = render_to_string(template, context)
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=LocalFetcher()).render(font_config=font_config)
+    shared = renderer()
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=LocalFetcher()).render(
+        stylesheets=[shared.stylesheet], font_config=font_config or shared.font_config,
+    )
 
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:

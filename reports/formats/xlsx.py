@@ -77,6 +77,11 @@ class RankingLayout:
     categories: Sequence[CappedCategory]
     items: Sequence[Item]
 
+    def sheet_columns(self) -> tuple[int, int, int]:
+        """The columns of each data row of the three sheets (ranking, categories, items): the
+        shape of the same cells written bare, which `manage.py bench` measures the workbook against."""
+        return 8 + len(self.categories), 4 + 2 * len(self.categories), 4 + len(self.items)
+
 
 def _new_sheet(workbook: Workbook, name: str, title: str, headings: Sequence[str],
                widths: Sequence[float]) -> WriteOnlyWorksheet:
@@ -127,53 +132,77 @@ def _item_sheet(workbook: Workbook, layout: RankingLayout) -> WriteOnlyWorksheet
     return _new_sheet(workbook, "子项目明细", layout.title, headings, widths)
 
 
-def _ranking_row(sheet: WriteOnlyWorksheet, row: RankedAssessment, r: int, layout: RankingLayout,
-                 types: dict[str, str], states: dict[str, str]) -> list[Any]:
-    first, last = get_column_letter(9), get_column_letter(8 + len(layout.categories))
+@dataclass(frozen=True)
+class _Columns:
+    """What every row of the three sheets repeats, worked out once per workbook: the attribute
+    names read from a row, the column letters and caps its formulas name, the labels it shows."""
+
+    subtotals: tuple[str, ...]
+    item_scores: tuple[str, ...]
+    category_sum: str  # "{r}" stands for the row number
+    category_percents: tuple[tuple[str, str], ...]  # (letter, percent formula)
+    item_sum: str
+    types: dict[str, str]
+    states: dict[str, str]
+
+    @classmethod
+    def of(cls, layout: RankingLayout) -> _Columns:
+        letters = [get_column_letter(4 + 2 * index) for index in range(len(layout.categories))]
+        return cls(
+            subtotals=tuple(f"c{c.number}" for c in layout.categories),
+            item_scores=tuple(f"i{item.pk}" for item in layout.items),
+            category_sum=f"=SUM({get_column_letter(9)}{{r}}:{get_column_letter(8 + len(layout.categories))}{{r}})",
+            category_percents=tuple(
+                (letter, f"={letter}{{r}}/{format_points(c.cap)}") for letter, c in zip(letters, layout.categories, strict=True)
+            ),
+            item_sum=f"=SUM({get_column_letter(4)}{{r}}:{get_column_letter(3 + len(layout.items))}{{r}})",
+            types=type_labels(),
+            states=state_labels(),
+        )
+
+
+def _ranking_row(sheet: WriteOnlyWorksheet, row: RankedAssessment, r: int, columns: _Columns) -> list[Any]:
     organization = row.organization
     return [
-        row.rank, _text(organization.code), _text(organization.name), types.get(organization.type, organization.type),
-        states.get(row.state, row.state), f"=SUM({first}{r}:{last}{r})", row.max_total,
-        _percent(sheet, f"=IF(G{r}>0,F{r}/G{r},\"\")"),
-        *(getattr(row, f"c{c.number}", None) for c in layout.categories),
+        row.rank, _text(organization.code), _text(organization.name),
+        columns.types.get(organization.type, organization.type), columns.states.get(row.state, row.state),
+        columns.category_sum.format(r=r), row.max_total, _percent(sheet, f"=IF(G{r}>0,F{r}/G{r},\"\")"),
+        *(getattr(row, name, None) for name in columns.subtotals),
     ]
 
 
-def _category_row(sheet: WriteOnlyWorksheet, row: RankedAssessment, r: int, layout: RankingLayout) -> list[Any]:
+def _category_row(sheet: WriteOnlyWorksheet, row: RankedAssessment, r: int, columns: _Columns) -> list[Any]:
     cells: list[Any] = [row.rank, _text(row.organization.code), _text(row.organization.name)]
-    scores = []
-    for index, category in enumerate(layout.categories):
-        letter = get_column_letter(4 + 2 * index)
-        scores.append(f"{letter}{r}")
-        cells += [getattr(row, f"c{category.number}", None),
-                  _percent(sheet, f"={letter}{r}/{format_points(category.cap)}")]
-    cells.append(f"=SUM({','.join(scores)})")
+    for name, (_letter, percent) in zip(columns.subtotals, columns.category_percents, strict=True):
+        cells += [getattr(row, name, None), _percent(sheet, percent.format(r=r))]
+    cells.append("=SUM(" + ",".join(f"{letter}{r}" for letter, _percent in columns.category_percents) + ")")
     return cells
 
 
-def _item_row(row: RankedAssessment, r: int, layout: RankingLayout) -> list[Any]:
-    first, last = get_column_letter(4), get_column_letter(3 + len(layout.items))
+def _item_row(row: RankedAssessment, r: int, columns: _Columns) -> list[Any]:
     return [
         row.rank, _text(row.organization.code), _text(row.organization.name),
-        *(getattr(row, f"i{item.pk}", None) for item in layout.items),
-        f"=SUM({first}{r}:{last}{r})",
+        *(getattr(row, name, None) for name in columns.item_scores),
+        columns.item_sum.format(r=r),
     ]
 
 
 def write_ranking(rows: Iterable[RankedAssessment], target: IO[bytes], layout: RankingLayout) -> int:
     """Write the three sheets in one pass over `rows` (ranking rows with item scores); returns the row count.
 
-    Each write-only sheet streams to its own temporary file, so the sheets fill side by side.
+    Each write-only sheet streams to its own temporary file, so the sheets fill side by side and
+    memory stays flat whatever the number of rows. The only styled data cells are the percent
+    formulas (a number format); openpyxl's XML writing is the rest of the cost.
     """
     workbook = Workbook(write_only=True)
     sheets = (_ranking_sheet(workbook, layout), _category_sheet(workbook, layout), _item_sheet(workbook, layout))
-    types, states = type_labels(), state_labels()
+    columns = _Columns.of(layout)
     count = 0
     for count, row in enumerate(rows, start=1):
         r = FIRST_DATA_ROW + count - 1
-        sheets[0].append(_ranking_row(sheets[0], row, r, layout, types, states))
-        sheets[1].append(_category_row(sheets[1], row, r, layout))
-        sheets[2].append(_item_row(row, r, layout))
+        sheets[0].append(_ranking_row(sheets[0], row, r, columns))
+        sheets[1].append(_category_row(sheets[1], row, r, columns))
+        sheets[2].append(_item_row(row, r, columns))
     workbook.save(target)
     return count
 

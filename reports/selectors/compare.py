@@ -19,9 +19,7 @@ from django.db.models import (
     IntegerField,
     Max,
     Min,
-    OuterRef,
     QuerySet,
-    Subquery,
     Value,
     When,
     Window,
@@ -56,22 +54,6 @@ def categories_with_caps(round: Round) -> list[CappedCategory]:
     return list(
         Category.objects.filter(system_id=round.indicator_system_id).in_outline_order().annotate(cap=cap_sum())
     )
-
-
-def with_item_scores(queryset: QuerySet[_Rows], items: Sequence[Item]) -> QuerySet[_Rows]:
-    """Adds `i<item pk>` (the merged item score) to each row.
-
-    One indexed lookup per cell, inside the same statement as the ranking, so a workbook of any
-    size is one query read in one pass, in the ranking's order.
-    """
-    annotations = {
-        f"i{item.pk}": Subquery(
-            ItemResult.objects.filter(assessment=OuterRef("pk"), item_id=item.pk).values("score")[:1],
-            output_field=SCORE,
-        )
-        for item in items
-    }
-    return queryset.annotate(**annotations)
 
 
 def order_by_type(queryset: QuerySet[_Rows], *, descending: bool) -> QuerySet[_Rows]:

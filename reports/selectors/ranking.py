@@ -1,9 +1,17 @@
 """The ranking reads. Totals and subtotals come from the results stored with the scores, so every
-page, workbook and PDF shows the same numbers; ranks are SQL window functions."""
+page, workbook and PDF shows the same numbers; ranks are SQL window functions.
+
+A page is two queries whatever its depth: the rows (rank by a window over the filtered set,
+ordered, sliced, only the page's rows fetched) and then the category subtotals of just those
+rows, from CategoryResult by their ids. Subtotals used to be seven correlated subqueries in the
+row query; PostgreSQL projects every row OFFSET skips, so a deep page ran them 10,000 × 7 times
+(and its cost estimate crossed the JIT threshold). Sorting by one category joins that category's
+CategoryResult row only (its unique (assessment, category) index).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
 
@@ -11,15 +19,17 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
-    OuterRef,
+    Model,
+    Q,
     QuerySet,
-    Subquery,
     Window,
 )
 from django.db.models.functions import Cast, Rank
+from django.db.models.query import BaseIterable
 
-from assessments.models import Assessment, AssessmentState, CategoryResult, Round
+from assessments.models import Assessment, AssessmentState, CategoryResult, ItemResult, Round
 from indicators.models import Category
 from orgs.models import Organization, subtree_of
 from orgs.scope import AnyUser
@@ -40,6 +50,8 @@ class RankFields(TypedDict):
 
 RankedAssessment: TypeAlias = "WithAnnotations[Assessment, RankFields]"
 SORTS = {"rank", "-rank", "total", "-total", "percent", "-percent", "name", "-name", "code", "-code"}
+# The join a category sort reads its subtotal through.
+SORT_RESULT = "sort_result"
 
 
 def round_categories(round: Round) -> list[Category]:
@@ -57,6 +69,98 @@ def percent_of(numerator: str, denominator: str) -> ExpressionWrapper:
     return ExpressionWrapper(
         Cast(F(numerator), FloatField()) * 100.0 / Cast(F(denominator), FloatField()), output_field=FloatField()
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Details fetched for the rows a query yields, one query per batch of rows, never per row
+
+
+def _attach_subtotals(rows: Sequence[Model]) -> None:
+    """Sets `c<category number>` on each row; a category without a stored result stays unset,
+    which every reader takes as None (`category_scores`, getattr with a default)."""
+    by_id = {row.pk: row for row in rows}
+    found = CategoryResult.objects.filter(assessment_id__in=by_id).values_list(
+        "assessment_id", "category__number", "score"
+    )
+    for assessment_id, number, score in found:
+        setattr(by_id[assessment_id], f"c{number}", score)
+
+
+def _attach_item_scores(rows: Sequence[Model]) -> None:
+    """Sets `i<item pk>` (the merged item score) on each row."""
+    by_id = {row.pk: row for row in rows}
+    for assessment_id, item_id, score in ItemResult.objects.filter(assessment_id__in=by_id).values_list(
+        "assessment_id", "item_id", "score"
+    ):
+        setattr(by_id[assessment_id], f"i{item_id}", score)
+
+
+# Rows given their details at a time when the whole result is read into memory anyway (a page,
+# the PDF's 200): one query for them all, while an IN list stays well inside SQLite's limits.
+FETCHED_BATCH = 2000
+
+
+class RankedIterable(BaseIterable):
+    """The ranking's rows in two steps: the ranked query selects only ids and its annotations
+    (rank, percent) — the narrow rows PostgreSQL sorts in memory for the window and the order,
+    where full rows spilled to disk — then each batch (a streamed iterator's chunk_size, else
+    FETCHED_BATCH) is fetched by id with its organization, and given its category subtotals by
+    one more query. A page of 50 costs two queries more; a streamed workbook two per chunk. Like
+    prefetch_related, but onto the plain attributes the templates, workbooks and PDFs read."""
+
+    with_items = False
+
+    def __iter__(self) -> Iterator[Model]:
+        queryset = self.queryset
+        names = list(queryset.query.annotation_select)
+        keys = queryset.values_list("pk", *names)
+        size = self.chunk_size if self.chunked_fetch else FETCHED_BATCH
+        ranked = keys.iterator(chunk_size=size) if self.chunked_fetch else iter(list(keys))
+        batch: list[tuple[Any, ...]] = []
+        for key in ranked:
+            batch.append(key)
+            if len(batch) >= size:
+                yield from self._detailed(batch, names)
+                batch = []
+        if batch:
+            yield from self._detailed(batch, names)
+
+    def _detailed(self, keys: list[tuple[Any, ...]], names: list[str]) -> list[Model]:
+        queryset = self.queryset
+        details = queryset.model._default_manager.using(queryset.db).filter(pk__in=[key[0] for key in keys])
+        # The caller's select_related and only()/defer(), nothing of its filters or order.
+        details.query.select_related = queryset.query.select_related
+        details.query.deferred_loading = queryset.query.deferred_loading
+        by_id = {row.pk: row for row in details}
+        rows = []
+        for key in keys:
+            row = by_id[key[0]]
+            for name, value in zip(names, key[1:], strict=True):
+                setattr(row, name, value)
+            rows.append(row)
+        _attach_subtotals(rows)
+        if self.with_items:
+            _attach_item_scores(rows)
+        return rows
+
+
+class RankedWithItemsIterable(RankedIterable):
+    with_items = True
+
+
+def _ranked_rows(queryset: QuerySet[Any], *, with_items: bool = False) -> QuerySet[Any]:
+    # Django's own values()/values_list() choose their rows' shape the same way; _chain() keeps it
+    # through the orderings, filters and slices the callers add.
+    queryset._iterable_class = RankedWithItemsIterable if with_items else RankedIterable
+    return queryset
+
+
+def with_item_scores(queryset: QuerySet[RankedAssessment]) -> QuerySet[RankedAssessment]:
+    """The ranking's rows also carrying `i<item pk>` (the merged item scores), one query per batch."""
+    return _ranked_rows(queryset._chain(), with_items=True)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def ranked_assessments(
@@ -83,8 +187,9 @@ def ranking(
 ) -> QuerySet[RankedAssessment]:
     """The round's assessments in the user's scope, ranked by total with ties (1, 2, 2, 4).
 
-    Each row carries `rank`, `percent` and `c<number>` (category subtotal) annotations. The
-    rank is taken within the filtered set, so a subtree or a peer group ranks among itself.
+    Each row carries `rank`, `percent` and `c<number>` (category subtotal, set once the rows are
+    fetched). The rank is taken within the filtered set, so a subtree or a peer group ranks among
+    itself.
     """
     queryset = ranked_assessments(user, round, subtree=subtree, org_type=org_type, depth=depth,
                                   include_submitted=include_submitted)
@@ -92,18 +197,31 @@ def ranking(
         "rank": Window(Rank(), order_by=F("total").desc()),
         "percent": percent_of("total", "max_total"),
     }
-    for category in categories if categories is not None else round_categories(round):
-        subtotal = CategoryResult.objects.filter(assessment=OuterRef("pk"), category=category).values("score")[:1]
-        annotations[f"c{category.number}"] = Subquery(subtotal, output_field=PERCENT)
-    # A cast: annotate(**annotations) hides from mypy that the dict names rank and percent.
-    ranked = cast("QuerySet[RankedAssessment]", queryset.select_related("organization").annotate(**annotations))
     sort = sort if sort in SORTS or sort.lstrip("-").startswith("c") else "rank"
     field_name = {"name": "organization__name", "code": "organization__code"}.get(sort.lstrip("-"), sort.lstrip("-"))
-    if field_name.startswith("c") and field_name[1:].isdigit() and field_name not in annotations:
-        field_name = "rank"
+    if field_name.startswith("c"):
+        by_number = {f"c{c.number}": c for c in (categories if categories is not None else round_categories(round))}
+        category = by_number.get(field_name)
+        if category is None:
+            field_name = "rank"
+        else:
+            queryset = queryset.annotate(**{SORT_RESULT: FilteredRelation(
+                "category_results", condition=Q(category_results__category=category.pk)
+            )})
+            field_name = f"{SORT_RESULT}__score"
+    # A cast: annotate(**annotations) hides from mypy that the dict names rank and percent.
+    ranked = cast("QuerySet[RankedAssessment]", queryset.select_related("organization").annotate(**annotations))
     descending = sort.startswith("-")
-    ordering = F(field_name).desc(nulls_last=True) if descending else F(field_name).asc(nulls_last=True)
-    return ranked.order_by(ordering, "organization__path")
+    if field_name == "rank":
+        # The same order as the rank's (ties by path), said as the window's own key: PostgreSQL
+        # then sorts once by total and only breaks ties by path (an incremental sort bounded
+        # by the page), instead of sorting every row again by the computed rank. Totals are
+        # never null here, so no NULLS clause that would make the keys differ.
+        field_name, descending = "total", not descending
+        ordering = F("total").desc() if descending else F("total").asc()
+    else:
+        ordering = F(field_name).desc(nulls_last=True) if descending else F(field_name).asc(nulls_last=True)
+    return _ranked_rows(ranked.order_by(ordering, "organization__path"))
 
 
 def category_scores(row: Assessment, categories: Sequence[Category]) -> list[Decimal | None]:

@@ -32,8 +32,8 @@ from orgs.models import Organization
 from orgs.scope import AnyUser
 from reports.access import get_report_organization, get_report_round
 from reports.formats.xlsx import XLSX_CONTENT_TYPE, RankingLayout, write_ranking
-from reports.selectors.compare import CappedCategory, categories_with_caps, sorted_ranking, with_item_scores
-from reports.selectors.ranking import RankedAssessment, ranked_assessments
+from reports.selectors.compare import CappedCategory, categories_with_caps, sorted_ranking
+from reports.selectors.ranking import RankedAssessment, ranked_assessments, with_item_scores
 
 KIND = "reports.ranking_workbook"
 # Rows fetched from the database at a time while the workbook streams.
@@ -70,7 +70,6 @@ def ranking_export(user: AnyUser, round: Round, *, categories: Sequence[CappedCa
     rows = with_item_scores(
         sorted_ranking(user, round, categories=categories, subtree=subtree, org_type=org_type, depth=depth,
                        include_submitted=include_submitted, sort=sort),
-        items,
     )
     title = f"{round} 排名"
     if subtree is not None:

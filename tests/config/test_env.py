@@ -122,6 +122,26 @@ def test_it_leaves_postgres_without_sqlite_options(monkeypatch, tmp_path):
     assert "transaction_mode" not in env.database(tmp_path).get("OPTIONS", {})
 
 
+def test_it_turns_postgres_jit_off_unless_the_url_says_otherwise(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://kp@db.internal:5432/kaoping")
+    assert env.database(tmp_path)["OPTIONS"]["options"] == "-c jit=off"
+    monkeypatch.setenv("DATABASE_URL", "postgres://kp@db.internal:5432/kaoping?options=-c%20jit%3Don")
+    assert env.database(tmp_path)["OPTIONS"]["options"] == "-c jit=on"
+
+
+@pytest.mark.django_db
+def test_a_postgres_connection_runs_without_jit():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        # The option is PostgreSQL's; on SQLite the check is that the setting carries none.
+        assert "options" not in connection.settings_dict["OPTIONS"]
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
+
+
 def _savers(db_path: Path, *flags: str) -> dict:
     base = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
     result = subprocess.run(

@@ -251,3 +251,53 @@ def test_the_category_averages_divide_exactly_whatever_the_database_stores(score
     averages = category_averages(ranking(scored["admin"], round, categories=categories), categories)
     assert averages[0].score == Decimal("7.00")
     assert averages[0].percent == Decimal("23.33")
+
+
+def test_renders_reuse_one_font_configuration_and_one_parsed_stylesheet(scored, tmp_path, monkeypatch):
+    import threading
+
+    from reports.formats import pdf
+
+    made = {"fonts": 0, "stylesheets": 0}
+
+    class CountedFonts(pdf.FontConfiguration):
+        def __init__(self, *args, **kwargs):
+            made["fonts"] += 1
+            super().__init__(*args, **kwargs)
+
+    class CountedCSS(pdf.CSS):
+        def __init__(self, *args, **kwargs):
+            made["stylesheets"] += 1
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "_renderers", threading.local())
+    monkeypatch.setattr(pdf, "FontConfiguration", CountedFonts)
+    monkeypatch.setattr(pdf, "CSS", CountedCSS)
+    contents = [pdf.score_sheet_pdf(scored["assessments"][code]) for code in ("BD000B0000", "BD000B0001")]
+    assert made == {"fonts": 1, "stylesheets": 1}
+    for content in contents:
+        # The print stylesheet is applied though no template links it: A4, its serif headings.
+        assert "595.276 x 841.89 pts (A4)" in poppler("pdfinfo", content, tmp_path)
+        assert any("Noto-Serif-CJK-SC" in name for name in embedded_cjk_fonts(content, tmp_path))
+
+
+def test_a_sheet_costs_the_same_queries_with_one_evaluator_or_two(scored, outline, django_assert_num_queries):
+    from reports.formats.pdf import score_sheet_pdf
+
+    build_tree(districts=1, branches_per_district=1, prefix="Q")
+    unit = Organization.objects.get(code="QD000B0000")
+    evaluators = [user_with_role(Role.EVALUATOR, first_name=name) for name in ("赵一", "钱二")]
+    sheets = [assign(scored["round"], unit, evaluators[0], lead=True), assign(scored["round"], unit, evaluators[1])]
+    for sheet in sheets:
+        fill(sheet, sheet.evaluator, {**full_marks(outline), "1.1": "2", "2.1": "1"})
+        sheet_submit(sheet=sheet, user=sheet.evaluator)
+    assessment_approve(assessment=Assessment.objects.get(pk=sheets[0].assessment_id), user=scored["admin"])
+    counts = []
+    for assessment in (scored["assessments"]["BD000B0000"], Assessment.objects.get(pk=sheets[0].assessment_id)):
+        fresh = Assessment.objects.select_related("organization", "round").get(pk=assessment.pk)
+        # The outline (categories, items), the results (items, categories), the reviews and their
+        # reasons, the approver, the edition's title: the same whatever the sheet holds.
+        with django_assert_num_queries(8) as captured:
+            score_sheet_pdf(fresh)
+        counts.append(len(captured))
+    assert counts == [8, 8]

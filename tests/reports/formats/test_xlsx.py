@@ -338,3 +338,16 @@ def test_libreoffice_computes_the_same_totals_as_the_page(world, tmp_path):
     assert computed == totals
     items = list(csv.reader(io.StringIO(Path(tmp_path / "ranking-子项目明细.csv").read_text(encoding="utf-8"))))
     assert {row[1]: Decimal(row[-1]) for row in items[2:]} == totals
+
+
+def test_the_layout_tells_the_columns_each_sheet_writes(outline):
+    from assessments.selectors.outline import round_items
+    from reports.formats.xlsx import RankingLayout
+    from reports.selectors.compare import categories_with_caps
+    from tests.factories import make_round
+
+    round = make_round(outline, title="列数")
+    layout = RankingLayout(title="t", categories=categories_with_caps(round), items=round_items(round))
+    headings = [len(layout.categories) + 8, 3 + 2 * len(layout.categories) + 1, 3 + len(layout.items) + 1]
+    assert layout.sheet_columns() == tuple(headings)
+    assert layout.sheet_columns() == (15, 18, 36)  # the Dalian outline: 7 categories, 32 items
