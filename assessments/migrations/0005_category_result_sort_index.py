@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0003_caps_in_half_points'),
+        ('assessments', '0004_report_stats'),
         ('indicators', '0003_caps_in_half_points'),
     ]
 
