@@ -172,7 +172,7 @@ def test_saving_a_full_sheet_runs_a_fixed_number_of_queries(outline, evaluator, 
     other = user_with_role(Role.EVALUATOR)
     assign(round, big_unit, other)
     entries = {item_id: Entry(cap, "") for item_id, cap in outline.items.values_list("id", "cap")}
-    with django_assert_num_queries(16) as first:
+    with django_assert_num_queries(15) as first:
         sheet_save(sheet=sheet, user=evaluator, edits=edits_from(entries, {}), base_version=1)
     changed = edits_from({item_id: Entry(Decimal("0"), "全无") for item_id in entries}, stored_values(sheet))
     with django_assert_num_queries(len(first.captured_queries)):
