@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import cast
 
 from assessments.merge import merge_scores, spread
 from assessments.models import Assessment, CategoryResult, ItemResult, Score, SheetKind
@@ -25,10 +24,9 @@ def merged_items(method: str, items: list[ItemInfo], rows: Iterable[ReviewScore]
     """Each scored item's merged score and the evaluators' spread, by the round's method."""
     scores: dict[int, list[Decimal]] = {}
     leads: dict[int, Decimal] = {}
-    for item_id, stored, is_lead in rows:
-        if stored is None:
+    for item_id, score, is_lead in rows:
+        if score is None:
             continue
-        score = cast(Decimal, stored)
         scores.setdefault(item_id, []).append(score)
         if is_lead:
             leads[item_id] = score
