@@ -156,12 +156,14 @@ def _queries(client: Client, url: str) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize("who", [ADMIN, ANALYST])
+@pytest.mark.parametrize("who", [ADMIN, ANALYST, EVALUATOR])
 def test_the_round_detail_costs_the_same_at_5_and_60_participants(outline, who, django_assert_num_queries):
     evaluators = [user_with_role(Role.EVALUATOR), user_with_role(Role.EVALUATOR)]
     small, large = _round_of(outline, "S", 5, evaluators), _round_of(outline, "L", 60, evaluators)
     if who == ADMIN:
         viewer = user_with_role(Role.ADMIN)
+    elif who == EVALUATOR:
+        viewer = evaluators[1]  # the evaluator's own list of units, with their sheets' links
     else:
         viewer = UserFactory()
         for prefix in ("S", "L"):
