@@ -52,3 +52,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: list[tu
 
 def db_datetime(value: Any) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
+
+
+def db_decimal(value: Any) -> Any:
+    return connection.ops.adapt_decimalfield_value(value)

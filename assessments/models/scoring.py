@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
@@ -151,6 +151,23 @@ class Sheet(models.Model):
 LOCKED_SHEET = Q(assessment__state=AssessmentState.APPROVED) | Q(assessment__round__state=RoundState.CLOSED)
 
 
+_ROW_LOCK = "_row_locked_in"
+
+
+def mark_row_locked(sheet: Sheet) -> None:
+    """Note on a sheet read FOR UPDATE with its assessment and round (`services.locking`) the
+    atomic block that holds the lock: while that block is open, the state read is the state."""
+    connection = transaction.get_connection(sheet._state.db or DEFAULT_DB_ALIAS)
+    if connection.in_atomic_block:
+        setattr(sheet, _ROW_LOCK, connection.atomic_blocks[-1])
+
+
+def holds_row_lock(sheet: Sheet) -> bool:
+    block = getattr(sheet, _ROW_LOCK, None)
+    connection = transaction.get_connection(sheet._state.db or DEFAULT_DB_ALIAS)
+    return block is not None and any(open_block is block for open_block in connection.atomic_blocks)
+
+
 class ScoreQuerySet(models.QuerySet):
     """Refuses bulk writes that reach a locked assessment, as Score.save() does for one row."""
 
@@ -167,10 +184,17 @@ class ScoreQuerySet(models.QuerySet):
         return super().delete()
 
     # Inside a QuerySet subclass the stubs leave the model type unbound (super() answers list[_Model]).
-    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Score]:  # type: ignore[override]  # unbound model
+    def bulk_create(  # type: ignore[override]  # unbound model
+        self, objs: Any, *args: Any, locked: Sheet | None = None, **kwargs: Any
+    ) -> list[Score]:
+        """`locked`: the sheet of all the rows, as `mark_row_locked` marked it; its assessment's
+        state then comes from the locked rows instead of a query (an upsert of a save)."""
         objs = list(objs)
         sheet_ids = {obj.sheet_id for obj in objs}
-        if sheet_ids and Sheet.objects.filter(pk__in=sheet_ids).filter(LOCKED_SHEET).exists():
+        if locked is not None and sheet_ids <= {locked.pk} and holds_row_lock(locked):
+            if locked.assessment.is_locked:
+                raise LockedError()
+        elif sheet_ids and Sheet.objects.filter(pk__in=sheet_ids).filter(LOCKED_SHEET).exists():
             raise LockedError()
         return super().bulk_create(objs, *args, **kwargs)  # type: ignore[return-value]  # unbound model, see above
 

@@ -8,14 +8,20 @@ orders, or PostgreSQL breaks the deadlock by failing one of them.
 
 from __future__ import annotations
 
-from assessments.models import Assessment, Sheet
+from assessments.models import Sheet
+from assessments.models.scoring import mark_row_locked
+
+# PostgreSQL locks the rows of a join in the order of FOR UPDATE OF's list (the query's row
+# marks, taken in turn for each row it returns): the assessment first, then the sheet, in one
+# round trip. SQLite has no row locks: the transaction's BEGIN IMMEDIATE holds the database.
+LOCK_ORDER = ("assessment", "self")
 
 
 def locked_sheet(sheet: Sheet) -> Sheet:
-    """The sheet as it is now, its assessment (with round and edition) locked first, then itself."""
-    assessment = Assessment.objects.select_for_update(of=("self",)).select_related(
-        "round", "round__indicator_system"
-    ).get(pk=sheet.assessment_id)
-    fresh = Sheet.objects.select_for_update(of=("self",)).select_related("evaluator").get(pk=sheet.pk)
-    fresh.assessment = assessment
+    """The sheet as it is now, with its assessment (with round and edition) and evaluator, both
+    rows locked, the assessment's first; marked as locked for ScoreQuerySet's guard."""
+    fresh = Sheet.objects.select_for_update(of=LOCK_ORDER).select_related(
+        "assessment__round__indicator_system", "evaluator"
+    ).get(pk=sheet.pk)
+    mark_row_locked(fresh)
     return fresh

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Avg, Sum
+from django.test.utils import CaptureQueriesContext
 
 from assessments.entries import Entry
 from assessments.models import (
@@ -18,10 +19,16 @@ from assessments.models import (
     LockedError,
     MergeMethod,
     Score,
+    Sheet,
     SheetKind,
 )
 from assessments.services import edits_from, sheet_save, stored_values
+from assessments.services.locking import locked_sheet
+from assessments.threeway import Edit
+from assessments.totals import quantize
+from common.queries import data_statements
 from orgs.models import Role
+from orgs.scope import roles_of
 from tests.factories import OrganizationFactory, assign, fill, full_marks, make_round, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -163,17 +170,76 @@ def test_stored_totals_always_equal_the_sum_of_the_scores(outline, evaluator):
             assert sheet.total == (Score.objects.filter(sheet=sheet).aggregate(s=Sum("score"))["s"] or 0)
 
 
-def test_saving_a_full_sheet_runs_a_fixed_number_of_queries(outline, evaluator, django_assert_num_queries):
+def _statements_of(save) -> tuple[list[str], int]:
+    with CaptureQueriesContext(connection) as queries:
+        save()
+    return data_statements(queries.captured_queries), len(queries.captured_queries)
+
+
+def test_saving_a_full_sheet_takes_eight_statements_at_any_size(outline, evaluator):
+    """Lock, read, scores, history, sheet, item results, category results, total: the same eight
+    for the first save of 32 items and for a save that changes all 32, beside a busier assessment."""
     round = make_round(outline)
     small_unit, big_unit = OrganizationFactory(code="S"), OrganizationFactory(code="B")
     for n in range(30):
         OrganizationFactory(code=f"X{n}")
     sheet = assign(round, small_unit, evaluator)
-    other = user_with_role(Role.EVALUATOR)
-    assign(round, big_unit, other)
+    for n in range(3):
+        other = user_with_role(Role.EVALUATOR, username=f"other{n}")
+        fill(assign(round, big_unit, other), other, {"1.1": 2, "4.2": 5})
+        fill(assign(round, small_unit, other), other, {"1.1": 2, "4.2": 5})
     entries = {item_id: Entry(cap, "") for item_id, cap in outline.items.values_list("id", "cap")}
-    with django_assert_num_queries(16) as first:
-        sheet_save(sheet=sheet, user=evaluator, edits=edits_from(entries, {}), base_version=1)
+    assert len(entries) == 32
+    first, total = _statements_of(lambda: sheet_save(sheet=sheet, user=evaluator, edits=edits_from(entries, {})))
+    # Two more: the savepoint the test's transaction turns the save's own into, and its release.
+    assert (len(first), total) == (8, 10), first
     changed = edits_from({item_id: Entry(Decimal("0"), "全无") for item_id in entries}, stored_values(sheet))
-    with django_assert_num_queries(len(first.captured_queries)):
-        sheet_save(sheet=sheet, user=evaluator, edits=changed, base_version=2)
+    again, _ = _statements_of(lambda: sheet_save(sheet=sheet, user=evaluator, edits=changed, base_version=2))
+    assert len(again) == 8, again
+    assert Score.objects.filter(sheet=sheet, score=0, reason="全无").count() == 32
+    assert AuditEvent.objects.filter(sheet=sheet, sheet_version=3).count() == 64
+    # The upserted results are the evaluators' mean, as a direct aggregate of the scores has it.
+    means = Score.objects.filter(sheet__assessment=sheet.assessment).values("item_id").annotate(mean=Avg("score"))
+    results = dict(ItemResult.objects.filter(assessment=sheet.assessment).values_list("item_id", "score"))
+    assert results == {row["item_id"]: quantize(Decimal(str(row["mean"]))) for row in means}
+    assert Assessment.objects.get(pk=sheet.assessment_id).total == sum(results.values())
+
+
+def test_saving_a_self_assessment_takes_six_statements(outline, unit):
+    reporter = user_with_role(Role.REPORTER, unit)
+    assign(make_round(outline), unit, user_with_role(Role.EVALUATOR))
+    own = Sheet.objects.get(assessment__organization=unit, kind=SheetKind.SELF)
+    entries = {item_id: Entry(cap, "") for item_id, cap in outline.items.values_list("id", "cap")}
+    roles_of(reporter)  # read once a request, before any view saves
+    statements, _ = _statements_of(lambda: sheet_save(sheet=own, user=reporter, edits=edits_from(entries, {})))
+    assert len(statements) == 6, statements
+    assert Assessment.objects.get(pk=own.assessment_id).self_total == Decimal("100")
+
+
+def test_clearing_the_only_score_of_an_item_removes_its_result(outline, unit, evaluator):
+    sheet = fill(assign(make_round(outline), unit, evaluator), evaluator, {"1.1": 3, "1.2": 2})
+    item_ids = dict(outline.items.values_list("number", "id"))
+    edits = {(item_ids["1.1"], "score"): Edit(Decimal("3"), None)}
+    sheet_save(sheet=sheet, user=evaluator, edits=edits, base_version=2)
+    assert set(ItemResult.objects.filter(assessment=sheet.assessment).values_list("item__number", flat=True)) == {"1.2"}
+    sheet_save(sheet=sheet, user=evaluator, edits={(item_ids["1.2"], "score"): Edit(Decimal("2"), None)}, base_version=3)
+    assert not ItemResult.objects.filter(assessment=sheet.assessment).exists()
+    assert not CategoryResult.objects.filter(assessment=sheet.assessment).exists()
+    assert Assessment.objects.get(pk=sheet.assessment_id).total is None
+
+
+def test_the_upsert_refuses_a_locked_assessment_from_the_locked_rows(outline, unit, evaluator):
+    """A save's upsert skips the guard's query when handed the rows it locked; their state still refuses."""
+    sheet = fill(assign(make_round(outline), unit, evaluator), evaluator, {"1.1": 3})
+    Assessment.objects.filter(pk=sheet.assessment_id).update(state="approved", approved_at="2026-01-01T00:00Z")
+    item = outline.items.get(number="1.2")
+    row = Score(sheet=sheet, item=item, cap=item.cap, score=item.cap)
+    with transaction.atomic():
+        locked = locked_sheet(sheet)
+        statements, _ = _statements_of(lambda: pytest.raises(LockedError, Score.objects.bulk_create, [row], locked=locked))
+        assert statements == []
+    # Out of the block that took the lock, or with a sheet not read under it, the guard asks the database.
+    for stale in (locked, Sheet.objects.get(pk=sheet.pk)):
+        with pytest.raises(LockedError):
+            Score.objects.bulk_create([row], locked=stale)
+    assert not Score.objects.filter(sheet=sheet, item=item).exists()

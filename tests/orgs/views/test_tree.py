@@ -153,7 +153,7 @@ def test_edit_keeps_the_code_even_if_a_new_one_is_posted(admin):
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.ANALYST])
-def test_tree_pages_run_a_constant_number_of_queries(db, django_assert_num_queries, role):
+def test_tree_pages_run_a_constant_number_of_queries(db, django_assert_num_queries, django_assert_max_num_queries, role):
     build_tree(districts=2, branches_per_district=3, prefix="S")
     client = logged_in(user_with_role(role, Organization.objects.get(code="SROOT") if role == Role.ANALYST else None))
     urls = [
@@ -164,7 +164,8 @@ def test_tree_pages_run_a_constant_number_of_queries(db, django_assert_num_queri
     ]
     counts = {}
     for url in urls:
-        with django_assert_num_queries(99, exact=False) as small:
+        client.get(url)  # what a process reads once (content types) is not the page's cost
+        with django_assert_max_num_queries(12) as small:
             client.get(url)
         counts[url] = len(small.captured_queries)
     build_tree(districts=20, branches_per_district=50, prefix="L")
