@@ -25,6 +25,7 @@ from assessments.forms.sheet import initial_for, reason_field, score_field
 from assessments.models import Assessment, AssessmentState, Round, Score, Sheet, SheetKind
 from assessments.services.scoring import values_of
 from demo import bench_floors as floors
+from demo import floors as save_floors
 from demo.bench_data import BenchData
 from demo.bench_measure import Case
 from indicators.models import Item
@@ -112,7 +113,7 @@ def tree_cases(admin: Client, evaluator: Client, evaluator_id: int) -> list[Case
 
 class SheetSaves:
     """Alternating full rescoring of a sheet: every item between its cap and half a point less,
-    so each save changes all 32 scores and reasons."""
+    so each save through the score page changes all 32 scores and reasons."""
 
     def __init__(self, data: BenchData) -> None:
         self.data = data
@@ -136,11 +137,16 @@ class SheetSaves:
         post["action"] = "save"
         self.post = post
 
+    def prepare_service(self) -> None:
+        self.turn += 1
+        self.case = save_floors.save_edits(self.data.floor_sheet.pk, self.turn)
+
+    def service(self) -> None:
+        save_floors.save_app(self.case)  # prepare_service has run: it is the case's `before`
+
     def floor(self) -> None:
         self.turn += 1
-        sheet = self.data.floor_sheet
-        scores = {item.id: (item.cap, *self._new(item.cap, item.cap if self.turn % 2 else None)) for item in self.items}
-        floors.save(sheet.pk, sheet.assessment_id, self.data.evaluator.pk, scores)
+        save_floors.save_floor(sheet_pk=self.data.floor_sheet.pk, user_pk=self.data.evaluator.pk, n=self.turn)
 
 
 def sheet_cases(data: BenchData, evaluator: Client) -> list[Case]:
@@ -150,7 +156,10 @@ def sheet_cases(data: BenchData, evaluator: Client) -> list[Case]:
     saves = SheetSaves(data)
     return [
         Case("sheet_get", lambda: evaluator.get(url), lambda: floors.sheet_get(sheet, own)),
-        Case("save", lambda: evaluator.post(url, saves.post), saves.floor, before=saves.prepare_page),
+        # The save itself (sheet_save, as the page's POST runs it) against the same work in one
+        # hand-written transaction; then the whole POST through the view against that floor.
+        Case("save", saves.service, saves.floor, before=saves.prepare_service),
+        Case("save_post", lambda: evaluator.post(url, saves.post), saves.floor, before=saves.prepare_page),
     ]
 
 

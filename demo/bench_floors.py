@@ -12,15 +12,12 @@ Only quoted identifiers of the models are spliced into the SQL; every value goes
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
-from django.db import connection, models, transaction
-from django.utils import timezone
+from django.db import connection, models
 
 from assessments.models import (
     Assessment,
-    AuditEvent,
     CategoryResult,
     ItemResult,
     ReportStat,
@@ -174,28 +171,3 @@ def sheet_get(sheet: Sheet, self_sheet_id: int | None) -> None:
     if self_sheet_id is not None:
         _run(f"SELECT item_id, score FROM {sc} WHERE sheet_id = %s", [self_sheet_id])  # noqa: S608
 
-
-def save(sheet_id: int, assessment_id: int, user_id: int, scores: dict[int, tuple[Decimal, Decimal, str]]) -> None:
-    """One transaction writing a 32-item sheet: lock the sheet, upsert the scores, one audit row
-    per item, the sheet's total and version, the assessment's total. `scores` is item → (cap,
-    score, reason)."""
-    s, a, sc, ev = _t(Sheet), _t(Assessment), _t(Score), _t(AuditEvent)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    total = sum((score for _cap, score, _reason in scores.values()), Decimal(0))
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    with transaction.atomic():
-        _run(f"SELECT version FROM {s} WHERE id = %s{lock}", [sheet_id])  # noqa: S608
-        rows = [(sheet_id, item, cap, score, reason, now, user_id) for item, (cap, score, reason) in scores.items()]
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows))
-        _run(f"INSERT INTO {sc} (sheet_id, item_id, cap, score, reason, updated_at, updated_by_id)"  # noqa: S608
-             f" VALUES {values} ON CONFLICT (sheet_id, item_id) DO UPDATE SET score = excluded.score,"
-             f" reason = excluded.reason, updated_at = excluded.updated_at, updated_by_id = excluded.updated_by_id",
-             [value for row in rows for value in row])
-        events = [(assessment_id, sheet_id, item, user_id, now, "score", "", str(score), reason)
-                  for item, (_cap, score, reason) in scores.items()]
-        marks = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(events))
-        _run(f"INSERT INTO {ev} (assessment_id, sheet_id, item_id, actor_id, at, action, old, new, note)"  # noqa: S608
-             f" VALUES {marks}", [value for event in events for value in event])
-        _run(f"UPDATE {s} SET total = %s, scored_count = %s, version = version + 1, updated_at = %s"  # noqa: S608
-             f" WHERE id = %s", [total, len(scores), now, sheet_id])
-        _run(f"UPDATE {a} SET total = %s WHERE id = %s", [total, assessment_id])  # noqa: S608

@@ -43,12 +43,12 @@ def participants() -> list[tuple[int, str]]:
 
 
 @transaction.atomic
-def build_closed_round(year: int, system: IndicatorSystem, evaluators: list, approver) -> tuple[Round, int] | None:
+def build_closed_round(year: int, system: IndicatorSystem, evaluators: list, approver) -> Round | None:
     """One past year's round, fully scored and approved, for every organization the tree holds.
 
     Run again after the tree grew (`seed_demo` then `seed_demo --orgs 20000`), it completes the
     round with the organizations it lacks, so a round always has the tree's scale; run again on
-    a complete round, it writes nothing (None). Returns the round and how many assessments it added.
+    a complete round, it writes nothing (None). Returns the round it built or completed.
 
     Scores, item and category results are written as plain rows (demo.bulk_sql) straight into
     their approved state: this is history being recorded, not scoring, so it skips the
@@ -72,7 +72,7 @@ def build_closed_round(year: int, system: IndicatorSystem, evaluators: list, app
     # Seeded by what is already there, so that a rerun writes the same rows as the first run.
     add_closed_assessments(round, units, evaluators, approver, random.Random(f"round:{year}:{len(done)}"),
                            approved_at=approved_at)
-    return round, len(units)
+    return round
 
 
 def add_closed_assessments(round: Round, units: list[tuple[int, str]], evaluators: list, approver,

@@ -15,7 +15,7 @@ from assessments.models import Assessment, AuditEvent, Round, RoundState
 pytestmark = pytest.mark.django_db
 
 PAGES = ["ranking", "ranking_deep", "compare_3", "compare_10", "trend", "rollup", "weak", "tree", "search",
-         "home", "sheet_get", "save", "xlsx", "pdf"]
+         "home", "sheet_get", "save", "save_post", "xlsx", "pdf"]
 GROWING = ["ranking", "ranking_deep", "rollup", "weak"]
 
 
@@ -56,7 +56,7 @@ def test_it_prints_every_key_on_its_last_line_and_leaves_the_data_as_it_found_it
         assert is_number(figures[key]), key
     # The worst of the ranking pages (page 1's own is ranking_ms / ranking_floor_ms).
     assert figures["ranking_ratio"] >= figures["ranking_deep_ratio"]
-    assert figures["save_queries"] > 0
+    assert 0 < figures["save_queries"] <= 8  # the quality bar, counted by the bench itself
     latest = Round.objects.filter(state=RoundState.CLOSED).order_by("-year").first()
     assert figures["round_assessments"] == Assessment.objects.filter(round=latest).count()
     assert list(Round.objects.order_by("pk").values_list("pk", "title")) == rounds

@@ -4,9 +4,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from assessments.models import Assessment
 from demo.accounts import REFUSAL, demo_accounts_allowed, ensure_demo_accounts
 from demo.dalian import ensure_dalian_tree, grow_to
-from demo.rounds import build_closed_round, build_open_round, demo_users
+from demo.rounds import TITLE, build_closed_round, build_open_round, demo_users
 from indicators.models import IndicatorSystem
 
 DEMO_WARNING = (
@@ -51,9 +52,11 @@ class Command(BaseCommand):
         users = demo_users()
         evaluators = [users["evaluator"], users["evaluator2"]]
         for year in range(this_year - options["years"], this_year):
+            before = Assessment.objects.filter(round__year=year, round__title=TITLE.format(year=year)).count()
             built = build_closed_round(year, system, evaluators, users["approver"])
             if built:
-                self.stdout.write(f"考评批次：{year} 年（已审核，新增 {built[1]} 个考评）")
+                added = Assessment.objects.filter(round=built).count() - before
+                self.stdout.write(f"考评批次：{year} 年（已审核，新增 {added} 个考评）")
         if build_open_round(this_year, system):
             self.stdout.write(f"考评批次：{this_year} 年（进行中）")
         self.stdout.write("演示账号 (demo accounts):")
