@@ -9,8 +9,7 @@ from django.views.decorators.http import require_safe
 from assessments.selectors.work import my_work
 from common.jobs.selectors import recent_jobs
 from common.typing import AuthenticatedHttpRequest
-from indicators.access import versions_for_user
-from indicators.models import VersionStatus
+from indicators.access import published_versions_for_user
 from orgs.selectors.people import grants_of
 
 
@@ -18,7 +17,7 @@ from orgs.selectors.people import grants_of
 @require_safe
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The start page: what waits for the user first, then the way into the tree and the outline."""
-    current = versions_for_user(request.user).filter(status=VersionStatus.PUBLISHED).first()
+    current = published_versions_for_user(request.user).first()
     grants = grants_of(request.user)
     context = {
         "current_version": current,

@@ -26,6 +26,14 @@ def versions_for_user(user: AnyUser) -> QuerySet[IndicatorSystem]:
     return queryset
 
 
+def published_versions_for_user(user: AnyUser) -> QuerySet[IndicatorSystem]:
+    """`versions_for_user` less the drafts, for anyone: without the permission lookup (two queries
+    for anyone but a superuser) that only decides about drafts."""
+    if not user.is_authenticated:
+        return IndicatorSystem.objects.none()
+    return IndicatorSystem.objects.filter(status=VersionStatus.PUBLISHED)
+
+
 def get_version_for_user(user: AnyUser, code: str) -> IndicatorSystem:
     try:
         return versions_for_user(user).get(code=code)

@@ -82,6 +82,14 @@ class SheetForm(forms.Form):
                     required=False, strip=False, widget=forms.HiddenInput
                 )
 
+    def shown(self, name: str) -> str:
+        """The text the page shows in a field: what was posted, or the initial value of a fresh page.
+
+        BoundField.value() of these text fields, without one BoundField per field (the page has 130).
+        """
+        value = self.data.get(name) if self.is_bound else self.initial.get(name)
+        return "" if value is None else str(value)
+
     def pending_keys(self) -> set[FieldKey]:
         raw = self.data.get("pending", "") if self.is_bound else self.initial.get("pending", "")
         keys = set()

@@ -52,6 +52,12 @@ def score_values(sheet: Sheet) -> dict[int, Decimal | None]:
     return dict(Score.objects.filter(sheet=sheet).values_list("item_id", "score"))
 
 
+def self_score_values(assessment: Assessment) -> dict[int, Decimal | None]:
+    """`score_values` of the unit's self-assessment sheet, in one query (empty while it has none)."""
+    rows = Score.objects.filter(sheet__assessment=assessment, sheet__kind=SheetKind.SELF)
+    return dict(rows.values_list("item_id", "score"))
+
+
 def self_sheet_of(assessment: Assessment) -> Sheet | None:
     """The unit's self-assessment sheet, if it has one yet."""
     return Sheet.objects.filter(assessment=assessment, kind=SheetKind.SELF).first()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -34,15 +33,12 @@ from assessments.forms.sheet import (
     choice_field,
     field_name,
     initial_for,
-    reason_field,
-    score_field,
 )
 from assessments.models import Score, Sheet, SheetKind
 from assessments.selectors.assessment import (
     evidence_by_item,
     last_changes,
-    score_values,
-    self_sheet_of,
+    self_score_values,
     sheet_as_stored,
     sheet_scores,
 )
@@ -61,6 +57,7 @@ from assessments.threeway import REASON, SCORE, FieldKey
 from assessments.totals import ItemInfo, compute_totals
 from assessments.validation import browser_rules
 from assessments.views.evidence import pop_refusals
+from assessments.views.sheet_table import sheet_table
 from common.typing import AuthenticatedHttpRequest
 from indicators.models import Category, Item
 
@@ -74,34 +71,6 @@ class Choice:
     mine: str
     change: OtherChange
     chosen: str = ""
-
-
-@dataclass
-class Row:
-    item: Item
-    score: Any
-    reason: Any
-    base_score: Any
-    base_reason: Any
-    stored: Score | None
-    self_score: Decimal | None = None
-    evidence: list[Any] = field(default_factory=list)
-    evidence_error: str = ""
-    choices: dict[str, Choice] = field(default_factory=dict)  # SCORE/REASON → Choice
-    others: dict[str, OtherChange] = field(default_factory=dict)  # fields others changed meanwhile
-
-    @property
-    def differs_from_self(self) -> bool:
-        mine = self.stored.score if self.stored else None
-        return self.self_score is not None and mine is not None and mine != self.self_score
-
-
-@dataclass
-class CategoryBlock:
-    category: Category
-    rows: list[Row]
-    subtotal: Decimal
-    cap: Decimal
 
 
 @dataclass
@@ -119,42 +88,23 @@ def _page(
     assessment = sheet.assessment
     conflicts = conflicts or Conflicts()
     stored = sheet_scores(sheet) if stored is None else stored
-    self_scores: dict[int, Decimal | None] = {}
-    if sheet.kind == SheetKind.REVIEW:
-        own = self_sheet_of(assessment)
-        if own is not None:
-            self_scores = score_values(own)
-    evidence = evidence_by_item(assessment)
-    evidence_refusals = pop_refusals(request, assessment)
-    items = [ItemInfo(i.id, c.id, i.cap) for c in categories for i in c.items.all()]
-    totals = compute_totals(items, {item_id: row.score for item_id, row in stored.items()})
-
-    def row(item: Item) -> Row:
-        return Row(
-            item=item, score=form[score_field(item.id)], reason=form[reason_field(item.id)],
-            base_score=form[base_field((item.id, SCORE))], base_reason=form[base_field((item.id, REASON))],
-            stored=stored.get(item.id), self_score=self_scores.get(item.id), evidence=evidence.get(item.id, []),
-            evidence_error=evidence_refusals.get(item.id, ""),
-            choices={f: conflicts.choices[(item.id, f)] for f in (SCORE, REASON) if (item.id, f) in conflicts.choices},
-            others={f: conflicts.others[(item.id, f)] for f in (SCORE, REASON) if (item.id, f) in conflicts.others},
-        )
-
-    blocks = [
-        CategoryBlock(
-            category=category,
-            rows=[row(item) for item in category.items.all()],
-            subtotal=totals.by_category.get(category.id, Decimal("0")),
-            cap=totals.cap_by_category.get(category.id, Decimal("0")),
-        )
-        for category in categories
-    ]
+    self_scores = self_score_values(assessment) if sheet.kind == SheetKind.REVIEW else {}
+    outline = [item for category in categories for item in category.items.all()]
+    totals = compute_totals([ItemInfo(i.id, i.category_id, i.cap) for i in outline],
+                            {item_id: row.score for item_id, row in stored.items()})
     steps = allowed_steps(request.user, assessment, sheet)
     editable = Step.SAVE in steps
+    table = sheet_table(
+        form=form, categories=categories, totals=totals, stored=stored, self_scores=self_scores,
+        evidence=evidence_by_item(assessment), evidence_refusals=pop_refusals(request, assessment),
+        conflicts=conflicts, editable=editable,
+    )
     context = {
         "assessment": assessment,
         "sheet": sheet,
         "form": form,
-        "blocks": blocks,
+        "table": table,
+        "items": outline,  # for the evidence forms, which would read them again
         "totals": totals,
         "steps": steps,
         "editable": editable,

@@ -1,3 +1,5 @@
+from functools import lru_cache
+
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -11,6 +13,13 @@ register = template.Library()
 @register.filter
 def mark_requirements(standard: str) -> SafeString:
     """Escape the standard and wrap its countable requirements in <mark>."""
+    return _marked(str(standard))
+
+
+# A pure function of the text, and a score page prints all 32 standards on every request: the few
+# hundred standards of all editions stay marked up (a cache of results, not state: nothing to expire).
+@lru_cache(maxsize=1024)
+def _marked(standard: str) -> SafeString:
     return format_html_join(
         "",
         "{}",
