@@ -83,9 +83,9 @@ def test_the_score_sheet_adds_up_to_the_stored_total(scored):
     assert (row.score, row.reason) == (Decimal("0"), "材料不全")
 
 
-def test_a_page_of_rows_is_three_queries_rows_details_and_subtotals(scored, django_assert_num_queries):
+def test_a_page_in_rank_order_is_four_queries_totals_edges_band_and_subtotals(scored, django_assert_num_queries):
     categories = round_categories(scored["round"])
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         rows = list(ranking(scored["admin"], scored["round"], categories=categories)[:50])
     with django_assert_num_queries(0):
         assert all(r.organization.code and category_scores(r, categories)[0] is not None for r in rows)
