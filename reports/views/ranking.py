@@ -57,6 +57,14 @@ def _headers(form: RankingFilterForm, categories: Sequence[CappedCategory]) -> l
     return headers
 
 
+@dataclass(frozen=True)
+class RowTexts:
+    select: str
+    type: str
+    total: str
+    categories: list[str]
+
+
 def ranking_context(request: HttpRequest, round: Round, form: RankingFilterForm,
                     categories: Sequence[CappedCategory]) -> dict[str, object]:
     context: dict[str, object] = {"round": round, "form": form, "categories": categories, "page": None}
@@ -65,8 +73,16 @@ def ranking_context(request: HttpRequest, round: Round, form: RankingFilterForm,
     kwargs = form.ranking_kwargs()
     rows = sorted_ranking(request.user, round, categories=categories, **kwargs)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Each row's texts prepared once here: template filters and a translated label per cell
+    # were most of a page's rendering.
+    select = _("选择 %(name)s 进行对比")
     for row in page.object_list:
-        row.category_values = category_scores(row, categories)  # type: ignore[attr-defined]  # for the template
+        row.texts = RowTexts(  # type: ignore[attr-defined]  # for the template
+            select=select % {"name": row.organization.name},
+            type=str(row.organization.get_type_display()),
+            total=format_points(row.total),
+            categories=[format_points(value) or "—" for value in category_scores(row, categories)],
+        )
     context.update({
         "page": page,
         "headers": _headers(form, categories),
