@@ -10,7 +10,9 @@ from decimal import Decimal
 from functools import lru_cache
 
 import pygal
+from django.template.defaultfilters import floatformat
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from pygal.style import Style
 
 CJK_FONTS = "'Noto Sans CJK SC', 'Noto Sans SC', 'WenQuanYi Micro Hei', 'Microsoft YaHei', sans-serif"
@@ -164,3 +166,18 @@ def heat_color(bucket: int) -> str:
     else:
         r, g, b = int(230 - (t - 0.5) * 2 * 150), 200, int(80 + (t - 0.5) * 2 * 40)
     return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def heat_cell(percent: Decimal | float | None) -> tuple[Decimal | float | None, str, str]:
+    """A heatmap cell: its rate, its text as `{{ percent|floatformat:1 }}%` prints it in the
+    active language ("—" without a result), and its heat class."""
+    return (percent, *_heat_cell(percent, type(percent), get_language()))
+
+
+# A heatmap page prints some 400 rates, many of them alike (half points over a few caps), and the
+# floatformat filter costs a Decimal round trip and a localized format each time; a cell is a pure
+# function of the rate and the language (the type is in the key: Decimal("90") == 90.0).
+@lru_cache(maxsize=4096)
+def _heat_cell(percent: Decimal | float | None, kind: type, language: str | None) -> tuple[str, str]:
+    text = "—" if percent is None else f"{floatformat(percent, 1)}%"
+    return text, heat_bucket(percent)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from common.typing import AuthenticatedHttpRequest
 from reports.access import get_report_organization, get_report_round
-from reports.charts import heat_bucket
+from reports.charts import heat_cell
 from reports.selectors.ranking import round_categories
 from reports.selectors.rollup import category_stats, counted, heatmap_page, item_rates, items_chart, scope_figures
 
@@ -27,13 +27,13 @@ def weak_items(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     means = {stat.category.id: stat.mean_percent for stat in category_stats(figures, categories)}
     assessments = counted(request.user, round, subtree=organization, include_submitted=include_submitted)
     page_obj = heatmap_page(assessments, categories, request.GET.get("page"), count=figures.count)
-    # Heat classes are picked per shown cell (at most 50 rows × the categories), never per score.
-    rows = [(row, [(value, heat_bucket(value)) for value in row.cells]) for row in page_obj.object_list]
+    # Heat classes and texts are picked per shown cell (at most 50 rows × the categories), never per score.
+    rows = [(row, [heat_cell(value) for value in row.cells]) for row in page_obj.object_list]
     return render(request, "reports/weak.html", {
         "round": round,
         "organization": organization,
         "categories": categories,
-        "scope_means": [(means.get(c.id), heat_bucket(means.get(c.id))) for c in categories],
+        "scope_means": [heat_cell(means.get(c.id)) for c in categories],
         "rates": rates,
         "chart": items_chart(rates) if rates else "",
         "page_obj": page_obj,

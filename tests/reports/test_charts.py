@@ -4,7 +4,10 @@ from itertools import pairwise
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.charts import HEAT_BUCKETS, bars, heat_bucket, heat_color, label_width, line, radar
+from django.template.defaultfilters import floatformat
+from django.utils import translation
+
+from reports.charts import HEAT_BUCKETS, bars, heat_bucket, heat_cell, heat_color, label_width, line, radar
 from tests.worlds import ROOT
 
 CSS = ROOT / "static" / "css" / "kaoping.css"
@@ -105,3 +108,12 @@ def test_other_figures_draw_another_picture():
         )
     }
     assert len(drawn) == 9
+
+
+@given(st.one_of(st.none(), st.floats(min_value=0, max_value=100, allow_nan=False),
+                 st.decimals(min_value=0, max_value=100, places=3)))
+def test_a_heat_cell_reads_as_the_template_filter_prints_the_rate(percent):
+    text = "—" if percent is None else f"{floatformat(percent, 1)}%"
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            assert heat_cell(percent) == (percent, text, heat_bucket(percent))

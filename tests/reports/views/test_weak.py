@@ -90,8 +90,9 @@ def test_heatmap_cells_are_the_stored_category_rates_coloured(scored, people):
     client = logged_in(people["admin"])
     response = client.get(url(scored, org="BD000"))
     cells = dict((row.organization.code, cells) for row, cells in response.context["rows"])
-    value, heat = cells["BD000B0000"][3]  # category 4: 12 of 20
+    value, text, heat = cells["BD000B0000"][3]  # category 4: 12 of 20
     assert value == pytest.approx(60.0)
+    assert text == "60.0%"
     assert heat == heat_bucket(60.0) == "heat-0"
     assert '<td class="heat-0">60.0%</td>' in response.content.decode()
     means = response.context["scope_means"]
