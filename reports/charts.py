@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
 
 import pygal
 from django.template.defaultfilters import floatformat
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from pygal.style import Style
@@ -168,16 +169,30 @@ def heat_color(bucket: int) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def heat_cell(percent: Decimal | float | None) -> tuple[Decimal | float | None, str, str]:
-    """A heatmap cell: its rate, its text as `{{ percent|floatformat:1 }}%` prints it in the
-    active language ("—" without a result), and its heat class."""
-    return (percent, *_heat_cell(percent, type(percent), get_language()))
+class HeatCells(list[tuple[Decimal | float | None, str, str]]):
+    """A row of heatmap cells, each (rate, text, heat class), and `html`: their <td> elements.
+
+    A page prints some 400 of them: one string per row, joined from each rate's cached cell,
+    instead of a template loop with a tag, two variables and a filter per cell."""
+
+    def __init__(self, percents: Iterable[Decimal | float | None]) -> None:
+        language = get_language()
+        cells = [(percent, _heat_cell(percent, type(percent), language)) for percent in percents]
+        super().__init__((percent, text, heat) for percent, (text, heat, _html) in cells)
+        # Each cell's pieces were escaped by format_html (_heat_cell).
+        self.html = mark_safe("".join(html for _percent, (_text, _heat, html) in cells))  # noqa: S308
 
 
-# A heatmap page prints some 400 rates, many of them alike (half points over a few caps), and the
-# floatformat filter costs a Decimal round trip and a localized format each time; a cell is a pure
-# function of the rate and the language (the type is in the key: Decimal("90") == 90.0).
+def percent_text(percent: Decimal | float | None) -> str:
+    """A rate as `{{ percent|floatformat:1 }}%` prints it in the active language, "—" without one."""
+    return _heat_cell(percent, type(percent), get_language())[0]
+
+
+# A cell is a pure function of the rate and the language, and rates repeat (half points over a
+# few caps); floatformat costs a Decimal round trip and a localized format each time. The type
+# is in the key because Decimal("90") == 90.0 hashes alike yet the filter reads each its own way.
 @lru_cache(maxsize=4096)
-def _heat_cell(percent: Decimal | float | None, kind: type, language: str | None) -> tuple[str, str]:
+def _heat_cell(percent: Decimal | float | None, kind: type, language: str | None) -> tuple[str, str, str]:
     text = "—" if percent is None else f"{floatformat(percent, 1)}%"
-    return text, heat_bucket(percent)
+    heat = heat_bucket(percent)
+    return text, heat, format_html('<td class="{}">{}</td>', heat, text)

@@ -7,7 +7,17 @@ from hypothesis import strategies as st
 from django.template.defaultfilters import floatformat
 from django.utils import translation
 
-from reports.charts import HEAT_BUCKETS, bars, heat_bucket, heat_cell, heat_color, label_width, line, radar
+from reports.charts import (
+    HEAT_BUCKETS,
+    HeatCells,
+    bars,
+    heat_bucket,
+    heat_color,
+    label_width,
+    line,
+    percent_text,
+    radar,
+)
 from tests.worlds import ROOT
 
 CSS = ROOT / "static" / "css" / "kaoping.css"
@@ -110,10 +120,18 @@ def test_other_figures_draw_another_picture():
     assert len(drawn) == 9
 
 
-@given(st.one_of(st.none(), st.floats(min_value=0, max_value=100, allow_nan=False),
-                 st.decimals(min_value=0, max_value=100, places=3)))
-def test_a_heat_cell_reads_as_the_template_filter_prints_the_rate(percent):
-    text = "—" if percent is None else f"{floatformat(percent, 1)}%"
+RATES = st.one_of(st.none(), st.floats(min_value=0, max_value=100, allow_nan=False),
+                  st.decimals(min_value=0, max_value=100, places=3))
+
+
+@given(st.lists(RATES, max_size=8))
+def test_heat_cells_read_and_print_as_the_template_filter_prints_each_rate(percents):
     for language in ("zh-hans", "en"):
         with translation.override(language):
-            assert heat_cell(percent) == (percent, text, heat_bucket(percent))
+            texts = ["—" if p is None else f"{floatformat(p, 1)}%" for p in percents]
+            cells = HeatCells(percents)
+            assert list(cells) == [(p, text, heat_bucket(p)) for p, text in zip(percents, texts, strict=True)]
+            assert [percent_text(p) for p in percents] == texts
+            assert cells.html == "".join(
+                f'<td class="{heat_bucket(p)}">{text}</td>' for p, text in zip(percents, texts, strict=True)
+            )
