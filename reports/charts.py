@@ -177,7 +177,7 @@ class HeatCells(list[tuple[Decimal | float | None, str, str]]):
 
     def __init__(self, percents: Iterable[Decimal | float | None]) -> None:
         language = get_language()
-        cells = [(percent, _heat_cell(percent, type(percent), language)) for percent in percents]
+        cells = [(percent, _heat_cell(percent, type(percent).__name__, language)) for percent in percents]
         super().__init__((percent, text, heat) for percent, (text, heat, _html) in cells)
         # Each cell's pieces were escaped by format_html (_heat_cell).
         self.html = mark_safe("".join(html for _percent, (_text, _heat, html) in cells))  # noqa: S308
@@ -185,14 +185,14 @@ class HeatCells(list[tuple[Decimal | float | None, str, str]]):
 
 def percent_text(percent: Decimal | float | None) -> str:
     """A rate as `{{ percent|floatformat:1 }}%` prints it in the active language, "—" without one."""
-    return _heat_cell(percent, type(percent), get_language())[0]
+    return _heat_cell(percent, type(percent).__name__, get_language())[0]
 
 
 # A cell is a pure function of the rate and the language, and rates repeat (half points over a
 # few caps); floatformat costs a Decimal round trip and a localized format each time. The type
 # is in the key because Decimal("90") == 90.0 hashes alike yet the filter reads each its own way.
 @lru_cache(maxsize=4096)
-def _heat_cell(percent: Decimal | float | None, kind: type, language: str | None) -> tuple[str, str, str]:
+def _heat_cell(percent: Decimal | float | None, kind: str, language: str | None) -> tuple[str, str, str]:
     text = "—" if percent is None else f"{floatformat(percent, 1)}%"
     heat = heat_bucket(percent)
     return text, heat, format_html('<td class="{}">{}</td>', heat, text)

@@ -18,7 +18,6 @@ from reports.charts import HeatCells, percent_text
 from reports.selectors.ranking import round_categories
 from reports.selectors.rollup import category_stats, counted, heatmap_page, item_rates, items_chart, scope_figures
 
-
 CODE_SLOT = "code-slot"
 
 

@@ -1,11 +1,10 @@
 import re
 from itertools import pairwise
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from django.template.defaultfilters import floatformat
 from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reports.charts import (
     HEAT_BUCKETS,
