@@ -44,7 +44,15 @@ class Organization(MP_Node):
             models.CheckConstraint(condition=~Q(name=""), name="organization_name_not_empty"),
             models.CheckConstraint(condition=Q(type__in=OrgType.values), name="organization_type_known"),
         ]
-        indexes = [models.Index(fields=["name"], name="organization_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="organization_name_idx"),
+            # One level of a subtree: the tree's roots (depth 1, an admin's scope) and a node's
+            # children (depth d + 1 under its path, in path order). The path alone does not narrow
+            # a city's subtree (it is every row); the pattern operator class lets PostgreSQL turn
+            # the path's LIKE prefix into a range of this index (other databases ignore it).
+            models.Index(fields=["depth", "path"], name="organization_depth_path_idx",
+                         opclasses=["int4_ops", "varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,10 +1,22 @@
 import re
 from itertools import pairwise
 
+from django.template.defaultfilters import floatformat
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.charts import HEAT_BUCKETS, bars, heat_bucket, heat_color, label_width, line, radar
+from reports.charts import (
+    HEAT_BUCKETS,
+    HeatCells,
+    bars,
+    heat_bucket,
+    heat_color,
+    label_width,
+    line,
+    percent_text,
+    radar,
+)
 from tests.worlds import ROOT
 
 CSS = ROOT / "static" / "css" / "kaoping.css"
@@ -74,3 +86,51 @@ def test_a_higher_rate_never_gets_a_weaker_bucket(percent, more):
 def test_the_stylesheet_colours_every_bucket_as_heat_color_does():
     rules = dict(re.findall(r"\.table \.(heat-[\w]+) \{ background-color: (#[0-9a-f]{6}); \}", CSS.read_text()))
     assert rules == {"heat-none": "#f1f1f1"} | {f"heat-{b}": heat_color(b) for b in range(HEAT_BUCKETS + 1)}
+
+
+CHART_ID = re.compile(r"chart-[0-9a-f-]{36}")
+
+
+def test_a_chart_drawn_again_is_the_same_picture_under_its_own_id():
+    first = bars("总分分布", ["80-85", "85-90"], [3, 5], whole_numbers=True)
+    again = bars("总分分布", ["80-85", "85-90"], [3, 5], whole_numbers=True)
+    ids = set(CHART_ID.findall(first)), set(CHART_ID.findall(again))
+    # One id per chart, used by its CSS and its root element, and never shared by two charts.
+    assert len(ids[0]) == len(ids[1]) == 1
+    assert ids[0] != ids[1]
+    assert CHART_ID.sub("chart-id", first) == CHART_ID.sub("chart-id", again)
+
+
+def test_other_figures_draw_another_picture():
+    drawn = {
+        CHART_ID.sub("chart-id", svg)
+        for svg in (
+            bars("总分分布", ["80-85", "85-90"], [3, 5], whole_numbers=True),
+            bars("总分分布", ["80-85", "85-90"], [3, 6], whole_numbers=True),
+            bars("总分分布", ["80-85", "85-95"], [3, 5], whole_numbers=True),
+            bars("得分率", ["80-85", "85-90"], [3, 5], whole_numbers=True),
+            bars("总分分布", ["80-85", "85-90"], [3, 5]),
+            line("历年得分率", ["2024", "2025"], {"总分": [88.5, 91]}),
+            line("历年得分率", ["2024", "2025"], {"总分": [88.5, 92]}),
+            radar("类别得分率", ["组织领导", "学习内容"], {"甲": [90, 80]}),
+            radar("类别得分率", ["组织领导", "学习内容"], {"乙": [90, 80]}),
+        )
+    }
+    assert len(drawn) == 9
+
+
+RATES = st.one_of(st.none(), st.floats(min_value=0, max_value=100, allow_nan=False),
+                  st.decimals(min_value=0, max_value=100, places=3))
+
+
+@given(st.lists(RATES, max_size=8))
+def test_heat_cells_read_and_print_as_the_template_filter_prints_each_rate(percents):
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            texts = ["—" if p is None else f"{floatformat(p, 1)}%" for p in percents]
+            cells = HeatCells(percents)
+            assert list(cells) == [(p, text, heat_bucket(p)) for p, text in zip(percents, texts, strict=True)]
+            assert [percent_text(p) for p in percents] == texts
+            assert cells.html == "".join(
+                f'<td class="{heat_bucket(p)}">{text}</td>' for p, text in zip(percents, texts, strict=True)
+            )
