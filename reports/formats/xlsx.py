@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -31,7 +32,7 @@ from indicators.models import Item
 from indicators.points import format_points
 from orgs.formats.tree_excel import type_labels
 from reports.selectors.compare import CappedCategory
-from reports.selectors.ranking import RankedAssessment
+from reports.selectors.ranking import ExportRow
 from reports.selectors.sheet import ScoreSheet
 
 __all__ = ["XLSX_CONTENT_TYPE", "RankingLayout", "write_ranking", "write_score_sheet"]
@@ -100,10 +101,17 @@ def _new_sheet(workbook: Workbook, name: str, title: str, headings: Sequence[str
     return sheet
 
 
-def _percent(sheet: WriteOnlyWorksheet, formula: str) -> Cell:
-    cell = WriteOnlyCell(sheet, value=formula)
+def _percent_style(sheet: WriteOnlyWorksheet) -> StyleArray:
+    """The percent cells' style, registered with the workbook once: each cell then starts from a
+    copy of it instead of looking its number format up again."""
+    cell = WriteOnlyCell(sheet)
     cell.number_format = PERCENT_FORMAT
-    return cell
+    # The style a cell holds (ids into the workbook's tables); typeshed's stub leaves it out.
+    return cast(StyleArray, cast(Any, cell)._style)
+
+
+def _percent(sheet: WriteOnlyWorksheet, formula: str, style: StyleArray) -> Cell:
+    return Cell(sheet, row=1, column=1, value=formula, style_array=style)
 
 
 def _category_heading(category: CappedCategory) -> str:
@@ -134,61 +142,58 @@ def _item_sheet(workbook: Workbook, layout: RankingLayout) -> WriteOnlyWorksheet
 
 @dataclass(frozen=True)
 class _Columns:
-    """What every row of the three sheets repeats, worked out once per workbook: the attribute
-    names read from a row, the column letters and caps its formulas name, the labels it shows."""
+    """What every row of the three sheets repeats, worked out once per workbook: the formulas
+    ("{r}" stands for the row number), the percent cells' style, the labels a row shows."""
 
-    subtotals: tuple[str, ...]
-    item_scores: tuple[str, ...]
-    category_sum: str  # "{r}" stands for the row number
-    category_percents: tuple[tuple[str, str], ...]  # (letter, percent formula)
+    category_sum: str
+    total_percent: str
+    category_percents: tuple[str, ...]
+    category_total: str
     item_sum: str
+    percent_style: StyleArray
     types: dict[str, str]
     states: dict[str, str]
 
     @classmethod
-    def of(cls, layout: RankingLayout) -> _Columns:
+    def of(cls, layout: RankingLayout, sheet: WriteOnlyWorksheet) -> _Columns:
         letters = [get_column_letter(4 + 2 * index) for index in range(len(layout.categories))]
         return cls(
-            subtotals=tuple(f"c{c.number}" for c in layout.categories),
-            item_scores=tuple(f"i{item.pk}" for item in layout.items),
             category_sum=f"=SUM({get_column_letter(9)}{{r}}:{get_column_letter(8 + len(layout.categories))}{{r}})",
+            total_percent='=IF(G{r}>0,F{r}/G{r},"")',
             category_percents=tuple(
-                (letter, f"={letter}{{r}}/{format_points(c.cap)}") for letter, c in zip(letters, layout.categories, strict=True)
+                f"={letter}{{r}}/{format_points(c.cap)}" for letter, c in zip(letters, layout.categories, strict=True)
             ),
+            category_total="=SUM(" + ",".join(f"{letter}{{r}}" for letter in letters) + ")",
             item_sum=f"=SUM({get_column_letter(4)}{{r}}:{get_column_letter(3 + len(layout.items))}{{r}})",
+            percent_style=_percent_style(sheet),
             types=type_labels(),
             states=state_labels(),
         )
 
 
-def _ranking_row(sheet: WriteOnlyWorksheet, row: RankedAssessment, r: int, columns: _Columns) -> list[Any]:
-    organization = row.organization
+def _ranking_row(sheet: WriteOnlyWorksheet, row: ExportRow, r: int, columns: _Columns) -> list[Any]:
     return [
-        row.rank, _text(organization.code), _text(organization.name),
-        columns.types.get(organization.type, organization.type), columns.states.get(row.state, row.state),
-        columns.category_sum.format(r=r), row.max_total, _percent(sheet, f"=IF(G{r}>0,F{r}/G{r},\"\")"),
-        *(getattr(row, name, None) for name in columns.subtotals),
+        row.rank, _text(row.code), _text(row.name), columns.types.get(row.type, row.type),
+        columns.states.get(row.state, row.state), columns.category_sum.format(r=r), row.max_total,
+        _percent(sheet, columns.total_percent.format(r=r), columns.percent_style), *row.subtotals,
     ]
 
 
-def _category_row(sheet: WriteOnlyWorksheet, row: RankedAssessment, r: int, columns: _Columns) -> list[Any]:
-    cells: list[Any] = [row.rank, _text(row.organization.code), _text(row.organization.name)]
-    for name, (_letter, percent) in zip(columns.subtotals, columns.category_percents, strict=True):
-        cells += [getattr(row, name, None), _percent(sheet, percent.format(r=r))]
-    cells.append("=SUM(" + ",".join(f"{letter}{r}" for letter, _percent in columns.category_percents) + ")")
+def _category_row(sheet: WriteOnlyWorksheet, row: ExportRow, r: int, columns: _Columns) -> list[Any]:
+    cells: list[Any] = [row.rank, _text(row.code), _text(row.name)]
+    style = columns.percent_style
+    for score, percent in zip(row.subtotals, columns.category_percents, strict=True):
+        cells += [score, _percent(sheet, percent.format(r=r), style)]
+    cells.append(columns.category_total.format(r=r))
     return cells
 
 
-def _item_row(row: RankedAssessment, r: int, columns: _Columns) -> list[Any]:
-    return [
-        row.rank, _text(row.organization.code), _text(row.organization.name),
-        *(getattr(row, name, None) for name in columns.item_scores),
-        columns.item_sum.format(r=r),
-    ]
+def _item_row(row: ExportRow, r: int, columns: _Columns) -> list[Any]:
+    return [row.rank, _text(row.code), _text(row.name), *row.item_scores, columns.item_sum.format(r=r)]
 
 
-def write_ranking(rows: Iterable[RankedAssessment], target: IO[bytes], layout: RankingLayout) -> int:
-    """Write the three sheets in one pass over `rows` (ranking rows with item scores); returns the row count.
+def write_ranking(rows: Iterable[ExportRow], target: IO[bytes], layout: RankingLayout) -> int:
+    """Write the three sheets in one pass over `rows`; returns the row count.
 
     Each write-only sheet streams to its own temporary file, so the sheets fill side by side and
     memory stays flat whatever the number of rows. The only styled data cells are the percent
@@ -196,13 +201,14 @@ def write_ranking(rows: Iterable[RankedAssessment], target: IO[bytes], layout: R
     """
     workbook = Workbook(write_only=True)
     sheets = (_ranking_sheet(workbook, layout), _category_sheet(workbook, layout), _item_sheet(workbook, layout))
-    columns = _Columns.of(layout)
+    columns = _Columns.of(layout, sheets[0])
+    ranking, categories, items = (sheet.append for sheet in sheets)
     count = 0
     for count, row in enumerate(rows, start=1):
         r = FIRST_DATA_ROW + count - 1
-        sheets[0].append(_ranking_row(sheets[0], row, r, columns))
-        sheets[1].append(_category_row(sheets[1], row, r, columns))
-        sheets[2].append(_item_row(row, r, columns))
+        ranking(_ranking_row(sheets[0], row, r, columns))
+        categories(_category_row(sheets[1], row, r, columns))
+        items(_item_row(row, r, columns))
     workbook.save(target)
     return count
 

@@ -33,7 +33,7 @@ from orgs.scope import AnyUser
 from reports.access import get_report_organization, get_report_round
 from reports.formats.xlsx import XLSX_CONTENT_TYPE, RankingLayout, write_ranking
 from reports.selectors.compare import CappedCategory, categories_with_caps, sorted_ranking
-from reports.selectors.ranking import RankedAssessment, ranked_assessments, with_item_scores
+from reports.selectors.ranking import ExportRow, RankedAssessment, export_rows, ranked_assessments
 
 KIND = "reports.ranking_workbook"
 # Rows fetched from the database at a time while the workbook streams.
@@ -49,13 +49,14 @@ class RankingExport:
     filename: str
 
     def write(self, target: IO[bytes], progress: Callable[[int], None] | None = None) -> int:
-        rows: Iterable[RankedAssessment] = self.rows.iterator(chunk_size=CHUNK)
+        rows: Iterable[ExportRow] = export_rows(self.rows, categories=self.layout.categories, items=self.layout.items,
+                                                chunk_size=CHUNK)
         if progress is not None:
             rows = _reporting(rows, progress)
         return write_ranking(rows, target, self.layout)
 
 
-def _reporting(rows: Iterable[RankedAssessment], progress: Callable[[int], None]) -> Iterator[RankedAssessment]:
+def _reporting(rows: Iterable[ExportRow], progress: Callable[[int], None]) -> Iterator[ExportRow]:
     for done, row in enumerate(rows, start=1):
         if done % PROGRESS_ROWS == 0:
             progress(done)
@@ -67,10 +68,8 @@ def ranking_export(user: AnyUser, round: Round, *, categories: Sequence[CappedCa
                    sort: str) -> RankingExport:
     """The workbook of the ranking page's filters (every row, in the page's order)."""
     items = round_items(round)
-    rows = with_item_scores(
-        sorted_ranking(user, round, categories=categories, subtree=subtree, org_type=org_type, depth=depth,
-                       include_submitted=include_submitted, sort=sort),
-    )
+    rows = sorted_ranking(user, round, categories=categories, subtree=subtree, org_type=org_type, depth=depth,
+                          include_submitted=include_submitted, sort=sort)
     title = f"{round} 排名"
     if subtree is not None:
         title += f"（{subtree.name}）"
