@@ -220,6 +220,6 @@ def test_the_page_runs_at_most_12_queries_and_the_save_a_constant_number(
     with django_assert_num_queries(len(small_get.captured_queries)):
         response = client.get(url(sheet))
     assert response.context["show_self"]
-    assert sum(len(row.evidence) for block in response.context["blocks"] for row in block.rows) == 3
+    assert sum(len(row.evidence) for block in response.context["table"].blocks for row in block.rows) == 3
     with django_assert_num_queries(len(small_post.captured_queries)):
         client.post(url(sheet), data)
