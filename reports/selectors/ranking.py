@@ -204,8 +204,8 @@ class ExportRow:
     type: str
     state: str
     max_total: Decimal
-    subtotals: list[Decimal | None]
-    item_scores: list[Decimal | None]
+    subtotals: list[float | None]
+    item_scores: list[float | None]
 
 
 def export_rows(queryset: QuerySet[RankedAssessment], *, categories: Sequence[Model], items: Sequence[Model],
@@ -247,10 +247,14 @@ def _export_batch(queryset: QuerySet[Any], keys: list[tuple[int, int]], categori
         for row in queryset.model._default_manager.using(queryset.db).filter(pk__in=ids).values_list(
             "pk", "organization__code", "organization__name", "organization__type", "state", "max_total")
     }
+    # Scores as floats: openpyxl writes a Decimal through float() anyway ("%.16g"), so the cells
+    # are the same, and the database's conversion is cheaper than a Decimal per value (and a
+    # Decimal's comparisons in openpyxl's writer go through the numbers ABCs).
+    as_float = Cast("score", FloatField())
     subtotals = _scores_by_row(CategoryResult.objects.using(queryset.db).filter(assessment_id__in=ids).values_list(
-        "assessment_id", "category_id", "score"), ids, categories)
+        "assessment_id", "category_id", as_float), ids, categories)
     scores = _scores_by_row(ItemResult.objects.using(queryset.db).filter(assessment_id__in=ids).values_list(
-        "assessment_id", "item_id", "score"), ids, items)
+        "assessment_id", "item_id", as_float), ids, items)
     for pk, rank in keys:
         code, name, org_type, state, max_total = details[pk]
         yield ExportRow(rank, code, name, org_type, state, max_total, subtotals[pk], scores[pk])

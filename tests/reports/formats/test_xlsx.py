@@ -201,6 +201,14 @@ def test_the_export_costs_the_same_queries_for_5_and_40_organizations(outline):
     assert _export_queries(outline, 5, "S") == _export_queries(outline, 40, "L")
 
 
+def test_a_longer_export_costs_the_same_queries_for_every_further_chunk(outline, monkeypatch):
+    # Chunks of 4 rows: 4, 8 and 12 organizations stream as 1, 2 and 3 chunks.
+    monkeypatch.setattr("reports.services.ranking_export.CHUNK", 4)
+    one, two, three = (_export_queries(outline, units, prefix) for units, prefix in ((4, "A"), (8, "B"), (12, "C")))
+    # Each chunk reads its rows' fields, category subtotals and item scores: three value queries.
+    assert three - two == two - one == 3
+
+
 # --- the per-organization score sheet ------------------------------------------------------------
 
 
